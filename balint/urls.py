@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from balint.health import healthz
+
+admin.site.site_header = "Balint administration"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("groups.urls")),
+]

@@ -1,0 +1,89 @@
+from django import forms
+from django.contrib.auth import password_validation
+
+from groups.models import BalintGroup, Invitation, Membership, Scheme, User
+from groups.services import GROUP_FIELDS
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = BalintGroup
+        fields = GROUP_FIELDS
+        widgets = {"start_time": TimeInput(format="%H:%M")}
+        labels = {"duration_minutes": "Duration (minutes)", "online_link": "Online meeting link"}
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ("person", "role", "track", "start_date", "end_date")
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["person"].help_text = "New people join by invitation."
+
+
+class MembershipEndForm(forms.Form):
+    end_date = forms.DateField(
+        widget=DateInput(), help_text="The last day they belong (inclusive)."
+    )
+
+
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ("full_name", "email", "role", "group", "track", "start_date", "end_date")
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+        help_texts = {"group": "Not needed for a scheme organiser."}
+
+    def __init__(self, *args, scheme: Scheme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = scheme.groups.all()
+
+
+class InvitationImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns: name, email, role, group, start_date, end_date and optionally track. "
+        "Dates as YYYY-MM-DD.",
+    )
+
+
+class AcceptInvitationForm(forms.Form):
+    password1 = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Repeat the password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, invitation: Invitation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        elif cleaned.get("password1"):
+            person = User(email=self.invitation.email, full_name=self.invitation.full_name)
+            try:
+                password_validation.validate_password(cleaned["password1"], person)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned

@@ -1,0 +1,71 @@
+"""Who may see and do what. One place to audit access.
+
+Queryset scopes return only what a user may see, so a view that looks an
+object up through a scope answers 404 for anything else (another scheme's
+objects included). Predicates answer "may this user do X to this object".
+"""
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from groups.models import BalintGroup, Invitation, Membership, Scheme, User
+
+
+def schemes_organised_by(user: User) -> QuerySet[Scheme]:
+    if not user.is_authenticated:
+        return Scheme.objects.none()
+    return Scheme.objects.filter(organisers__person=user)
+
+
+def groups_visible_to(user: User) -> QuerySet[BalintGroup]:
+    """Groups the user belongs to (in any role, at any time) or organises."""
+    if not user.is_authenticated:
+        return BalintGroup.objects.none()
+    return BalintGroup.objects.filter(
+        Q(memberships__person=user) | Q(scheme__organisers__person=user)
+    ).distinct()
+
+
+def groups_managed_by(user: User) -> QuerySet[BalintGroup]:
+    """Groups whose settings and memberships the user may change: their schemes' groups."""
+    if not user.is_authenticated:
+        return BalintGroup.objects.none()
+    return BalintGroup.objects.filter(scheme__organisers__person=user)
+
+
+def groups_led_by(user: User, on=None) -> QuerySet[BalintGroup]:
+    """Groups the user currently leads or co-leads."""
+    if not user.is_authenticated:
+        return BalintGroup.objects.none()
+    leading = Membership.objects.current(on).filter(person=user, role__in=Membership.LEADING_ROLES)
+    return BalintGroup.objects.filter(memberships__in=leading).distinct()
+
+
+def memberships_managed_by(user: User) -> QuerySet[Membership]:
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(group__scheme__organisers__person=user)
+
+
+def invitations_managed_by(user: User) -> QuerySet[Invitation]:
+    if not user.is_authenticated:
+        return Invitation.objects.none()
+    return Invitation.objects.filter(scheme__organisers__person=user)
+
+
+def is_organiser(user: User, scheme: Scheme) -> bool:
+    return schemes_organised_by(user).filter(pk=scheme.pk).exists()
+
+
+def can_manage_group(user: User, group: BalintGroup) -> bool:
+    return is_organiser(user, group.scheme)
+
+
+def can_lead_group(user: User, group: BalintGroup) -> bool:
+    """Current leader or co-leader of the group."""
+    return (
+        user.is_authenticated
+        and Membership.objects.current(timezone.localdate())
+        .filter(person=user, group=group, role__in=Membership.LEADING_ROLES)
+        .exists()
+    )

@@ -1,0 +1,108 @@
+"""Reads shared by pages, shaped to run a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from groups import permissions
+from groups.models import BalintGroup, Invitation, Membership, Scheme, User
+
+
+def _current_q(prefix: str, on: date) -> Q:
+    return Q(**{f"{prefix}start_date__lte": on}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": on})
+    )
+
+
+def with_member_counts(groups: QuerySet[BalintGroup], on: date | None = None):
+    """Annotate `member_count`: current members (leaders not counted)."""
+    on = on or timezone.localdate()
+    current_members = _current_q("memberships__", on) & Q(memberships__role=Membership.Role.MEMBER)
+    return groups.annotate(member_count=Count("memberships", filter=current_members, distinct=True))
+
+
+def current_memberships(on: date | None = None) -> QuerySet[Membership]:
+    on = on or timezone.localdate()
+    return Membership.objects.filter(_current_q("", on)).select_related("person")
+
+
+def group_size_warning(group: BalintGroup) -> str:
+    if group.member_count < group.min_members:
+        return f"Below the minimum of {group.min_members} members."
+    if group.member_count > group.max_members:
+        return f"Above the maximum of {group.max_members} members."
+    return ""
+
+
+@dataclass
+class Home:
+    member_groups: list[BalintGroup]
+    led_groups: list[BalintGroup]
+    organised_schemes: list[Scheme]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.member_groups or self.led_groups or self.organised_schemes)
+
+
+def home_for(user: User) -> Home:
+    today = timezone.localdate()
+    roster = Prefetch(
+        "memberships",
+        queryset=current_memberships(today).order_by("role", "person__full_name"),
+        to_attr="current_memberships",
+    )
+    my_current = Membership.objects.current(today).filter(person=user)
+    member_groups = list(
+        BalintGroup.objects.filter(memberships__in=my_current.filter(role=Membership.Role.MEMBER))
+        .distinct()
+        .select_related("scheme")
+        .prefetch_related(roster)
+    )
+    led_groups = list(
+        with_member_counts(permissions.groups_led_by(user, today), today).select_related("scheme")
+    )
+    for group in led_groups:
+        group.size_warning = group_size_warning(group)
+
+    scheme_groups = Prefetch(
+        "groups",
+        queryset=with_member_counts(BalintGroup.objects.all(), today),
+        to_attr="all_groups",
+    )
+    organised = list(
+        permissions.schemes_organised_by(user)
+        .annotate(
+            pending_invitations=Count(
+                "invitations",
+                filter=Q(
+                    invitations__accepted_at__isnull=True,
+                    invitations__revoked_at__isnull=True,
+                    invitations__expires_at__gt=timezone.now(),
+                ),
+                distinct=True,
+            ),
+        )
+        .prefetch_related(scheme_groups)
+    )
+    for scheme in organised:
+        for group in scheme.all_groups:
+            group.size_warning = group_size_warning(group)
+    return Home(member_groups=member_groups, led_groups=led_groups, organised_schemes=organised)
+
+
+def people_in_scheme(scheme: Scheme) -> QuerySet[User]:
+    """Everyone with a membership in one of the scheme's groups, or an organiser role."""
+    return (
+        User.objects.filter(
+            Q(memberships__group__scheme=scheme) | Q(organiser_roles__scheme=scheme)
+        )
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
+def pending_invitations(scheme: Scheme) -> QuerySet[Invitation]:
+    return scheme.invitations.pending().select_related("group").order_by("-created_at")

@@ -1,0 +1,323 @@
+"""Writes for schemes, groups, memberships and invitations.
+
+Every function checks permission, runs atomically and sends side effects
+(email) only once the transaction has committed.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from groups import permissions
+from groups.models import BalintGroup, Invitation, Membership, Scheme, SchemeOrganiser, User
+
+_INVITATION_SALT = "balint.invitation"
+
+GROUP_FIELDS = (
+    "name",
+    "meeting_weekday",
+    "start_time",
+    "duration_minutes",
+    "frequency",
+    "location",
+    "online_link",
+    "min_members",
+    "max_members",
+)
+
+
+def _require_organiser(actor: User, scheme: Scheme) -> None:
+    if not permissions.is_organiser(actor, scheme):
+        raise PermissionDenied("Only the scheme's organisers can do this.")
+
+
+# --- Groups ---------------------------------------------------------------
+
+
+def group_create(*, actor: User, scheme: Scheme, **fields) -> BalintGroup:
+    _require_organiser(actor, scheme)
+    group = BalintGroup(scheme=scheme, **{k: fields[k] for k in GROUP_FIELDS if k in fields})
+    group.full_clean()
+    with transaction.atomic():
+        group.save()
+    return group
+
+
+def group_update(*, actor: User, group: BalintGroup, **fields) -> BalintGroup:
+    _require_organiser(actor, group.scheme)
+    for key in GROUP_FIELDS:
+        if key in fields:
+            setattr(group, key, fields[key])
+    group.full_clean()
+    with transaction.atomic():
+        group.save()
+    return group
+
+
+# --- Memberships ----------------------------------------------------------
+
+
+def _check_no_overlap(*, person: User, group: BalintGroup, start: date, end: date | None) -> None:
+    """The database refuses overlaps too; this gives the person a readable message."""
+    overlapping = Membership.objects.filter(person=person, group=group).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=start)
+    )
+    if end is not None:
+        overlapping = overlapping.filter(start_date__lte=end)
+    existing = overlapping.first()
+    if existing:
+        until = existing.end_date.isoformat() if existing.end_date else "open-ended"
+        raise ValidationError(
+            f"{person} is already in {group} from {existing.start_date.isoformat()} ({until})."
+        )
+
+
+def membership_add(
+    *,
+    actor: User | None,
+    group: BalintGroup,
+    person: User,
+    role: str = Membership.Role.MEMBER,
+    track: str = Membership.Track.PSYCHIATRY,
+    start_date: date,
+    end_date: date | None = None,
+) -> Membership:
+    """Add a person to a group. `actor=None` is for trusted callers (invitations, seeding)."""
+    if actor is not None:
+        _require_organiser(actor, group.scheme)
+    membership = Membership(
+        person=person,
+        group=group,
+        role=role,
+        track=track,
+        start_date=start_date,
+        end_date=end_date,
+    )
+    membership.full_clean(exclude=["person", "group"])
+    with transaction.atomic():
+        _check_no_overlap(person=person, group=group, start=start_date, end=end_date)
+        try:
+            with transaction.atomic():
+                membership.save()
+        except IntegrityError as exc:  # a concurrent insert lost the race
+            raise ValidationError(f"{person} already has an overlapping place in {group}.") from exc
+    return membership
+
+
+def membership_end(*, actor: User, membership: Membership, end_date: date) -> Membership:
+    _require_organiser(actor, membership.group.scheme)
+    if end_date < membership.start_date:
+        raise ValidationError("A membership cannot end before it starts.")
+    with transaction.atomic():
+        membership.end_date = end_date
+        membership.save(update_fields=["end_date"])
+    return membership
+
+
+# --- Organisers -----------------------------------------------------------
+
+
+def organiser_add(*, scheme: Scheme, person: User) -> SchemeOrganiser:
+    organiser, _ = SchemeOrganiser.objects.get_or_create(scheme=scheme, person=person)
+    return organiser
+
+
+# --- Invitations ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvitationData:
+    """One invitation before it is saved: from the form or a CSV row."""
+
+    email: str
+    full_name: str
+    role: str
+    group: BalintGroup | None = None
+    track: str = Membership.Track.PSYCHIATRY
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The secret in the emailed link: signed, so nothing guessable is stored."""
+    return signing.dumps(invitation.pk, salt=_INVITATION_SALT)
+
+
+def invitation_url(invitation: Invitation) -> str:
+    return f"{settings.SITE_URL}/invitations/{invitation_token(invitation)}/"
+
+
+def validate_invitation(*, scheme: Scheme, data: InvitationData) -> dict[str, str]:
+    """Field name -> message for everything wrong with one invitation."""
+    errors: dict[str, str] = {}
+    is_organiser_role = data.role == Invitation.Role.ORGANISER
+    if data.role not in Invitation.Role.values:
+        errors["role"] = (
+            f"{data.role!r} is not a role; use one of {', '.join(Invitation.Role.values)}."
+        )
+    if data.group is not None and data.group.scheme_id != scheme.pk:
+        errors["group"] = "That group belongs to another scheme."
+    if not is_organiser_role and data.role in Invitation.Role.values:
+        if data.group is None:
+            errors["group"] = "A group is required for a member, leader or co-leader."
+        if data.start_date is None:
+            errors["start_date"] = "A start date is required for a group role."
+    if data.start_date and data.end_date and data.end_date < data.start_date:
+        errors["end_date"] = "The end date is before the start date."
+    if data.track not in Membership.Track.values:
+        errors["track"] = (
+            f"{data.track!r} is not a track; use one of {', '.join(Membership.Track.values)}."
+        )
+    if "group" not in errors and data.group is not None and data.start_date:
+        person = User.objects.filter(email__iexact=data.email).first()
+        if person:
+            try:
+                _check_no_overlap(
+                    person=person, group=data.group, start=data.start_date, end=data.end_date
+                )
+            except ValidationError as exc:
+                errors["start_date"] = exc.messages[0]
+    return errors
+
+
+def _send_invitation_on_commit(invitation: Invitation) -> None:
+    from groups.tasks import send_invitation_email
+
+    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
+
+
+def invitations_create(
+    *, actor: User, scheme: Scheme, items: list[InvitationData]
+) -> list[Invitation]:
+    """Create and email invitations: all of them, or none if any is invalid."""
+    _require_organiser(actor, scheme)
+    for item in items:
+        errors = validate_invitation(scheme=scheme, data=item)
+        if errors:
+            raise ValidationError(errors)
+    expires_at = timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+    created = []
+    with transaction.atomic():
+        for item in items:
+            invitation = Invitation.objects.create(
+                scheme=scheme,
+                email=item.email.lower(),
+                full_name=item.full_name,
+                role=item.role,
+                group=None if item.role == Invitation.Role.ORGANISER else item.group,
+                track=item.track,
+                start_date=item.start_date,
+                end_date=item.end_date,
+                invited_by=actor,
+                expires_at=expires_at,
+            )
+            _send_invitation_on_commit(invitation)
+            created.append(invitation)
+    return created
+
+
+def invitation_create(*, actor: User, scheme: Scheme, data: InvitationData) -> Invitation:
+    return invitations_create(actor=actor, scheme=scheme, items=[data])[0]
+
+
+def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
+    _require_organiser(actor, invitation.scheme)
+    with transaction.atomic():
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+class InvitationInvalid(Exception):
+    """The link is unknown, used, revoked or expired. The message says which."""
+
+
+def invitation_from_token(token: str) -> Invitation:
+    try:
+        pk = signing.loads(token, salt=_INVITATION_SALT)
+    except signing.BadSignature:
+        raise InvitationInvalid("This invitation link is not valid.") from None
+    invitation = Invitation.objects.select_related("scheme", "group").filter(pk=pk).first()
+    if invitation is None:
+        raise InvitationInvalid("This invitation link is not valid.")
+    if invitation.accepted_at is not None:
+        raise InvitationInvalid("This invitation has already been used. Please sign in instead.")
+    if invitation.revoked_at is not None:
+        raise InvitationInvalid("This invitation was withdrawn by the scheme organiser.")
+    if invitation.expires_at <= timezone.now():
+        raise InvitationInvalid("This invitation has expired. Ask the organiser to send a new one.")
+    return invitation
+
+
+def invitation_accept(
+    *, token: str, password: str | None = None, user: User | None = None
+) -> tuple[Invitation, User]:
+    """Turn an invitation into an account (new people) and the invited role.
+
+    A new person sets a password; someone who already has an account must be
+    signed in as the invited address. The link works once: the invitation row
+    is locked while it is used.
+    """
+    from allauth.account.models import EmailAddress
+
+    with transaction.atomic():
+        invitation = invitation_from_token(token)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is not None:
+            raise InvitationInvalid(
+                "This invitation has already been used. Please sign in instead."
+            )
+        existing = User.objects.filter(email__iexact=invitation.email).first()
+        if existing is None:
+            if not password:
+                raise ValidationError({"password1": "Choose a password."})
+            person = User(email=invitation.email, full_name=invitation.full_name)
+            password_validation.validate_password(password, person)
+            person.set_password(password)
+            person.save()
+        elif user is not None and user.pk == existing.pk:
+            person = existing
+        else:
+            raise InvitationInvalid(
+                "You already have an account: sign in as "
+                f"{invitation.email} and open the link again."
+            )
+        EmailAddress.objects.update_or_create(
+            user=person,
+            email=invitation.email,
+            defaults={"verified": True, "primary": True},
+        )
+        if invitation.role == Invitation.Role.ORGANISER:
+            organiser_add(scheme=invitation.scheme, person=person)
+        else:
+            membership_add(
+                actor=None,
+                group=invitation.group,
+                person=person,
+                role=invitation.role,
+                track=invitation.track,
+                start_date=invitation.start_date,
+                end_date=invitation.end_date,
+            )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = person
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return invitation, person
+
+
+def invitations_import_csv(
+    *, actor: User, scheme: Scheme, raw: bytes, filename: str
+) -> list[Invitation]:
+    """All rows become invitations, or, if any row is bad, none do (ImportFailed)."""
+    from groups.imports import parse_invitations_csv
+
+    _require_organiser(actor, scheme)
+    items = parse_invitations_csv(scheme=scheme, raw=raw, filename=filename)
+    return invitations_create(actor=actor, scheme=scheme, items=items)

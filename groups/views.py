@@ -1,0 +1,287 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from groups import permissions, selectors, services
+from groups.forms import (
+    AcceptInvitationForm,
+    GroupForm,
+    InvitationForm,
+    InvitationImportForm,
+    MembershipEndForm,
+    MembershipForm,
+)
+from groups.imports import ImportFailed
+from groups.models import BalintGroup, Membership, User
+
+PAGE_SIZE = 50
+
+
+def _form_errors_from(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form, by field where it names one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _form_page(request, form, *, title, template="form_page.html", status=200, **context):
+    context = {"form": form, "title": title, **context}
+    if form.errors and status == 200:
+        status = 400
+    return render(request, template, context, status=status)
+
+
+@login_required
+def home(request):
+    home = selectors.home_for(request.user)
+    return render(request, "groups/home.html", {"home": home})
+
+
+# --- Organiser: scheme ----------------------------------------------------
+
+
+@login_required
+def scheme_detail(request, pk):
+    scheme = get_object_or_404(permissions.schemes_organised_by(request.user), pk=pk)
+    groups = selectors.with_member_counts(scheme.groups.all())
+    for group in groups:
+        group.size_warning = selectors.group_size_warning(group)
+    scheme_memberships = Prefetch(
+        "memberships",
+        queryset=Membership.objects.current().filter(group__scheme=scheme).select_related("group"),
+        to_attr="scheme_memberships",
+    )
+    people = Paginator(
+        selectors.people_in_scheme(scheme).prefetch_related(scheme_memberships), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    invitations = selectors.pending_invitations(scheme)[:PAGE_SIZE]
+    return render(
+        request,
+        "groups/scheme_detail.html",
+        {"scheme": scheme, "groups": groups, "people": people, "invitations": invitations},
+    )
+
+
+# --- Groups ---------------------------------------------------------------
+
+
+@login_required
+def group_create(request, scheme_pk):
+    scheme = get_object_or_404(permissions.schemes_organised_by(request.user), pk=scheme_pk)
+    form = GroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.group_create(actor=request.user, scheme=scheme, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, f"Group “{group.name}” created.")
+            return redirect("group_detail", pk=group.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"New group in {scheme}",
+        submit_label="Create group",
+        cancel_url=reverse("scheme_detail", args=[scheme.pk]),
+    )
+
+
+@login_required
+def group_detail(request, pk):
+    group = get_object_or_404(
+        permissions.groups_visible_to(request.user).select_related("scheme"), pk=pk
+    )
+    group = selectors.with_member_counts(BalintGroup.objects.filter(pk=group.pk)).get()
+    group.size_warning = selectors.group_size_warning(group)
+    memberships = list(
+        group.memberships.select_related("person").order_by("role", "person__full_name")
+    )
+    can_manage = permissions.can_manage_group(request.user, group)
+    current = [m for m in memberships if m.covers(timezone.localdate())]
+    return render(
+        request,
+        "groups/group_detail.html",
+        {
+            "group": group,
+            "current": current,
+            "all_memberships": memberships if can_manage else None,
+            "can_manage": can_manage,
+        },
+    )
+
+
+@login_required
+def group_edit(request, pk):
+    group = get_object_or_404(permissions.groups_visible_to(request.user), pk=pk)
+    if not permissions.can_manage_group(request.user, group):
+        raise PermissionDenied
+    form = GroupForm(request.POST or None, instance=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.group_update(actor=request.user, group=group, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, "Group saved.")
+            return redirect("group_detail", pk=group.pk)
+    return _form_page(
+        request, form, title=f"Edit {group}", cancel_url=reverse("group_detail", args=[group.pk])
+    )
+
+
+@login_required
+def membership_add(request, group_pk):
+    group = get_object_or_404(permissions.groups_visible_to(request.user), pk=group_pk)
+    if not permissions.can_manage_group(request.user, group):
+        raise PermissionDenied
+    form = MembershipForm(request.POST or None, people=selectors.people_in_scheme(group.scheme))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_add(actor=request.user, group=group, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, f"{form.cleaned_data['person']} added to {group}.")
+            return redirect("group_detail", pk=group.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"Add a member to {group}",
+        submit_label="Add",
+        cancel_url=reverse("group_detail", args=[group.pk]),
+    )
+
+
+@login_required
+def membership_end(request, pk):
+    membership = get_object_or_404(
+        permissions.memberships_managed_by(request.user).select_related("group", "person"), pk=pk
+    )
+    form = MembershipEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_end(
+                actor=request.user, membership=membership, end_date=form.cleaned_data["end_date"]
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, f"{membership.person}'s membership ends on the date given.")
+            return redirect("group_detail", pk=membership.group_id)
+    return _form_page(
+        request,
+        form,
+        title=f"End {membership.person}'s membership of {membership.group}",
+        submit_label="End membership",
+        cancel_url=reverse("group_detail", args=[membership.group_id]),
+    )
+
+
+# --- Invitations ----------------------------------------------------------
+
+
+@login_required
+def invitation_create(request, scheme_pk):
+    scheme = get_object_or_404(permissions.schemes_organised_by(request.user), pk=scheme_pk)
+    form = InvitationForm(request.POST or None, scheme=scheme)
+    if request.method == "POST" and form.is_valid():
+        data = services.InvitationData(**form.cleaned_data)
+        try:
+            invitation = services.invitation_create(actor=request.user, scheme=scheme, data=data)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("scheme_detail", pk=scheme.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"Invite someone to {scheme}",
+        submit_label="Send invitation",
+        intro="They receive an email with a link to choose a password and join.",
+        cancel_url=reverse("scheme_detail", args=[scheme.pk]),
+    )
+
+
+@login_required
+def invitation_import(request, scheme_pk):
+    scheme = get_object_or_404(permissions.schemes_organised_by(request.user), pk=scheme_pk)
+    form = InvitationImportForm(request.POST or None, request.FILES or None)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            created = services.invitations_import_csv(
+                actor=request.user, scheme=scheme, raw=upload.read(), filename=upload.name
+            )
+        except ImportFailed as exc:
+            problems = exc.problems
+        else:
+            messages.success(request, f"{len(created)} invitations sent.")
+            return redirect("scheme_detail", pk=scheme.pk)
+    status = 400 if problems else 200
+    return _form_page(
+        request,
+        form,
+        title=f"Invite people to {scheme} from a CSV file",
+        submit_label="Upload and send invitations",
+        template="groups/invitation_import.html",
+        cancel_url=reverse("scheme_detail", args=[scheme.pk]),
+        problems=problems,
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, pk):
+    invitation = get_object_or_404(permissions.invitations_managed_by(request.user), pk=pk)
+    services.invitation_revoke(actor=request.user, invitation=invitation)
+    messages.success(request, f"Invitation for {invitation.email} withdrawn.")
+    return redirect("scheme_detail", pk=invitation.scheme_id)
+
+
+def invitation_accept(request, token):
+    """Open to anyone holding the link: it is the proof of the email address."""
+    try:
+        invitation = services.invitation_from_token(token)
+    except services.InvitationInvalid as exc:
+        return render(request, "groups/invitation_invalid.html", {"reason": str(exc)}, status=404)
+    has_account = User.objects.filter(email__iexact=invitation.email).exists()
+    form = (
+        None if has_account else AcceptInvitationForm(request.POST or None, invitation=invitation)
+    )
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            invitation, person = services.invitation_accept(
+                token=token,
+                password=form.cleaned_data["password1"] if form else None,
+                user=request.user if request.user.is_authenticated else None,
+            )
+        except services.InvitationInvalid as exc:
+            return render(
+                request, "groups/invitation_invalid.html", {"reason": str(exc)}, status=403
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            if not request.user.is_authenticated:
+                login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to {invitation.scheme}.")
+            if invitation.group_id:
+                return redirect("group_detail", pk=invitation.group_id)
+            return redirect("home")
+    return render(
+        request,
+        "groups/invitation_accept.html",
+        {"invitation": invitation, "form": form, "has_account": has_account},
+    )

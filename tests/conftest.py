@@ -1,0 +1,54 @@
+import os
+
+import pytest
+from django.core.cache import cache
+
+from tests import factories
+
+
+def require_services() -> bool:
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    """A test that needs a missing service skips locally and fails under REQUIRE_SERVICES=1."""
+    if require_services():
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def scheme(db):
+    return factories.SchemeFactory()
+
+
+@pytest.fixture
+def group(scheme):
+    return factories.GroupFactory(scheme=scheme)
+
+
+@pytest.fixture
+def organiser(scheme):
+    return factories.OrganiserFactory(scheme=scheme).person
+
+
+@pytest.fixture
+def leader(group):
+    return factories.LeaderFactory(group=group).person
+
+
+@pytest.fixture
+def trainee(group):
+    return factories.MembershipFactory(group=group).person
+
+
+@pytest.fixture
+def other_scheme_organiser(db):
+    return factories.OrganiserFactory().person
