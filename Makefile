@@ -18,11 +18,17 @@ $(STAMP): requirements-dev.txt build-constraints.txt | $(BIN)/uv
 
 install: $(STAMP)
 
+# Development server with a Celery worker and beat beside it; Ctrl-C stops all three.
+run: export DEBUG := 1
 run: install
-	DEBUG=1 $(BIN)/python manage.py migrate --no-input
-	DEBUG=1 $(BIN)/python manage.py createcachetable
-	DEBUG=1 $(BIN)/python manage.py seed_demo
-	DEBUG=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python manage.py runall
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py seed_demo
+	@echo "Serving http://127.0.0.1:8000 with a Celery worker and beat. Ctrl-C stops them all."
+	@$(BIN)/celery -A balint worker --loglevel=INFO --concurrency=2 & worker=$$!; \
+	$(BIN)/celery -A balint beat --loglevel=INFO & beat=$$!; \
+	trap 'kill $$worker $$beat 2>/dev/null' INT TERM EXIT; \
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: install
 	$(BIN)/ruff check .
