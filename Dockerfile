@@ -3,6 +3,11 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 BALINT_VAR_DIR=/app/var
 WORKDIR /app
 
+# Pango and fonts for WeasyPrint (certificate PDFs).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY requirements.txt build-constraints.txt ./
 RUN pip install --no-cache-dir "setuptools<81" \
     && PIP_CONSTRAINT=build-constraints.txt pip install --no-cache-dir -r requirements.txt

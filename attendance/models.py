@@ -1,1 +1,197 @@
-# Models arrive with their issue; the app is installed so the layout is fixed from the start.
+"""The register, its history, and the certificates issued from it."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from groups.models import AttendanceStatus
+from sessions.models import Session
+
+
+class Attendance(models.Model):
+    """One person's record for one session.
+
+    `role` is the capacity they attended in: members' records count toward the
+    scheme's requirement; leaders' and co-leaders' toward their own leading log.
+    """
+
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        LEADER = "leader", "Leader"
+        CO_LEADER = "co_leader", "Co-leader"
+
+    Status = AttendanceStatus
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="attendance")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attendance"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(max_length=10, choices=AttendanceStatus.choices)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "person"], name="one_record_per_person"),
+            models.CheckConstraint(
+                condition=Q(status__in=AttendanceStatus.values), name="attendance_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["member", "leader", "co_leader"]),
+                name="attendance_role_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "role", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} at {self.session}: {self.get_status_display()}"
+
+    @property
+    def is_leading(self) -> bool:
+        return self.role != self.Role.MEMBER
+
+
+class AttendanceChange(models.Model):
+    """Append-only history: who changed which record, when, from what to what."""
+
+    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    before = models.CharField(max_length=10, choices=AttendanceStatus.choices, blank=True)
+    after = models.CharField(max_length=10, choices=AttendanceStatus.choices)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(before=models.F("after")), name="change_changes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.before or '—'} → {self.after} by {self.changed_by}"
+
+
+# Crockford-style alphabet without the look-alikes 0/O, 1/I/L: easy to read aloud and type.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+class Certificate(models.Model):
+    """Evidence that a trainee met their scheme's requirement.
+
+    The figures and names are a snapshot taken at issue: the certificate says
+    what was true when it was signed, whatever happens to the records later.
+    """
+
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates"
+    )
+    scheme = models.ForeignKey(
+        "groups.Scheme", on_delete=models.PROTECT, related_name="certificates"
+    )
+    holder_name = models.CharField(max_length=150)
+    registration_number = models.CharField(max_length=30, blank=True)
+    sessions_counted = models.PositiveIntegerField()
+    sessions_required = models.PositiveIntegerField()
+    period_start = models.DateField()
+    period_end = models.DateField()
+    groups = models.CharField(max_length=500)
+    leaders = models.CharField(max_length=500)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_by_name = models.CharField(max_length=150)
+    issued_at = models.DateTimeField()
+    code = models.CharField(max_length=CODE_LENGTH, unique=True, default=new_verification_code)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoke_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            # At most one current certificate per trainee and scheme.
+            models.UniqueConstraint(
+                fields=["trainee", "scheme"],
+                condition=Q(revoked_at__isnull=True, superseded_at__isnull=True),
+                name="one_current_certificate",
+            ),
+            models.CheckConstraint(
+                condition=Q(sessions_counted__gte=models.F("sessions_required")),
+                name="certificate_meets_requirement",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="certificate_period_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoke_reason=""),
+                name="revocation_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Certificate {self.display_code} for {self.holder_name}"
+
+    @property
+    def display_code(self) -> str:
+        return f"{self.code[:4]}-{self.code[4:8]}-{self.code[8:]}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.revoked_at is None and self.superseded_at is None
+
+
+class CertificateExport(models.Model):
+    """A bulk export: built by a Celery task, downloadable until it expires."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Rendering"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    scheme = models.ForeignKey("groups.Scheme", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    certificates = models.ManyToManyField(Certificate, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="certificate-exports/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done__lte=models.F("total")), name="export_progress_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Certificate export {self.pk} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0

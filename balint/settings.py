@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "balint",  # project-wide management commands (seed_demo)
     "groups",
     "sessions.apps.SessionsConfig",
     "attendance",
@@ -188,6 +189,11 @@ STORAGES = {
     },
 }
 
+# Uploaded and generated files (certificate exports). Never served directly:
+# downloads go through views that check permission.
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -214,7 +220,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-certificate-exports": {
+        "task": "attendance.tasks.purge_expired_exports",
+        "schedule": 3600,
+    },
+}
 
 # ---------------------------------------------------------------------------
 # Security: strict in production, checked by `manage.py check --deploy`
@@ -256,9 +267,17 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Chatty libraries: progress steps and font subsetting are not news.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "kombu.connection": {"level": "ERROR"},
+    },
 }
 
 # ---------------------------------------------------------------------------
 # Balint
 # ---------------------------------------------------------------------------
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
+CERTIFICATE_EXPORT_HOURS = env_int("CERTIFICATE_EXPORT_HOURS", 24)
+VERIFY_RATE_LIMIT_PER_MINUTE = env_int("VERIFY_RATE_LIMIT_PER_MINUTE", 30)

@@ -10,4 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("groups.urls")),
+    path("", include("sessions.urls")),
+    path("", include("attendance.urls")),
+    path("", include("feedback.urls")),
 ]

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from groups.models import BalintGroup, Invitation, Membership, Scheme, User
-from groups.services import GROUP_FIELDS
+from groups.services import GROUP_FIELDS, InvitationData, validate_invitation
 
 
 class DateInput(forms.DateInput):
@@ -48,7 +48,28 @@ class InvitationForm(forms.ModelForm):
 
     def __init__(self, *args, scheme: Scheme, **kwargs):
         super().__init__(*args, **kwargs)
+        self.scheme = scheme
         self.fields["group"].queryset = scheme.groups.all()
+
+    def clean(self):
+        """The service's rules, with its messages; the model's constraints would only name
+        themselves (a field with an error is left out of the constraint check)."""
+        cleaned = super().clean()
+        if cleaned.get("role") == Invitation.Role.ORGANISER:
+            cleaned["group"] = None  # the service drops it too: organisers join no group
+        data = InvitationData(
+            email=cleaned.get("email") or "",
+            full_name=cleaned.get("full_name") or "",
+            role=cleaned.get("role") or "",
+            group=cleaned.get("group"),
+            track=cleaned.get("track") or Membership.Track.PSYCHIATRY,
+            start_date=cleaned.get("start_date"),
+            end_date=cleaned.get("end_date"),
+        )
+        for field, message in validate_invitation(scheme=self.scheme, data=data).items():
+            if field not in self.errors:
+                self.add_error(field, message)
+        return cleaned
 
 
 class InvitationImportForm(forms.Form):

@@ -38,7 +38,8 @@ def groups_led_by(user: User, on=None) -> QuerySet[BalintGroup]:
     if not user.is_authenticated:
         return BalintGroup.objects.none()
     leading = Membership.objects.current(on).filter(person=user, role__in=Membership.LEADING_ROLES)
-    return BalintGroup.objects.filter(memberships__in=leading).distinct()
+    # A subquery, not a join: callers annotate counts over all of the group's memberships.
+    return BalintGroup.objects.filter(pk__in=leading.values("group_id"))
 
 
 def memberships_managed_by(user: User) -> QuerySet[Membership]:

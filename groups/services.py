@@ -64,11 +64,20 @@ def group_update(*, actor: User, group: BalintGroup, **fields) -> BalintGroup:
 # --- Memberships ----------------------------------------------------------
 
 
-def _check_no_overlap(*, person: User, group: BalintGroup, start: date, end: date | None) -> None:
+def _check_no_overlap(
+    *,
+    person: User,
+    group: BalintGroup,
+    start: date,
+    end: date | None,
+    exclude: Membership | None = None,
+) -> None:
     """The database refuses overlaps too; this gives the person a readable message."""
     overlapping = Membership.objects.filter(person=person, group=group).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=start)
     )
+    if exclude is not None:
+        overlapping = overlapping.exclude(pk=exclude.pk)
     if end is not None:
         overlapping = overlapping.filter(start_date__lte=end)
     existing = overlapping.first()
@@ -116,6 +125,14 @@ def membership_end(*, actor: User, membership: Membership, end_date: date) -> Me
     if end_date < membership.start_date:
         raise ValidationError("A membership cannot end before it starts.")
     with transaction.atomic():
+        # A later end date can run into the person's next membership of the group.
+        _check_no_overlap(
+            person=membership.person,
+            group=membership.group,
+            start=membership.start_date,
+            end=end_date,
+            exclude=membership,
+        )
         membership.end_date = end_date
         membership.save(update_fields=["end_date"])
     return membership
@@ -289,10 +306,15 @@ def invitation_accept(
                 "You already have an account: sign in as "
                 f"{invitation.email} and open the link again."
             )
+        # The link proves the invited address: make it the verified primary one. Match it
+        # ignoring case, and demote any other primary (one per user, or the insert fails).
+        EmailAddress.objects.filter(user=person, primary=True).exclude(
+            email__iexact=invitation.email
+        ).update(primary=False)
         EmailAddress.objects.update_or_create(
             user=person,
-            email=invitation.email,
-            defaults={"verified": True, "primary": True},
+            email__iexact=invitation.email,
+            defaults={"email": invitation.email, "verified": True, "primary": True},
         )
         if invitation.role == Invitation.Role.ORGANISER:
             organiser_add(scheme=invitation.scheme, person=person)

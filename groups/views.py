@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from balint.pages import add_service_errors, form_page
 from groups import permissions, selectors, services
 from groups.forms import (
     AcceptInvitationForm,
@@ -22,22 +23,6 @@ from groups.imports import ImportFailed
 from groups.models import BalintGroup, Membership, User
 
 PAGE_SIZE = 50
-
-
-def _form_errors_from(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form, by field where it names one."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _form_page(request, form, *, title, template="form_page.html", status=200, **context):
-    context = {"form": form, "title": title, **context}
-    if form.errors and status == 200:
-        status = 400
-    return render(request, template, context, status=status)
 
 
 @login_required
@@ -82,11 +67,11 @@ def group_create(request, scheme_pk):
         try:
             group = services.group_create(actor=request.user, scheme=scheme, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Group “{group.name}” created.")
             return redirect("group_detail", pk=group.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         title=f"New group in {scheme}",
@@ -106,6 +91,7 @@ def group_detail(request, pk):
         group.memberships.select_related("person").order_by("role", "person__full_name")
     )
     can_manage = permissions.can_manage_group(request.user, group)
+    can_schedule = can_manage or permissions.can_lead_group(request.user, group)
     current = [m for m in memberships if m.covers(timezone.localdate())]
     return render(
         request,
@@ -115,6 +101,7 @@ def group_detail(request, pk):
             "current": current,
             "all_memberships": memberships if can_manage else None,
             "can_manage": can_manage,
+            "can_schedule": can_schedule,
         },
     )
 
@@ -129,11 +116,11 @@ def group_edit(request, pk):
         try:
             services.group_update(actor=request.user, group=group, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Group saved.")
             return redirect("group_detail", pk=group.pk)
-    return _form_page(
+    return form_page(
         request, form, title=f"Edit {group}", cancel_url=reverse("group_detail", args=[group.pk])
     )
 
@@ -148,11 +135,11 @@ def membership_add(request, group_pk):
         try:
             services.membership_add(actor=request.user, group=group, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{form.cleaned_data['person']} added to {group}.")
             return redirect("group_detail", pk=group.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         title=f"Add a member to {group}",
@@ -173,11 +160,11 @@ def membership_end(request, pk):
                 actor=request.user, membership=membership, end_date=form.cleaned_data["end_date"]
             )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{membership.person}'s membership ends on the date given.")
             return redirect("group_detail", pk=membership.group_id)
-    return _form_page(
+    return form_page(
         request,
         form,
         title=f"End {membership.person}'s membership of {membership.group}",
@@ -198,11 +185,11 @@ def invitation_create(request, scheme_pk):
         try:
             invitation = services.invitation_create(actor=request.user, scheme=scheme, data=data)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("scheme_detail", pk=scheme.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         title=f"Invite someone to {scheme}",
@@ -229,7 +216,7 @@ def invitation_import(request, scheme_pk):
             messages.success(request, f"{len(created)} invitations sent.")
             return redirect("scheme_detail", pk=scheme.pk)
     status = 400 if problems else 200
-    return _form_page(
+    return form_page(
         request,
         form,
         title=f"Invite people to {scheme} from a CSV file",
@@ -272,7 +259,7 @@ def invitation_accept(request, token):
                 request, "groups/invitation_invalid.html", {"reason": str(exc)}, status=403
             )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             if not request.user.is_authenticated:
                 login(request, person, backend="django.contrib.auth.backends.ModelBackend")

@@ -52,3 +52,20 @@ def trainee(group):
 @pytest.fixture
 def other_scheme_organiser(db):
     return factories.OrganiserFactory().person
+
+
+@pytest.fixture
+def other_group(scheme):
+    """A second group in the same scheme."""
+    return factories.GroupFactory(scheme=scheme)
+
+
+@pytest.fixture
+def other_group_leader(other_group):
+    return factories.LeaderFactory(group=other_group).person
+
+
+@pytest.fixture
+def stranger(db):
+    """Signed in, but holds no role anywhere."""
+    return factories.UserFactory()

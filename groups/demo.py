@@ -1,10 +1,11 @@
-"""Demo data so `make run` shows the product alive. Idempotent; refused when DEBUG is off."""
+"""The groups part of the demo: one scheme, three groups, leaders, twenty trainees.
 
+Called by `manage.py seed_demo`; idempotent.
+"""
+
+from dataclasses import dataclass
 from datetime import time, timedelta
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
 from groups import services
@@ -44,24 +45,17 @@ TRAINEES = [
 ]
 
 
-class Command(BaseCommand):
-    help = "Create a demo scheme with three groups, leaders and twenty trainees."
+@dataclass
+class DemoGroups:
+    scheme: Scheme
+    groups: list[BalintGroup]
+    organiser: User
+    leader: User
+    trainee: User
+    term_start: object
 
-    def handle(self, *args, **options):
-        if not settings.DEBUG:
-            raise CommandError("seed_demo only runs with DEBUG=1: it creates known passwords.")
-        with transaction.atomic():
-            self._seed()
-        self.stdout.write(
-            self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000 with:")
-        )
-        for email, role in [
-            ("organiser@example.com", "scheme organiser"),
-            ("leader@example.com", "group leader"),
-            ("trainee@example.com", "trainee"),
-        ]:
-            self.stdout.write(f"  {email:<24} password {DEMO_PASSWORD}   ({role})")
 
+class GroupsDemo:
     def _person(self, email: str, full_name: str, registration: str = "") -> User:
         person = User.objects.filter(email=email).first()
         if person is None:
@@ -90,9 +84,12 @@ class Command(BaseCommand):
                 end_date=end,
             )
 
-    def _seed(self) -> None:
+    def seed(self) -> DemoGroups:
         today = timezone.localdate()
         term_start = today - timedelta(days=120)
+        # The first group is older: its leaders and one trainee have a long history,
+        # the demo trainee is part-way to the requirement.
+        long_ago, mid_way = today - timedelta(days=300), today - timedelta(days=200)
         scheme, _ = Scheme.objects.get_or_create(
             name=SCHEME_NAME, defaults={"time_zone": "Europe/Dublin", "holiday_country": "IE"}
         )
@@ -124,14 +121,15 @@ class Command(BaseCommand):
         ]
         co_leader = self._person("coleader@example.com", "Dr Helen Colead", "IMC 404567")
         for group, leader in zip(groups, leaders, strict=True):
-            self._member(group, leader, Membership.Role.LEADER, Membership.Track.OTHER, term_start)
+            start = long_ago if group == groups[0] else term_start
+            self._member(group, leader, Membership.Role.LEADER, Membership.Track.OTHER, start)
         self._member(
-            groups[0], co_leader, Membership.Role.CO_LEADER, Membership.Track.OTHER, term_start
+            groups[0], co_leader, Membership.Role.CO_LEADER, Membership.Track.OTHER, long_ago
         )
 
         trainee = self._person("trainee@example.com", "Dr Aoife Trainee", "IMC 500001")
         self._member(
-            groups[0], trainee, Membership.Role.MEMBER, Membership.Track.PSYCHIATRY, term_start
+            groups[0], trainee, Membership.Role.MEMBER, Membership.Track.PSYCHIATRY, mid_way
         )
         # Seven trainees each in the first two groups; six GP trainees on four-month
         # rotations in the fortnightly group, one of them about to leave.
@@ -151,4 +149,24 @@ class Command(BaseCommand):
                     end,
                 )
             else:
-                self._member(group, person, "member", Membership.Track.PSYCHIATRY, term_start)
+                start = long_ago if index in (0, 1) else term_start
+                self._member(group, person, "member", Membership.Track.PSYCHIATRY, start)
+        return DemoGroups(
+            scheme=scheme,
+            groups=groups,
+            organiser=organiser,
+            leader=leaders[0],
+            trainee=trainee,
+            term_start=term_start,
+        )
+
+
+DEMO_ACCOUNTS = [
+    ("organiser@example.com", "scheme organiser"),
+    ("leader@example.com", "group leader"),
+    ("trainee@example.com", "trainee"),
+]
+
+
+def seed() -> DemoGroups:
+    return GroupsDemo().seed()

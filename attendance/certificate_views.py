@@ -1,0 +1,218 @@
+"""Certificate pages: the organiser's list, bulk export, downloads and public verification."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from attendance import pdf, selectors, services
+from attendance.models import CODE_ALPHABET, Certificate, CertificateExport
+from balint.ratelimit import allow, client_ip
+from groups import permissions as group_permissions
+from groups.models import User
+
+PAGE_SIZE = 50
+
+
+def _organised_scheme(request, pk):
+    return get_object_or_404(group_permissions.schemes_organised_by(request.user), pk=pk)
+
+
+def _organised_certificate(request, pk) -> Certificate:
+    return get_object_or_404(
+        Certificate.objects.filter(scheme__in=group_permissions.schemes_organised_by(request.user)),
+        pk=pk,
+    )
+
+
+@login_required
+def certificates(request, pk):
+    scheme = _organised_scheme(request, pk)
+    eligible = Paginator(selectors.scheme_overview(scheme, status="complete"), PAGE_SIZE).get_page(
+        request.GET.get("eligible")
+    )
+    candidates = selectors.certificate_candidates(scheme, eligible.object_list)
+    issued = Paginator(selectors.certificates_of(scheme), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    exports = CertificateExport.objects.filter(scheme=scheme, expires_at__gt=timezone.now())[:5]
+    return render(
+        request,
+        "attendance/certificates.html",
+        {
+            "scheme": scheme,
+            "eligible": eligible,
+            "candidates": candidates,
+            "issued": issued,
+            "exports": exports,
+        },
+    )
+
+
+@login_required
+@require_POST
+def certificate_issue(request, pk, person_pk):
+    scheme = _organised_scheme(request, pk)
+    trainee = get_object_or_404(
+        User.objects.filter(memberships__group__scheme=scheme).distinct(), pk=person_pk
+    )
+    try:
+        certificate = services.certificate_issue(actor=request.user, scheme=scheme, trainee=trainee)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Certificate {certificate.display_code} issued to {trainee}.")
+    return redirect("certificates", pk=scheme.pk)
+
+
+@login_required
+@require_POST
+def certificates_issue_eligible(request, pk):
+    scheme = _organised_scheme(request, pk)
+    issued = services.certificates_issue_eligible(actor=request.user, scheme=scheme)
+    messages.success(request, f"{len(issued)} certificate{'s' if len(issued) != 1 else ''} issued.")
+    return redirect("certificates", pk=scheme.pk)
+
+
+@login_required
+def certificate_revoke(request, pk):
+    certificate = _organised_certificate(request, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.certificate_revoke(
+                actor=request.user, certificate=certificate, reason=request.POST.get("reason", "")
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, f"Certificate {certificate.display_code} revoked.")
+            return redirect("certificates", pk=certificate.scheme_id)
+    return render(
+        request,
+        "attendance/certificate_revoke.html",
+        {"certificate": certificate, "error": error},
+        status=400 if error else 200,
+    )
+
+
+# --- Bulk export -------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def certificate_export_start(request, pk):
+    scheme = _organised_scheme(request, pk)
+    chosen = selectors.certificates_of(scheme)
+    if request.POST.get("scope") == "selected":
+        picked = [pk for pk in request.POST.getlist("certificate") if pk.isdigit()]
+        chosen = chosen.filter(pk__in=picked)
+    else:
+        chosen = chosen.filter(revoked_at__isnull=True, superseded_at__isnull=True)
+    try:
+        export = services.certificate_export_start(
+            actor=request.user, scheme=scheme, certificates=list(chosen)
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("certificates", pk=scheme.pk)
+    return redirect("certificate_export", pk=export.pk)
+
+
+def _organised_export(request, pk) -> CertificateExport:
+    return get_object_or_404(
+        CertificateExport.objects.filter(
+            scheme__in=group_permissions.schemes_organised_by(request.user)
+        ).select_related("scheme"),
+        pk=pk,
+    )
+
+
+@login_required
+def certificate_export(request, pk):
+    export = _organised_export(request, pk)
+    return render(request, "attendance/certificate_export.html", {"export": export})
+
+
+@login_required
+def certificate_export_status(request, pk):
+    export = _organised_export(request, pk)
+    return JsonResponse(
+        {
+            "status": export.status,
+            "label": export.get_status_display(),
+            "done": export.done,
+            "total": export.total,
+            "download": reverse("certificate_export_download", args=[export.pk])
+            if export.status == CertificateExport.Status.DONE
+            else None,
+            "error": export.error,
+        }
+    )
+
+
+@login_required
+def certificate_export_download(request, pk):
+    export = _organised_export(request, pk)
+    if export.status != CertificateExport.Status.DONE or export.expires_at <= timezone.now():
+        raise Http404("This export is not ready or has expired.")
+    return FileResponse(
+        export.file.open("rb"), as_attachment=True, filename=export.file.name.rsplit("/", 1)[-1]
+    )
+
+
+# --- Downloads -----------------------------------------------------------------------------
+
+
+@login_required
+def certificate_pdf(request, pk):
+    """The holder downloads their current one; organisers any of their scheme's."""
+    certificate = get_object_or_404(Certificate.objects.select_related("scheme"), pk=pk)
+    is_holder = certificate.trainee_id == request.user.pk and certificate.is_current
+    if not is_holder and not group_permissions.is_organiser(request.user, certificate.scheme):
+        raise Http404
+    body = pdf.render_certificate(certificate)
+    response = HttpResponse(body, content_type="application/pdf")
+    filename = f"certificate-{slugify(certificate.holder_name)}-{certificate.code}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- Public verification -------------------------------------------------------------------
+
+
+def normalise_code(raw: str) -> str:
+    return "".join(ch for ch in raw.upper() if ch in CODE_ALPHABET)
+
+
+def verify_form(request):
+    code = normalise_code(request.GET.get("code", ""))
+    if code:
+        return redirect("verify", code=code)
+    return render(request, "attendance/verify.html", {"certificate": None, "asked": False})
+
+
+def verify(request, code):
+    if not allow(f"verify:{client_ip(request)}", limit=settings.VERIFY_RATE_LIMIT_PER_MINUTE):
+        return render(request, "attendance/verify_limited.html", status=429)
+    certificate = (
+        Certificate.objects.select_related("scheme").filter(code=normalise_code(code)).first()
+    )
+    if certificate is None:
+        return render(
+            request, "attendance/verify.html", {"certificate": None, "asked": True}, status=404
+        )
+    if certificate.revoked_at:
+        state = "revoked"
+    elif certificate.superseded_at:
+        state = "superseded"
+    else:
+        state = "valid"
+    return render(request, "attendance/verify.html", {"certificate": certificate, "state": state})

@@ -1,0 +1,140 @@
+"""Exporters: small classes that yield rows, rendered to CSV or XLSX by one function each.
+
+Cells a spreadsheet would run as a formula are made inert: defusedcsv escapes
+them in CSV, and XLSX cells are written as plain strings, never formulas.
+"""
+
+import io
+import re
+from collections.abc import Iterable, Iterator
+from zoneinfo import ZoneInfo
+
+from defusedcsv import csv
+from django.utils import timezone
+from django.utils.text import slugify
+from openpyxl import Workbook
+from openpyxl.cell.cell import TYPE_STRING
+
+from attendance import selectors
+from attendance.models import Attendance
+from groups.models import BalintGroup, Scheme
+
+
+class Exporter:
+    name = "export"
+    headers: list[str] = []
+
+    def rows(self) -> Iterator[list]:
+        raise NotImplementedError
+
+    def filename(self, extension: str) -> str:
+        return f"{slugify(self.name)[:80] or 'export'}-{timezone.localdate():%Y-%m-%d}.{extension}"
+
+
+class SchemeOverviewExporter(Exporter):
+    headers = [
+        "Name",
+        "Email",
+        "Registration",
+        "Sessions counted",
+        "Required",
+        "Attendance rate",
+        "Last attended",
+        "Status",
+    ]
+
+    def __init__(self, scheme: Scheme, **filters):
+        self.scheme = scheme
+        self.filters = filters
+        self.name = f"{scheme.name} overview"
+
+    def rows(self):
+        for person in selectors.scheme_overview(self.scheme, **self.filters).iterator():
+            yield [
+                person.full_name,
+                person.email,
+                person.registration_number,
+                person.counted,
+                self.scheme.sessions_required,
+                round(person.rate * 100) if person.rate is not None else "",
+                _local_date(person.last_attended, self.scheme) if person.last_attended else "",
+                selectors.STATUS_LABELS[person.status],
+            ]
+
+
+def _local_date(moment, scheme: Scheme) -> str:
+    """The date in the scheme's time zone, as its pages show it."""
+    return moment.astimezone(ZoneInfo(scheme.time_zone)).date().isoformat()
+
+
+class GroupRegisterExporter(Exporter):
+    """Sessions down, members across: each cell the member's status at that session."""
+
+    def __init__(self, group: BalintGroup):
+        self.group = group
+        self.name = f"{group.name} register"
+        self.people = list(
+            {m.person_id: m.person for m in group.memberships.select_related("person")}.values()
+        )
+        self.people.sort(key=lambda p: p.full_name)
+        self.headers = ["Date", "Status", "Presenter"] + [p.full_name for p in self.people]
+
+    def rows(self):
+        sessions = self.group.sessions.select_related("presenter").order_by("starts_at")
+        statuses = {
+            (a.session_id, a.person_id): a.get_status_display()
+            for a in Attendance.objects.filter(session__group=self.group)
+        }
+        for session in sessions:
+            yield [
+                session.slot_date.isoformat(),
+                session.get_status_display(),
+                session.presenter.full_name if session.presenter else "",
+            ] + [statuses.get((session.pk, p.pk), "") for p in self.people]
+
+
+class LeaderLogExporter(Exporter):
+    headers = ["Leader", "Registration", "Date", "Group", "Role"]
+
+    def __init__(self, scheme: Scheme, person=None):
+        self.scheme, self.person = scheme, person
+        self.name = f"{scheme.name} leading log"
+
+    def rows(self):
+        for record in selectors.leading_log(self.scheme, self.person).iterator():
+            yield [
+                record.person.full_name,
+                record.person.registration_number,
+                record.session.slot_date.isoformat(),
+                record.session.group.name,
+                record.get_role_display(),
+            ]
+
+
+def to_csv(exporter: Exporter) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(exporter.headers)
+    writer.writerows(exporter.rows())
+    return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+
+
+def to_xlsx(exporter: Exporter) -> bytes:
+    workbook = Workbook(write_only=False)
+    sheet = workbook.active
+    # A sheet title may not hold \ / ? * [ ] : (openpyxl refuses them) nor exceed 31 characters.
+    sheet.title = re.sub(r"[\\/?*\[\]:]", "-", exporter.name)[:31] or "Export"
+    for row in _with_headers(exporter):
+        sheet.append(row)
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = TYPE_STRING  # never a formula, whatever it starts with
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _with_headers(exporter: Exporter) -> Iterable[list]:
+    yield exporter.headers
+    yield from exporter.rows()

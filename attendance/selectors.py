@@ -1,0 +1,357 @@
+"""Reads for registers, progress and the scheme overview, each a fixed number of queries."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from attendance.models import Attendance, Certificate
+from groups.models import BalintGroup, Membership, Scheme, User
+from sessions.models import Session
+from sessions.selectors import unavailable_by_day
+
+# --- Register ---------------------------------------------------------------------
+
+ROLE_ORDER = {"leader": 0, "co_leader": 1, "member": 2}
+
+
+@dataclass
+class RegisterLine:
+    person: User
+    role: str
+    status: str
+    recorded: str = ""
+    on_leave: bool = False
+
+    @property
+    def is_leading(self) -> bool:
+        return self.role != Attendance.Role.MEMBER
+
+
+def register_lines(session: Session) -> list[RegisterLine]:
+    """Everyone whose membership covers the session's date, with their record or a default.
+
+    Unrecorded members default to present, or to apologies when they have leave,
+    so a leader only touches the exceptions.
+    """
+    memberships = list(
+        Membership.objects.current(session.slot_date)
+        .filter(group=session.group_id)
+        .select_related("person")
+    )
+    records = {a.person_id: a for a in session.attendance.select_related("person")}
+    on_leave = unavailable_by_day({m.person_id for m in memberships}, [session.slot_date]).get(
+        session.slot_date, set()
+    )
+    lines = {}
+    for m in memberships:
+        record = records.get(m.person_id)
+        default = Attendance.Status.APOLOGIES if m.person_id in on_leave else "present"
+        lines[m.person_id] = RegisterLine(
+            person=m.person,
+            role=record.role if record else m.role,
+            status=record.status if record else default,
+            recorded=record.status if record else "",
+            on_leave=m.person_id in on_leave,
+        )
+    # Someone recorded earlier whose membership has since been changed keeps their line.
+    for person_id, record in records.items():
+        if person_id not in lines:
+            lines[person_id] = RegisterLine(
+                person=record.person, role=record.role, status=record.status, recorded=record.status
+            )
+    return sorted(lines.values(), key=lambda line: (ROLE_ORDER[line.role], line.person.full_name))
+
+
+# --- Counting ---------------------------------------------------------------------
+
+
+def counted_q(scheme: Scheme, prefix: str = "") -> Q:
+    """The scheme's counting rule: member records, of held sessions, with a counting status."""
+    return Q(
+        **{
+            f"{prefix}role": Attendance.Role.MEMBER,
+            f"{prefix}session__status": Session.Status.HELD,
+            f"{prefix}session__group__scheme": scheme,
+            f"{prefix}status__in": scheme.counted_statuses,
+        }
+    )
+
+
+def _recorded_q(scheme: Scheme) -> Q:
+    return Q(
+        role=Attendance.Role.MEMBER,
+        session__status=Session.Status.HELD,
+        session__group__scheme=scheme,
+    )
+
+
+def _upcoming_in_memberships(scheme: Scheme, person) -> QuerySet[Session]:
+    """Scheduled future sessions of the scheme that fall within the person's member spans."""
+    spans = Membership.objects.filter(
+        person=person,
+        role=Membership.Role.MEMBER,
+        group=OuterRef("group"),
+        start_date__lte=OuterRef("slot_date"),
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("slot_date")))
+    return Session.objects.filter(
+        group__scheme=scheme, status=Session.Status.SCHEDULED, starts_at__gte=timezone.now()
+    ).filter(Exists(spans))
+
+
+class SubqueryCount(Subquery):
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
+    output_field = IntegerField()
+
+
+@dataclass
+class Progress:
+    scheme: Scheme
+    person: User
+    count: int
+    required: int
+    recorded: int
+    counted_records: list[Attendance] = field(default_factory=list)
+    upcoming_dates: list[date] = field(default_factory=list)
+    open_ended: bool = False
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.count / self.required)) if self.required else 100
+
+    @property
+    def rate(self) -> float | None:
+        return self.count / self.recorded if self.recorded else None
+
+    @property
+    def remaining(self) -> int:
+        return max(self.required - self.count, 0)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.remaining == 0
+
+    @property
+    def projected_date(self) -> date | None:
+        if self.is_complete or len(self.upcoming_dates) < self.remaining:
+            return None
+        return self.upcoming_dates[self.remaining - 1]
+
+    @property
+    def reachable(self) -> int:
+        """Where they get to by attending every session scheduled so far."""
+        return self.count + len(self.upcoming_dates)
+
+    @property
+    def shortfall(self) -> int:
+        """Sessions still missing if they attend every one scheduled in their membership."""
+        return max(self.remaining - len(self.upcoming_dates), 0)
+
+    @property
+    def status(self) -> str:
+        return status_of(
+            counted=self.count,
+            required=self.required,
+            upcoming=len(self.upcoming_dates),
+            open_ended=self.open_ended,
+            rate=self.rate,
+        )
+
+
+# An open-ended member whose sessions are not all scheduled yet is on track
+# while they attend at least this share of their sessions.
+ON_TRACK_RATE = 0.75
+
+
+def status_of(*, counted: int, required: int, upcoming: int, open_ended: bool, rate) -> str:
+    """complete, on_track or at_risk. scheme_overview encodes the same rule in SQL."""
+    if counted >= required:
+        return "complete"
+    if counted + upcoming >= required:
+        return "on_track"
+    if open_ended and (rate is None or rate >= ON_TRACK_RATE):
+        return "on_track"
+    return "at_risk"
+
+
+def _open_ended(scheme: Scheme, person) -> QuerySet[Membership]:
+    return Membership.objects.filter(
+        person=person,
+        group__scheme=scheme,
+        role=Membership.Role.MEMBER,
+        end_date__isnull=True,
+        start_date__lte=timezone.localdate(),
+    )
+
+
+def progress_for(person: User, scheme: Scheme) -> Progress:
+    """One trainee's standing in one scheme, across every group they have been in. 3 queries."""
+    records = list(
+        Attendance.objects.filter(_recorded_q(scheme), person=person)
+        .select_related("session__group")
+        .order_by("session__starts_at")
+    )
+    counted = [r for r in records if r.status in scheme.counted_statuses]
+    upcoming = list(
+        _upcoming_in_memberships(scheme, person)
+        .order_by("starts_at")
+        .values_list("slot_date", flat=True)
+    )
+    return Progress(
+        scheme=scheme,
+        person=person,
+        count=len(counted),
+        required=scheme.sessions_required,
+        recorded=len(records),
+        counted_records=counted,
+        upcoming_dates=upcoming,
+        open_ended=_open_ended(scheme, person).exists(),
+    )
+
+
+def schemes_of_trainee(person: User) -> QuerySet[Scheme]:
+    return Scheme.objects.filter(
+        groups__memberships__person=person, groups__memberships__role=Membership.Role.MEMBER
+    ).distinct()
+
+
+# --- Scheme overview ----------------------------------------------------------------
+
+OVERVIEW_SORTS = {
+    "name": ("full_name", "email"),
+    "count": ("-counted", "full_name"),
+    "rate": (F("rate").desc(nulls_last=True), "full_name"),
+    "last": (F("last_attended").desc(nulls_last=True), "full_name"),
+    "status": ("status_order", "full_name"),
+}
+STATUS_LABELS = {"complete": "Complete", "on_track": "On track", "at_risk": "At risk"}
+
+
+def scheme_overview(
+    scheme: Scheme,
+    *,
+    group: BalintGroup | None = None,
+    track: str = "",
+    status: str = "",
+    sort: str = "name",
+) -> QuerySet[User]:
+    """Every trainee of the scheme annotated with counted, recorded, rate, last_attended, status.
+
+    All figures are correlated subqueries, so one query serves a page however
+    many sessions lie behind it.
+    """
+    trainees = Membership.objects.filter(
+        person=OuterRef("pk"), group__scheme=scheme, role=Membership.Role.MEMBER
+    )
+    if group is not None:
+        trainees = trainees.filter(group=group)
+    if track:
+        trainees = trainees.filter(track=track)
+
+    records = Attendance.objects.filter(_recorded_q(scheme), person=OuterRef("pk"))
+    counted = records.filter(status__in=scheme.counted_statuses)
+    upcoming = _upcoming_in_memberships(scheme, OuterRef(OuterRef("pk")))
+    required = scheme.sessions_required
+    people = (
+        User.objects.filter(Exists(trainees))
+        .annotate(
+            counted=SubqueryCount(counted.values("pk")),
+            recorded=SubqueryCount(records.values("pk")),
+            last_attended=Subquery(
+                counted.order_by()
+                .values("person")
+                .annotate(last=Max("session__starts_at"))
+                .values("last")[:1]
+            ),
+            upcoming=SubqueryCount(upcoming.values("pk")),
+            open_ended=Exists(_open_ended(scheme, OuterRef("pk"))),
+        )
+        .annotate(
+            rate=Case(
+                When(recorded=0, then=Value(None)),
+                default=Cast("counted", FloatField()) / Cast("recorded", FloatField()),
+                output_field=FloatField(),
+            ),
+            status=Case(
+                When(counted__gte=required, then=Value("complete")),
+                When(upcoming__gte=required - F("counted"), then=Value("on_track")),
+                When(
+                    Q(open_ended=True) & (Q(rate__isnull=True) | Q(rate__gte=ON_TRACK_RATE)),
+                    then=Value("on_track"),
+                ),
+                default=Value("at_risk"),
+            ),
+            status_order=Case(
+                When(status="at_risk", then=Value(0)),
+                When(status="on_track", then=Value(1)),
+                default=Value(2),
+            ),
+        )
+    )
+    if status in STATUS_LABELS:
+        people = people.filter(status=status)
+    return people.order_by(*OVERVIEW_SORTS.get(sort, OVERVIEW_SORTS["name"]))
+
+
+# --- Leader log ---------------------------------------------------------------------
+
+
+def leading_log(scheme: Scheme, person: User | None = None) -> QuerySet[Attendance]:
+    """Sessions led or co-led (attended as leader), newest first."""
+    log = Attendance.objects.filter(
+        session__group__scheme=scheme,
+        session__status=Session.Status.HELD,
+        role__in=[Attendance.Role.LEADER, Attendance.Role.CO_LEADER],
+        status__in=[Attendance.Status.PRESENT, Attendance.Status.LATE],
+    ).select_related("person", "session__group")
+    if person is not None:
+        log = log.filter(person=person)
+    return log.order_by("person__full_name", "-session__starts_at")
+
+
+# --- Certificates ---------------------------------------------------------------------
+
+
+@dataclass
+class CertificateCandidate:
+    person: User
+    counted: int
+    current: Certificate | None
+
+    @property
+    def needs_certificate(self) -> bool:
+        return self.current is None or self.current.sessions_counted < self.counted
+
+
+def certificate_candidates(scheme: Scheme, people=None) -> list[CertificateCandidate]:
+    """Eligible trainees (complete) with their current certificate, if any. Two queries."""
+    people = list(people if people is not None else scheme_overview(scheme, status="complete"))
+    current = {
+        c.trainee_id: c
+        for c in Certificate.objects.filter(
+            scheme=scheme,
+            trainee__in=[p.pk for p in people],
+            revoked_at__isnull=True,
+            superseded_at__isnull=True,
+        )
+    }
+    return [CertificateCandidate(p, p.counted, current.get(p.pk)) for p in people]
+
+
+def certificates_of(scheme: Scheme) -> QuerySet[Certificate]:
+    return Certificate.objects.filter(scheme=scheme).select_related("trainee", "superseded_by")

@@ -1,0 +1,319 @@
+"""Writes for registers and certificates. Every register change leaves an AttendanceChange."""
+
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import timedelta
+
+from defusedcsv import csv
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from attendance import permissions, selectors
+from attendance.models import Attendance, AttendanceChange, Certificate, CertificateExport
+from groups import permissions as group_permissions
+from groups.models import AttendanceStatus, Membership, Scheme, User
+from sessions.models import Session
+
+# ZIP entries carry this timestamp so the same export is the same bytes.
+ZIP_TIMESTAMP = (2000, 1, 1, 0, 0, 0)
+
+
+class RegisterConflict(ValidationError):
+    """Someone else changed the same records while this register was open."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a submitted register: the status shown when the page opened, and the new one."""
+
+    person_id: int
+    was: str  # "" when the person had no record yet
+    status: str
+
+
+def register_save(*, actor: User, session: Session, entries: list[Entry]) -> int:
+    """Save a whole register in one transaction and mark the session held.
+
+    Two leaders may save at once: the session row is locked, and a record that
+    the other leader changed in the meantime to something else is a conflict
+    (nothing is saved; the page reloads with their values). Changes that agree,
+    or touch different people, both go through. Returns the number of changes.
+    """
+    if not permissions.can_take_register(actor, session):
+        raise PermissionDenied(
+            "Only the group's leaders and the scheme's organisers take registers."
+        )
+    if not permissions.register_is_open(session):
+        raise ValidationError(
+            "The register opens on the day of the session and not for cancelled ones."
+        )
+    for entry in entries:
+        if entry.status not in AttendanceStatus.values:
+            raise ValidationError(f"{entry.status!r} is not an attendance status.")
+
+    with transaction.atomic():
+        # Lock only the session row: the group stays editable while registers are saved.
+        session = (
+            Session.objects.select_for_update(of=("self",))
+            .select_related("group")
+            .get(pk=session.pk)
+        )
+        roles = dict(
+            Membership.objects.current(session.slot_date)
+            .filter(group=session.group_id)
+            .values_list("person_id", "role")
+        )
+        existing = {a.person_id: a for a in session.attendance.select_for_update()}
+        unknown = [
+            e.person_id for e in entries if e.person_id not in roles and e.person_id not in existing
+        ]
+        if unknown:
+            raise ValidationError(
+                "The register lists someone who is not in the group on that date."
+            )
+
+        # A line left as the page showed it is not a change of this submitter's:
+        # it neither conflicts with nor undoes what someone else saved meanwhile.
+        entries = [e for e in entries if e.status != e.was]
+        conflicts = []
+        for entry in entries:
+            current = existing[entry.person_id].status if entry.person_id in existing else ""
+            if current != entry.was and current != entry.status:
+                conflicts.append(existing[entry.person_id])
+        if conflicts:
+            names = ", ".join(sorted(str(a.person) for a in conflicts))
+            raise RegisterConflict(
+                f"Someone else changed this register while you had it open ({names}). "
+                "The page now shows their entries: check them and save again."
+            )
+
+        changes = 0
+        for entry in entries:
+            record = existing.get(entry.person_id)
+            if record is None:
+                record = Attendance.objects.create(
+                    session=session,
+                    person_id=entry.person_id,
+                    role=roles[entry.person_id],
+                    status=entry.status,
+                    updated_by=actor,
+                )
+                before = ""
+            elif record.status != entry.status:
+                before = record.status
+                record.status, record.updated_by = entry.status, actor
+                record.save(update_fields=["status", "updated_by", "updated_at"])
+            else:
+                continue
+            AttendanceChange.objects.create(
+                attendance=record, changed_by=actor, before=before, after=entry.status
+            )
+            changes += 1
+        if session.status != Session.Status.HELD:
+            session.status = Session.Status.HELD
+            session.save(update_fields=["status", "updated_at"])
+    return changes
+
+
+# --- Certificates ----------------------------------------------------------------------
+
+
+def _require_organiser(actor: User, scheme: Scheme) -> None:
+    if not group_permissions.is_organiser(actor, scheme):
+        raise PermissionDenied("Only the scheme's organisers can do this.")
+
+
+def _snapshot(person: User, scheme: Scheme) -> dict:
+    """What the certificate states, from the register as it stands now."""
+    progress = selectors.progress_for(person, scheme)
+    if not progress.is_complete:
+        raise ValidationError(
+            f"{person} has {progress.count} of {progress.required} sessions: not yet eligible."
+        )
+    counted = progress.counted_records
+    sessions = [r.session for r in counted]
+    group_names = sorted({s.group.name for s in sessions})
+    leaders = sorted(
+        set(
+            Attendance.objects.filter(
+                session__in=sessions,
+                role__in=[Attendance.Role.LEADER, Attendance.Role.CO_LEADER],
+                status__in=[AttendanceStatus.PRESENT, AttendanceStatus.LATE],
+            ).values_list("person__full_name", flat=True)
+        )
+    )
+    return {
+        "holder_name": person.full_name,
+        "registration_number": person.registration_number,
+        "sessions_counted": progress.count,
+        "sessions_required": progress.required,
+        "period_start": sessions[0].slot_date,
+        "period_end": sessions[-1].slot_date,
+        "groups": "; ".join(group_names)[:500],
+        "leaders": "; ".join(leaders)[:500] or "—",
+    }
+
+
+def certificate_issue(*, actor: User, scheme: Scheme, trainee: User) -> Certificate:
+    """Issue a certificate; one issued earlier for fewer sessions is superseded."""
+    _require_organiser(actor, scheme)
+    snapshot = _snapshot(trainee, scheme)
+    with transaction.atomic():
+        current = (
+            Certificate.objects.select_for_update()
+            .filter(
+                trainee=trainee, scheme=scheme, revoked_at__isnull=True, superseded_at__isnull=True
+            )
+            .first()
+        )
+        if current and current.sessions_counted >= snapshot["sessions_counted"]:
+            raise ValidationError(
+                f"{trainee} already holds an up-to-date certificate ({current.display_code})."
+            )
+        if current:
+            # Leave the "one current certificate" slot before the new one takes it.
+            current.superseded_at = timezone.now()
+            current.save(update_fields=["superseded_at"])
+        try:
+            with transaction.atomic():
+                certificate = Certificate.objects.create(
+                    trainee=trainee,
+                    scheme=scheme,
+                    issued_by=actor,
+                    issued_by_name=actor.full_name,
+                    issued_at=timezone.now(),
+                    **snapshot,
+                )
+        except IntegrityError:  # another organiser issued one at the same moment
+            raise ValidationError(f"{trainee} was issued a certificate a moment ago.") from None
+        if current:
+            current.superseded_by = certificate
+            current.save(update_fields=["superseded_by"])
+    return certificate
+
+
+def certificates_issue_eligible(*, actor: User, scheme: Scheme) -> list[Certificate]:
+    """A certificate for everyone eligible who has none, or an older one for fewer sessions."""
+    _require_organiser(actor, scheme)
+    issued = []
+    for row in selectors.certificate_candidates(scheme):
+        if row.needs_certificate:
+            issued.append(certificate_issue(actor=actor, scheme=scheme, trainee=row.person))
+    return issued
+
+
+def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) -> Certificate:
+    _require_organiser(actor, certificate.scheme)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a reason; it shows on the verification page."})
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if certificate.revoked_at is not None:
+            raise ValidationError("This certificate is already revoked.")
+        certificate.revoked_at, certificate.revoked_by = timezone.now(), actor
+        certificate.revoke_reason = reason
+        certificate.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    return certificate
+
+
+def certificate_export_start(
+    *, actor: User, scheme: Scheme, certificates: list[Certificate]
+) -> CertificateExport:
+    """Queue a ZIP of the given certificates; the worker builds it and the page shows progress."""
+    _require_organiser(actor, scheme)
+    if not certificates:
+        raise ValidationError("Choose at least one certificate to export.")
+    if any(c.scheme_id != scheme.pk for c in certificates):
+        raise PermissionDenied("A certificate of another scheme cannot be exported here.")
+    with transaction.atomic():
+        export = CertificateExport.objects.create(
+            scheme=scheme,
+            requested_by=actor,
+            total=len(certificates),
+            expires_at=timezone.now() + timedelta(hours=settings.CERTIFICATE_EXPORT_HOURS),
+        )
+        export.certificates.set(certificates)
+        from attendance.tasks import build_certificate_export
+
+        transaction.on_commit(lambda: build_certificate_export.delay(export.pk))
+    return export
+
+
+MANIFEST_HEADERS = [
+    "file",
+    "code",
+    "name",
+    "registration",
+    "sessions",
+    "period_start",
+    "period_end",
+    "status",
+]
+
+
+def certificate_export_build(*, export_id: int) -> CertificateExport:
+    """Render every certificate into one ZIP with a manifest. Safe to run again."""
+    from attendance import pdf
+
+    export = CertificateExport.objects.select_related("scheme").get(pk=export_id)
+    if export.status == CertificateExport.Status.DONE:
+        return export
+    certificates = list(
+        export.certificates.select_related("scheme").order_by("holder_name", "code")
+    )
+    CertificateExport.objects.filter(pk=export.pk).update(
+        status=CertificateExport.Status.RUNNING, done=0, total=len(certificates)
+    )
+    buffer = io.BytesIO()
+    manifest = io.StringIO()
+    writer = csv.writer(manifest)
+    writer.writerow(MANIFEST_HEADERS)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for done, (certificate, body) in enumerate(pdf.render_certificates(certificates), start=1):
+            name = f"{slugify(certificate.holder_name) or 'certificate'}-{certificate.code}.pdf"
+            archive.writestr(zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP), body)
+            writer.writerow(
+                [
+                    name,
+                    certificate.display_code,
+                    certificate.holder_name,
+                    certificate.registration_number,
+                    certificate.sessions_counted,
+                    certificate.period_start.isoformat(),
+                    certificate.period_end.isoformat(),
+                    "valid"
+                    if certificate.is_current
+                    else "revoked"
+                    if certificate.revoked_at
+                    else "superseded",
+                ]
+            )
+            if done % 25 == 0 or done == len(certificates):
+                CertificateExport.objects.filter(pk=export.pk).update(done=done)
+        archive.writestr(
+            zipfile.ZipInfo("manifest.csv", date_time=ZIP_TIMESTAMP), manifest.getvalue()
+        )
+    filename = f"certificates-{slugify(export.scheme.name)[:60]}-{export.pk}.zip"
+    export.refresh_from_db()
+    export.file.save(filename, ContentFile(buffer.getvalue()), save=False)
+    export.status, export.finished_at = CertificateExport.Status.DONE, timezone.now()
+    export.save(update_fields=["file", "status", "finished_at"])
+    return export
+
+
+def certificate_exports_purge() -> int:
+    """Delete export files past their expiry. Returns how many were removed."""
+    expired = CertificateExport.objects.filter(expires_at__lte=timezone.now())
+    count = 0
+    for export in expired:
+        if export.file:
+            export.file.delete(save=False)
+        export.delete()
+        count += 1
+    return count

@@ -1,0 +1,226 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from attendance import exports, permissions, selectors, services
+from attendance.forms import OverviewFilterForm, RegisterForm
+from attendance.models import AttendanceChange, Certificate
+from groups import permissions as group_permissions
+from groups.models import Membership, Scheme, User
+from sessions import permissions as session_permissions
+
+PAGE_SIZE = 50
+FORMATS = {
+    "csv": (exports.to_csv, "text/csv; charset=utf-8"),
+    "xlsx": (
+        exports.to_xlsx,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+}
+
+
+def _download(exporter: exports.Exporter, fmt: str) -> HttpResponse:
+    if fmt not in FORMATS:
+        raise Http404
+    render_file, content_type = FORMATS[fmt]
+    response = HttpResponse(render_file(exporter), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{exporter.filename(fmt)}"'
+    return response
+
+
+# --- Register -------------------------------------------------------------------------
+
+
+def _register_session(request, pk):
+    session = get_object_or_404(
+        session_permissions.sessions_visible_to(request.user).select_related(
+            "group__scheme", "presenter"
+        ),
+        pk=pk,
+    )
+    if not permissions.can_take_register(request.user, session):
+        raise PermissionDenied
+    return session
+
+
+@login_required
+def register(request, pk):
+    session = _register_session(request, pk)
+    lines = selectors.register_lines(session)
+    form = RegisterForm(request.POST or None, lines=lines)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = services.register_save(
+                actor=request.user, session=session, entries=form.entries()
+            )
+        except services.RegisterConflict as exc:
+            messages.error(request, exc.messages[0])
+            form = RegisterForm(lines=selectors.register_lines(session))
+            status = 409
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            status = 400
+        else:
+            messages.success(
+                request, f"Register saved ({changes} change{'s' if changes != 1 else ''})."
+            )
+            return redirect("register", pk=session.pk)
+    return render(
+        request,
+        "attendance/register.html",
+        {
+            "session": session,
+            "form": form,
+            "is_open": permissions.register_is_open(session),
+            "can_read_history": permissions.can_read_history(request.user, session),
+        },
+        status=status,
+    )
+
+
+@login_required
+def register_history(request, pk):
+    session = get_object_or_404(
+        session_permissions.sessions_visible_to(request.user).select_related("group__scheme"),
+        pk=pk,
+    )
+    if not permissions.can_read_history(request.user, session):
+        raise PermissionDenied
+    changes = AttendanceChange.objects.filter(attendance__session=session).select_related(
+        "attendance__person", "changed_by"
+    )
+    return render(
+        request, "attendance/register_history.html", {"session": session, "changes": changes}
+    )
+
+
+# --- Progress -----------------------------------------------------------------------------
+
+
+@login_required
+def my_progress(request):
+    schemes = selectors.schemes_of_trainee(request.user)
+    progress = [selectors.progress_for(request.user, scheme) for scheme in schemes]
+    current = {
+        c.scheme_id: c
+        for c in Certificate.objects.filter(
+            trainee=request.user, revoked_at__isnull=True, superseded_at__isnull=True
+        )
+    }
+    for item in progress:
+        item.certificate = current.get(item.scheme.pk)
+    return render(
+        request, "attendance/progress.html", {"progress": progress, "person": request.user}
+    )
+
+
+@login_required
+def trainee_progress(request, scheme_pk, person_pk):
+    scheme = get_object_or_404(group_permissions.schemes_organised_by(request.user), pk=scheme_pk)
+    person = get_object_or_404(
+        User.objects.filter(
+            memberships__group__scheme=scheme, memberships__role=Membership.Role.MEMBER
+        ).distinct(),
+        pk=person_pk,
+    )
+    progress = [selectors.progress_for(person, scheme)]
+    return render(request, "attendance/progress.html", {"progress": progress, "person": person})
+
+
+# --- Organiser overview and exports --------------------------------------------------
+
+
+def _overview_filters(request, scheme) -> tuple[OverviewFilterForm, dict]:
+    form = OverviewFilterForm(request.GET or None, scheme=scheme)
+    filters = {}
+    if form.is_valid():
+        filters = {
+            "group": form.cleaned_data["group"],
+            "track": form.cleaned_data["track"],
+            "status": form.cleaned_data["status"],
+            "sort": form.cleaned_data["sort"] or "name",
+        }
+    return form, filters
+
+
+@login_required
+def scheme_overview(request, pk):
+    scheme = get_object_or_404(group_permissions.schemes_organised_by(request.user), pk=pk)
+    form, filters = _overview_filters(request, scheme)
+    page = Paginator(selectors.scheme_overview(scheme, **filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "attendance/overview.html",
+        {
+            "scheme": scheme,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "status_labels": selectors.STATUS_LABELS,
+        },
+    )
+
+
+@login_required
+def scheme_overview_export(request, pk, fmt):
+    scheme = get_object_or_404(group_permissions.schemes_organised_by(request.user), pk=pk)
+    _, filters = _overview_filters(request, scheme)
+    return _download(exports.SchemeOverviewExporter(scheme, **filters), fmt)
+
+
+@login_required
+def group_register_export(request, pk, fmt):
+    group = get_object_or_404(
+        group_permissions.groups_visible_to(request.user).select_related("scheme"), pk=pk
+    )
+    if not session_permissions.can_schedule(request.user, group):
+        raise PermissionDenied
+    return _download(exports.GroupRegisterExporter(group), fmt)
+
+
+# --- Leader log ------------------------------------------------------------------------------
+
+
+@login_required
+def leading_log(request):
+    """The signed-in person's own log of sessions led, per scheme."""
+    schemes = Scheme.objects.filter(
+        groups__memberships__person=request.user,
+        groups__memberships__role__in=Membership.LEADING_ROLES,
+    ).distinct()
+    logs = [(scheme, list(selectors.leading_log(scheme, request.user))) for scheme in schemes]
+    return render(request, "attendance/leading_log.html", {"logs": logs, "mine": True})
+
+
+@login_required
+def scheme_leading_log(request, pk):
+    scheme = get_object_or_404(group_permissions.schemes_organised_by(request.user), pk=pk)
+    page = Paginator(selectors.leading_log(scheme), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "attendance/leading_log.html",
+        {"logs": [(scheme, page)], "page": page, "scheme": scheme, "mine": False},
+    )
+
+
+@login_required
+def leading_log_export(request, pk, fmt):
+    """Organisers export everyone's log in their scheme; a leader exports their own."""
+    scheme = get_object_or_404(Scheme, pk=pk)
+    if group_permissions.is_organiser(request.user, scheme):
+        person = None
+    elif Membership.objects.filter(
+        person=request.user, group__scheme=scheme, role__in=Membership.LEADING_ROLES
+    ).exists():
+        person = request.user
+    else:
+        raise Http404
+    return _download(exports.LeaderLogExporter(scheme, person), fmt)

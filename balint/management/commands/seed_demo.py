@@ -1,0 +1,29 @@
+"""Demo data so `make run` shows every feature alive. Idempotent; refused when DEBUG is off."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from attendance import demo as attendance_demo
+from feedback import demo as feedback_demo
+from groups import demo as groups_demo
+from sessions import demo as sessions_demo
+
+
+class Command(BaseCommand):
+    help = "Create a demo scheme: groups, people, sessions, a filled rota, leave and registers."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo only runs with DEBUG=1: it creates known passwords.")
+        with transaction.atomic():
+            people = groups_demo.seed()
+            sessions_demo.seed(people)
+            attendance_demo.seed(people)
+            attendance_demo.seed_certificates(people)
+            feedback_demo.seed(people)
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000 with:")
+        )
+        for email, role in groups_demo.DEMO_ACCOUNTS:
+            self.stdout.write(f"  {email:<24} password {groups_demo.DEMO_PASSWORD}   ({role})")

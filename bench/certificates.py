@@ -1,0 +1,124 @@
+"""Benchmark: issue and export 1,000 certificates; time per certificate in bulk vs alone.
+
+    .venv/bin/python bench/certificates.py [--count 1000]
+
+Runs on its own throw-away SQLite database in a temporary folder, so it never
+touches your data: it measures rendering, not the database. Prints, does not assert.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import zipfile
+from datetime import time as clock
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def setup_django(var_dir: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "balint.settings")
+    os.environ.setdefault("DEBUG", "1")
+    os.environ["BALINT_VAR_DIR"] = var_dir
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        os.environ.pop(name, None)
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def seed(count: int):
+    """A scheme requiring one session, and `count` trainees who attended it."""
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from attendance.models import Attendance
+    from groups.models import BalintGroup, Membership, Scheme, SchemeOrganiser, User
+    from sessions.models import Session
+
+    stamp = int(time.time())
+    scheme = Scheme.objects.create(name=f"Benchmark scheme {stamp}", sessions_required=1)
+    organiser = User.objects.create(
+        email=f"bench-organiser-{stamp}@example.org", full_name="Dr Bench Organiser"
+    )
+    SchemeOrganiser.objects.create(scheme=scheme, person=organiser)
+    group = BalintGroup.objects.create(scheme=scheme, name="Benchmark group", start_time=clock(9))
+    password = make_password(None)
+    people = User.objects.bulk_create(
+        User(
+            email=f"bench-{stamp}-{i}@example.org",
+            full_name=f"Dr Trainee {i:04d}",
+            registration_number=f"IMC {600000 + i}",
+            password=password,
+        )
+        for i in range(count)
+    )
+    today = timezone.localdate()
+    Membership.objects.bulk_create(
+        Membership(person=p, group=group, start_date=today - timedelta(days=30)) for p in people
+    )
+    start = timezone.now() - timedelta(days=7)
+    session = Session.objects.create(
+        group=group,
+        slot_date=today - timedelta(days=7),
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        status=Session.Status.HELD,
+    )
+    Attendance.objects.bulk_create(
+        Attendance(session=session, person=p, status="present", updated_by=organiser)
+        for p in people
+    )
+    return scheme, organiser
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="balint-bench-") as var_dir:
+        setup_django(var_dir)
+        from attendance import pdf, services
+
+        scheme, organiser = seed(args.count)
+
+        started = time.perf_counter()
+        issued = services.certificates_issue_eligible(actor=organiser, scheme=scheme)
+        issue_seconds = time.perf_counter() - started
+
+        single = []
+        for certificate in issued[:5]:
+            started = time.perf_counter()
+            pdf.render_certificate(certificate)
+            single.append(time.perf_counter() - started)
+        single_ms = 1000 * sorted(single)[len(single) // 2]
+
+        started = time.perf_counter()
+        export = services.certificate_export_start(
+            actor=organiser, scheme=scheme, certificates=issued
+        )
+        export = services.certificate_export_build(export_id=export.pk)
+        export_seconds = time.perf_counter() - started
+        with zipfile.ZipFile(export.file.path) as archive:
+            pdfs = sum(name.endswith(".pdf") for name in archive.namelist())
+
+        per_cert_ms = 1000 * export_seconds / len(issued)
+        print(f"certificates issued:          {len(issued)} in {issue_seconds:.1f} s")
+        print(f"single certificate render:    {single_ms:.1f} ms (median of {len(single)})")
+        print(f"bulk export ({pdfs} PDFs in a ZIP): {export_seconds:.1f} s")
+        print(f"bulk, per certificate:        {per_cert_ms:.1f} ms")
+        print(f"bulk speed-up:                {single_ms / per_cert_ms:.1f}x")
+        print(f"cores: {os.cpu_count()}  batch size: {pdf.BATCH_SIZE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Steps and checks shared by the browser tests: signing in and out the way a person
+does, the collapsed navigation on a phone, and the axe-core scan."""
+
+import re
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests import factories
+
+LOGIN_PATH = "/accounts/login/"
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def sign_in(page: Page, person) -> None:
+    """Sign in the way a person does: labelled fields, the sign-in button."""
+    page.goto(LOGIN_PATH)
+    page.get_by_label("Email").fill(person.email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name=re.compile(r"^sign in$", re.IGNORECASE)).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {person.full_name}")
+
+
+def assert_no_serious_violations(page: Page) -> None:
+    results = Axe().run(page)
+    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, f"axe-core on {page.url}:\n" + "\n".join(
+        format_violation(v) for v in blocking
+    )
+
+
+def format_violation(violation: dict) -> str:
+    lines = [f"- {violation['id']} ({violation['impact']}): {violation['help']}"]
+    for node in violation["nodes"]:
+        lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html']}")
+        if node.get("failureSummary"):
+            lines.extend(f"      {line}" for line in node["failureSummary"].splitlines())
+    return "\n".join(lines)
+
+
+def open_navigation_if_collapsed(page: Page, viewport: str) -> None:
+    toggler = page.get_by_role("button", name="Show navigation")
+    if viewport == "phone":
+        sign_out = page.get_by_role("button", name="Sign out")
+        expect(toggler).to_be_visible()
+        expect(toggler).to_have_attribute("aria-expanded", "false")
+        expect(sign_out).to_be_hidden()
+        toggler.click()
+        expect(toggler).to_have_attribute("aria-expanded", "true")
+        # Bootstrap adds "show" once the opening transition has finished.
+        expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
+        expect(sign_out).to_be_visible()
+    else:
+        expect(toggler).to_be_hidden()
+
+
+def open_from_navigation(page: Page, viewport: str, name: str) -> None:
+    """Follow a link of the main navigation, opening it first on a phone."""
+    open_navigation_if_collapsed(page, viewport)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+
+
+def sign_out(page: Page, viewport: str) -> None:
+    open_navigation_if_collapsed(page, viewport)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(re.escape(LOGIN_PATH)))
+    expect(page.get_by_label("Email")).to_be_visible()
+    # Signed out for real: the home page sends us back to sign in.
+    page.goto("/")
+    expect(page).to_have_url(re.compile(re.escape(LOGIN_PATH)))

@@ -1,0 +1,121 @@
+"""Tasks through a real Celery worker and Redis, not eagerly in the test's own thread.
+
+Skipped without Redis locally; CI sets REDIS_URL and REQUIRE_SERVICES=1, so there
+a missing Redis fails the run instead.
+"""
+
+import os
+import re
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.result import EagerResult
+from celery.signals import after_task_publish
+from django.utils import timezone
+
+from balint.celery import app
+from groups import services
+from groups.models import Invitation
+from groups.tasks import ping, send_invitation_email
+from tests import factories
+from tests.conftest import skip_or_fail
+
+pytestmark = pytest.mark.services
+
+# Guards against a hung broker; not a performance assertion.
+RESULT_TIMEOUT = 10
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        skip_or_fail("REDIS_URL is not set: no Redis to run a real worker against")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        skip_or_fail(f"Redis at {url} is unreachable: {exc}")
+    return url
+
+
+@pytest.fixture
+def worker(redis_url):
+    """A worker thread consuming from Redis, with eager mode off for the test."""
+    import celery.contrib.testing.tasks  # noqa: F401 - registers celery.ping for start_worker
+
+    overrides = {"broker_url": redis_url, "result_backend": redis_url, "task_always_eager": False}
+    saved = {key: app.conf[key] for key in overrides}
+    app.conf.update(overrides)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=30) as w:
+            yield w
+    finally:
+        app.conf.update(saved)
+
+
+@pytest.fixture
+def published_task_ids():
+    """Ids of tasks sent to the broker while the test runs."""
+    ids = []
+
+    def remember(headers=None, **kwargs):
+        ids.append(headers["id"])
+
+    after_task_publish.connect(remember, weak=False)
+    yield ids
+    after_task_publish.disconnect(remember)
+
+
+def test_ping_runs_in_the_worker(worker):
+    result = ping.delay()
+
+    assert not isinstance(result, EagerResult)
+    assert result.get(timeout=RESULT_TIMEOUT) == "pong"
+    assert result.successful()
+
+
+def test_invitation_email_is_sent_by_the_worker(worker, transactional_db, mailoutbox):
+    invitation = factories.InvitationFactory()
+
+    result = send_invitation_email.delay(invitation.pk)
+
+    assert result.get(timeout=RESULT_TIMEOUT) is True
+    (message,) = mailoutbox
+    assert message.to == [invitation.email]
+    assert f"{services.invitation_url(invitation)}" in message.body
+
+
+def test_invitation_created_by_the_service_is_mailed_after_commit(
+    worker, transactional_db, mailoutbox, published_task_ids
+):
+    organiser = factories.OrganiserFactory()
+    group = factories.GroupFactory(scheme=organiser.scheme)
+    data = services.InvitationData(
+        email="aoife@example.org",
+        full_name="Aoife Byrne",
+        role=Invitation.Role.MEMBER,
+        group=group,
+        start_date=timezone.localdate(),
+    )
+
+    services.invitation_create(actor=organiser.person, scheme=organiser.scheme, data=data)
+
+    (task_id,) = published_task_ids
+    assert app.AsyncResult(task_id).get(timeout=RESULT_TIMEOUT) is True
+    (message,) = mailoutbox
+    assert message.to == ["aoife@example.org"]
+    assert re.search(r"/invitations/[^/\s]+/", message.body)
+
+
+def test_healthz_sees_the_live_worker(worker, client, transactional_db, settings, redis_url):
+    settings.REDIS_URL = redis_url
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["redis"] == "ok"
+    assert body["worker"].startswith("ok (")

@@ -1,0 +1,91 @@
+"""`/schemes/<pk>/evaluations/new/`: an organiser opens a group's end-of-term questionnaire."""
+
+import pytest
+from django.core import mail
+
+from feedback.models import TermEvaluation
+from tests import factories
+from tests.feedback_factories import TermEvaluationFactory
+
+
+def url(scheme):
+    return f"/schemes/{scheme.pk}/evaluations/new/"
+
+
+def test_anonymous_is_sent_to_sign_in(client, scheme):
+    response = client.get(url(scheme))
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={url(scheme)}"
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("trainee", 404),
+        ("leader", 404),
+        ("other_group_leader", 404),
+        ("organiser", 200),
+        ("other_scheme_organiser", 404),
+        ("stranger", 404),
+    ],
+)
+def test_access_by_role(client, request, scheme, role, status):
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(url(scheme)).status_code == status
+
+
+def test_opening_tells_the_members_once(
+    client, scheme, group, organiser, trainee, leader, django_capture_on_commit_callbacks
+):
+    former = factories.MembershipFactory(
+        group=group, start_date="2020-01-01", end_date="2020-06-30"
+    ).person
+    client.force_login(organiser)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url(scheme), {"group": group.pk, "title": "Spring term 2026"})
+
+    evaluation = TermEvaluation.objects.get()
+    assert response["Location"] == f"/evaluations/{evaluation.pk}/"
+    assert (evaluation.group, evaluation.title, evaluation.opened_by) == (
+        group,
+        "Spring term 2026",
+        organiser,
+    )
+    assert evaluation.is_open
+    assert evaluation.notified_at is not None
+    # Current members only: not the leader, not a former member.
+    assert [m.to for m in mail.outbox] == [[trainee.email]]
+    assert "End-of-term questionnaire" in mail.outbox[0].subject
+    assert former.email not in str([m.to for m in mail.outbox])
+    assert leader.email not in str([m.to for m in mail.outbox])
+
+
+def test_the_notice_is_sent_once_even_if_the_task_runs_again(group, trainee):
+    from feedback.tasks import notify_evaluation_opened
+
+    evaluation = TermEvaluationFactory(group=group)
+    assert notify_evaluation_opened(evaluation.pk) == 1
+    assert notify_evaluation_opened(evaluation.pk) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_one_open_evaluation_per_group(client, scheme, group, organiser):
+    TermEvaluationFactory(group=group)
+    client.force_login(organiser)
+
+    response = client.post(url(scheme), {"group": group.pk, "title": "Again"})
+
+    assert response.status_code == 400
+    assert "already has an open evaluation" in response.content.decode()
+    assert TermEvaluation.objects.count() == 1
+
+
+def test_another_schemes_group_cannot_be_chosen(client, scheme, organiser):
+    elsewhere = factories.GroupFactory()
+    client.force_login(organiser)
+
+    response = client.post(url(scheme), {"group": elsewhere.pk, "title": "Sneaky"})
+
+    assert response.status_code == 400
+    assert not TermEvaluation.objects.exists()

@@ -1,0 +1,78 @@
+"""`/groups/<pk>/`: a group's times and current members; organisers also manage it."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests import factories
+
+
+def url(group):
+    return f"/groups/{group.pk}/"
+
+
+def test_anonymous_is_sent_to_sign_in(client, group):
+    response = client.get(url(group))
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={url(group)}"
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("trainee", 200),
+        ("leader", 200),
+        ("other_group_leader", 404),
+        ("stranger", 404),
+        ("organiser", 200),
+        ("other_scheme_organiser", 404),
+    ],
+)
+def test_access_by_role(client, request, group, role, status):
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(url(group)).status_code == status
+
+
+def test_member_sees_current_members_but_not_the_management_tools(client, group, trainee, leader):
+    today = timezone.localdate()
+    former = factories.MembershipFactory(
+        group=group, start_date=today - timedelta(days=90), end_date=today - timedelta(days=1)
+    ).person
+
+    client.force_login(trainee)
+    response = client.get(url(group))
+
+    assert {m.person for m in response.context["current"]} == {trainee, leader}
+    assert response.context["can_manage"] is False
+    assert response.context["all_memberships"] is None
+    content = response.content.decode()
+    assert trainee.full_name in content
+    assert former.full_name not in content
+    assert f"/groups/{group.pk}/edit/" not in content
+    assert f"/groups/{group.pk}/members/add/" not in content
+
+
+def test_organiser_sees_all_memberships_with_end_links(client, group, organiser, trainee):
+    today = timezone.localdate()
+    former = factories.MembershipFactory(
+        group=group, start_date=today - timedelta(days=90), end_date=today - timedelta(days=1)
+    )
+
+    client.force_login(organiser)
+    response = client.get(url(group))
+
+    assert response.context["can_manage"] is True
+    assert {m.person for m in response.context["current"]} == {trainee}
+    assert {m.person for m in response.context["all_memberships"]} == {trainee, former.person}
+    content = response.content.decode()
+    assert f"/groups/{group.pk}/edit/" in content
+    assert f"/memberships/{former.pk}/end/" in content
+
+
+def test_size_warning_counts_members_only(client, group, leader, trainee):
+    client.force_login(leader)
+    response = client.get(url(group))
+
+    assert response.context["group"].member_count == 1
+    assert "Below the minimum of 6 members." in response.content.decode()

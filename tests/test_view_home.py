@@ -1,0 +1,252 @@
+"""`/`: one home page that shows each person the roles they hold."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from groups.models import Membership
+from tests import factories
+
+# Session, user, member groups + roster, led groups, organised schemes + groups, navigation.
+HOME_QUERIES = 8
+
+
+def test_anonymous_is_sent_to_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/"
+
+
+@pytest.mark.parametrize(
+    "role", ["trainee", "leader", "other_group_leader", "organiser", "other_scheme_organiser"]
+)
+def test_every_role_gets_a_home_page(client, request, role):
+    client.force_login(request.getfixturevalue(role))
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "groups/home.html" in [t.name for t in response.templates]
+
+
+def test_someone_without_a_role_is_told_so(client, stranger):
+    client.force_login(stranger)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.context["home"].is_empty
+    assert "You do not belong to any Balint group yet" in response.content.decode()
+
+
+def test_trainee_sees_their_group_and_fellow_members(client, group, trainee, leader):
+    fellow = factories.MembershipFactory(group=group, person__full_name="Niamh Fellow").person
+    elsewhere = factories.MembershipFactory(person__full_name="Oisin Elsewhere").person
+
+    client.force_login(trainee)
+    response = client.get("/")
+
+    home = response.context["home"]
+    assert home.member_groups == [group]
+    assert home.led_groups == []
+    assert home.organised_schemes == []
+    assert {m.person for m in home.member_groups[0].current_memberships} == {
+        trainee,
+        fellow,
+        leader,
+    }
+    content = response.content.decode()
+    assert "Your groups" in content
+    assert group.name in content
+    assert "Niamh Fellow" in content
+    assert "Oisin Elsewhere" not in content
+    assert elsewhere not in {m.person for m in home.member_groups[0].current_memberships}
+    assert "Groups you lead" not in content
+
+
+def test_trainee_does_not_see_former_or_future_fellow_members(client, group, trainee):
+    today = timezone.localdate()
+    factories.MembershipFactory(
+        group=group,
+        person__full_name="Former Fellow",
+        start_date=today - timedelta(days=120),
+        end_date=today - timedelta(days=1),
+    )
+    factories.MembershipFactory(
+        group=group, person__full_name="Future Fellow", start_date=today + timedelta(days=1)
+    )
+
+    client.force_login(trainee)
+    content = client.get("/").content.decode()
+
+    assert "Former Fellow" not in content
+    assert "Future Fellow" not in content
+
+
+def test_trainee_whose_membership_ended_no_longer_sees_the_group(client, group):
+    today = timezone.localdate()
+    former = factories.MembershipFactory(
+        group=group, start_date=today - timedelta(days=120), end_date=today - timedelta(days=1)
+    ).person
+
+    client.force_login(former)
+    response = client.get("/")
+
+    assert response.context["home"].member_groups == []
+    assert response.context["home"].is_empty
+
+
+def test_leader_sees_the_groups_they_lead(client, group, leader, other_group):
+    client.force_login(leader)
+    response = client.get("/")
+
+    home = response.context["home"]
+    assert home.led_groups == [group]
+    assert home.member_groups == []
+    content = response.content.decode()
+    assert "Groups you lead" in content
+    assert group.name in content
+    assert other_group.name not in content
+
+
+def test_leader_is_warned_when_the_group_is_below_its_minimum(client, group, leader, trainee):
+    client.force_login(leader)
+    response = client.get("/")
+
+    (led,) = response.context["home"].led_groups
+    assert led.member_count == 1  # the leader does not count as a member
+    assert led.size_warning == "Below the minimum of 6 members."
+    assert "Below the minimum of 6 members." in response.content.decode()
+
+
+def test_leader_is_warned_when_the_group_is_above_its_maximum(client, group, leader):
+    group.min_members, group.max_members = 2, 3
+    group.save()
+    factories.MembershipFactory.create_batch(4, group=group)
+
+    client.force_login(leader)
+    response = client.get("/")
+
+    (led,) = response.context["home"].led_groups
+    assert led.member_count == 4
+    assert "Above the maximum of 3 members." in response.content.decode()
+
+
+def test_leader_sees_no_warning_within_the_bounds(client, group, leader):
+    group.min_members, group.max_members = 2, 3
+    group.save()
+    factories.MembershipFactory.create_batch(3, group=group)
+    today = timezone.localdate()
+    # Former and future members do not count.
+    factories.MembershipFactory(
+        group=group, start_date=today - timedelta(days=90), end_date=today - timedelta(days=1)
+    )
+    factories.MembershipFactory(group=group, start_date=today + timedelta(days=1))
+
+    client.force_login(leader)
+    response = client.get("/")
+
+    (led,) = response.context["home"].led_groups
+    assert led.member_count == 3
+    assert led.size_warning == ""
+    content = response.content.decode()
+    assert "Below the minimum" not in content
+    assert "Above the maximum" not in content
+
+
+def test_organiser_sees_groups_and_pending_invitations(
+    client, scheme, group, other_group, organiser
+):
+    factories.InvitationFactory(scheme=scheme, group=group)
+    factories.InvitationFactory(scheme=scheme, group=group)
+    factories.InvitationFactory(scheme=scheme, group=group, revoked_at=timezone.now())
+    factories.InvitationFactory(scheme=scheme, group=group, accepted_at=timezone.now())
+    factories.InvitationFactory(
+        scheme=scheme, group=group, expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    other_scheme_group = factories.GroupFactory()
+    factories.InvitationFactory(scheme=other_scheme_group.scheme, group=other_scheme_group)
+
+    client.force_login(organiser)
+    response = client.get("/")
+
+    (organised,) = response.context["home"].organised_schemes
+    assert organised == scheme
+    assert organised.pending_invitations == 2
+    assert organised.all_groups == [group, other_group]
+    content = response.content.decode()
+    assert scheme.name in content
+    assert group.name in content
+    assert other_group.name in content
+    assert other_scheme_group.name not in content
+    assert "2 groups" in content
+    assert "2 pending invitations" in content
+    assert f'href="/schemes/{scheme.pk}/"' in content
+
+
+def test_organiser_of_another_scheme_sees_nothing_of_this_one(
+    client, group, trainee, other_scheme_organiser
+):
+    client.force_login(other_scheme_organiser)
+    content = client.get("/").content.decode()
+
+    assert group.name not in content
+    assert group.scheme.name not in content
+    assert trainee.full_name not in content
+
+
+def test_one_person_sees_every_role_they_hold(client, scheme, group, other_group):
+    person = factories.OrganiserFactory(scheme=scheme).person
+    factories.LeaderFactory(group=group, person=person)
+    factories.MembershipFactory(group=other_group, person=person)
+
+    client.force_login(person)
+    home = client.get("/").context["home"]
+
+    assert home.member_groups == [other_group]
+    assert home.led_groups == [group]
+    assert home.organised_schemes == [scheme]
+
+
+def _populate(size: int):
+    """One person who organises a scheme, leads `size` groups and is a member of one more."""
+    scheme = factories.SchemeFactory()
+    person = factories.OrganiserFactory(scheme=scheme).person
+    for group in factories.GroupFactory.create_batch(size, scheme=scheme):
+        factories.LeaderFactory(group=group, person=person)
+        factories.MembershipFactory.create_batch(2, group=group)
+        factories.InvitationFactory(scheme=scheme, group=group)
+    own_group = factories.GroupFactory(scheme=scheme)
+    factories.MembershipFactory(group=own_group, person=person)
+    factories.MembershipFactory.create_batch(size, group=own_group)
+    return person
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_home_runs_a_fixed_number_of_queries(client, db, django_assert_max_num_queries, size):
+    person = _populate(size)
+    client.force_login(person)
+
+    with django_assert_max_num_queries(HOME_QUERIES):
+        response = client.get("/")
+
+    home = response.context["home"]
+    assert len(home.led_groups) == size
+    assert len(home.member_groups[0].current_memberships) == size + 1
+    assert home.organised_schemes[0].pending_invitations == size
+
+
+@pytest.mark.parametrize("role", ["trainee", "leader", "organiser"])
+def test_home_queries_per_role_do_not_exceed_the_bound(
+    client, request, django_assert_max_num_queries, role
+):
+    client.force_login(request.getfixturevalue(role))
+    with django_assert_max_num_queries(HOME_QUERIES):
+        assert client.get("/").status_code == 200
+
+
+def test_leading_roles_are_badged_in_the_member_list(client, group, trainee):
+    factories.MembershipFactory(
+        group=group, role=Membership.Role.CO_LEADER, person__full_name="Co Leader"
+    )
+    client.force_login(trainee)
+    content = client.get("/").content.decode()
+    assert "Co Leader" in content
+    assert '<span class="badge text-bg-info">Co-leader</span>' in content

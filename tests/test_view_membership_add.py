@@ -1,0 +1,103 @@
+"""`/groups/<pk>/members/add/`: an organiser places someone from the scheme in a group."""
+
+from datetime import date
+
+import pytest
+
+from groups.models import Membership
+from tests import factories
+
+
+def url(group):
+    return f"/groups/{group.pk}/members/add/"
+
+
+def form_data(person, **overrides):
+    return {
+        "person": str(person.pk),
+        "role": "member",
+        "track": "general_practice",
+        "start_date": "2026-08-01",
+        "end_date": "2026-11-30",
+        **overrides,
+    }
+
+
+def test_anonymous_is_sent_to_sign_in(client, group):
+    response = client.get(url(group))
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={url(group)}"
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("trainee", 403),
+        ("leader", 403),
+        ("other_group_leader", 404),
+        ("organiser", 200),
+        ("other_scheme_organiser", 404),
+    ],
+)
+def test_access_by_role(client, request, group, role, status):
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(url(group)).status_code == status
+
+
+def test_leader_cannot_add_members(client, group, leader, other_group_leader):
+    client.force_login(leader)
+    response = client.post(url(group), form_data(other_group_leader))
+    assert response.status_code == 403
+    assert not group.memberships.filter(person=other_group_leader).exists()
+
+
+def test_organiser_adds_someone_from_the_scheme(client, group, organiser, other_group_leader):
+    client.force_login(organiser)
+    response = client.post(url(group), form_data(other_group_leader))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/groups/{group.pk}/"
+    membership = group.memberships.get(person=other_group_leader)
+    assert membership.role == Membership.Role.MEMBER
+    assert membership.track == Membership.Track.GENERAL_PRACTICE
+    assert membership.start_date == date(2026, 8, 1)
+    assert membership.end_date == date(2026, 11, 30)
+
+
+def test_overlapping_membership_is_refused_with_a_message(client, group, organiser, trainee):
+    client.force_login(organiser)
+    response = client.post(url(group), form_data(trainee, end_date=""))
+
+    assert response.status_code == 400
+    assert group.memberships.filter(person=trainee).count() == 1
+    assert "is already in" in response.content.decode()
+
+
+def test_end_before_start_is_refused(client, group, organiser, other_group_leader):
+    client.force_login(organiser)
+    response = client.post(url(group), form_data(other_group_leader, end_date="2026-07-31"))
+
+    assert response.status_code == 400
+    assert not group.memberships.filter(person=other_group_leader).exists()
+
+
+def test_someone_outside_the_scheme_cannot_be_added(client, group, organiser):
+    outsider = factories.MembershipFactory().person  # a member in another scheme
+    client.force_login(organiser)
+    response = client.post(url(group), form_data(outsider))
+
+    assert response.status_code == 400
+    assert "person" in response.context["form"].errors
+    assert not Membership.objects.filter(person=outsider, group=group).exists()
+
+
+def test_the_person_list_offers_only_the_schemes_people(
+    client, group, organiser, trainee, other_scheme_organiser
+):
+    client.force_login(organiser)
+    response = client.get(url(group))
+
+    people = set(response.context["form"].fields["person"].queryset)
+    assert trainee in people
+    assert organiser in people
+    assert other_scheme_organiser not in people
