@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from attendance.models import Attendance, AttendanceChange
+from attendance.models import (
+    Attendance,
+    AttendanceChange,
+    Certificate,
+    CertificateExport,
+    CertificateExportPart,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -37,3 +43,31 @@ class AttendanceAdmin(ReadOnlyAdmin):
 class AttendanceChangeAdmin(ReadOnlyAdmin):
     list_display = ["attendance", "before", "after", "changed_by", "changed_at"]
     list_select_related = ["attendance__person", "attendance__session__group", "changed_by"]
+
+
+@admin.register(Certificate)
+class CertificateAdmin(ReadOnlyAdmin):
+    """Certificates are issued and revoked by organisers on the certificates page."""
+
+    list_display = ["display_code", "holder_name", "scheme", "sessions_counted", "issued_at"]
+    list_filter = ["scheme"]
+    list_select_related = ["scheme"]
+    search_fields = ["code", "holder_name"]
+
+
+class ExportPartInline(admin.TabularInline):
+    model = CertificateExportPart
+    extra = 0
+    readonly_fields = ["index", "count"]
+
+
+@admin.register(CertificateExport)
+class CertificateExportAdmin(admin.ModelAdmin):
+    list_display = ["pk", "scheme", "requested_by", "status", "done", "total", "expires_at"]
+    list_filter = ["status"]
+    list_select_related = ["scheme", "requested_by"]
+    readonly_fields = ["certificates", "done", "total", "chunks", "file", "finished_at", "error"]
+    inlines = [ExportPartInline]
+
+
+admin.site.register(CertificateExportPart)

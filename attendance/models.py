@@ -175,6 +175,7 @@ class CertificateExport(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
+    chunks = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to="certificate-exports/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -195,3 +196,19 @@ class CertificateExport(models.Model):
     @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 0
+
+
+class CertificateExportPart(models.Model):
+    """One rendered chunk of an export: the last to arrive assembles the ZIP."""
+
+    export = models.ForeignKey(CertificateExport, on_delete=models.CASCADE, related_name="parts")
+    index = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["export", "index"], name="one_part_per_chunk"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Part {self.index} of export {self.export_id}"

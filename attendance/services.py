@@ -257,54 +257,116 @@ MANIFEST_HEADERS = [
 ]
 
 
-def certificate_export_build(*, export_id: int) -> CertificateExport:
-    """Render every certificate into one ZIP with a manifest. Safe to run again."""
-    from attendance import pdf
+def _manifest_row(name: str, certificate: Certificate) -> list:
+    if certificate.is_current:
+        state = "valid"
+    else:
+        state = "revoked" if certificate.revoked_at else "superseded"
+    return [
+        name,
+        certificate.display_code,
+        certificate.holder_name,
+        certificate.registration_number,
+        certificate.sessions_counted,
+        certificate.period_start.isoformat(),
+        certificate.period_end.isoformat(),
+        state,
+    ]
 
-    export = CertificateExport.objects.select_related("scheme").get(pk=export_id)
+
+def _export_ids(export: CertificateExport) -> list[int]:
+    return list(export.certificates.order_by("holder_name", "code").values_list("pk", flat=True))
+
+
+def _part_name(export_id: int, index: int) -> str:
+    return f"certificate-exports/{export_id}/part-{index:05d}.zip"
+
+
+def certificate_export_build(*, export_id: int) -> CertificateExport:
+    """Split the export into chunks, each rendered by its own task so workers share the load.
+
+    The last chunk to finish assembles the ZIP. Running it again starts over cleanly.
+    """
+    from attendance import pdf
+    from attendance.tasks import render_certificate_export_chunk
+
+    export = CertificateExport.objects.get(pk=export_id)
     if export.status == CertificateExport.Status.DONE:
         return export
-    certificates = list(
-        export.certificates.select_related("scheme").order_by("holder_name", "code")
-    )
-    CertificateExport.objects.filter(pk=export.pk).update(
-        status=CertificateExport.Status.RUNNING, done=0, total=len(certificates)
-    )
+    total = len(_export_ids(export))
+    chunks = max(1, -(-total // pdf.BATCH_SIZE))
+    with transaction.atomic():
+        export.parts.all().delete()
+        CertificateExport.objects.filter(pk=export.pk).update(
+            status=CertificateExport.Status.RUNNING, done=0, total=total, chunks=chunks
+        )
+        for index in range(chunks):
+            transaction.on_commit(
+                lambda index=index: render_certificate_export_chunk.delay(export.pk, index)
+            )
+    export.refresh_from_db()
+    return export
+
+
+def certificate_export_render_chunk(*, export_id: int, index: int) -> None:
+    """Render one chunk into a part file; the last part to arrive assembles the export."""
+    from attendance import pdf
+
+    export = CertificateExport.objects.get(pk=export_id)
+    if export.status != CertificateExport.Status.RUNNING:
+        return
+    ids = _export_ids(export)[index * pdf.BATCH_SIZE : (index + 1) * pdf.BATCH_SIZE]
+    by_id = Certificate.objects.select_related("scheme").in_bulk(ids)
+    certificates = [by_id[pk] for pk in ids]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as part:
+        for certificate, body in pdf.render_certificates(certificates):
+            name = f"{slugify(certificate.holder_name) or 'certificate'}-{certificate.code}.pdf"
+            part.writestr(zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP), body)
+    storage = CertificateExport._meta.get_field("file").storage
+    name = _part_name(export.pk, index)
+    if storage.exists(name):
+        storage.delete(name)
+    storage.save(name, ContentFile(buffer.getvalue()))
+    with transaction.atomic():
+        export = CertificateExport.objects.select_for_update().get(pk=export_id)
+        export.parts.get_or_create(index=index, defaults={"count": len(certificates)})
+        finished = export.parts.count()
+        export.done = min(export.total, sum(export.parts.values_list("count", flat=True)))
+        export.save(update_fields=["done"])
+        if finished == export.chunks and export.status == CertificateExport.Status.RUNNING:
+            _assemble_export(export, storage)
+
+
+def _assemble_export(export: CertificateExport, storage) -> None:
+    """Join the parts, in order, into the final ZIP with its manifest."""
+    certificates = {
+        f"{slugify(c.holder_name) or 'certificate'}-{c.code}.pdf": c
+        for c in export.certificates.all()
+    }
     buffer = io.BytesIO()
     manifest = io.StringIO()
     writer = csv.writer(manifest)
     writer.writerow(MANIFEST_HEADERS)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for done, (certificate, body) in enumerate(pdf.render_certificates(certificates), start=1):
-            name = f"{slugify(certificate.holder_name) or 'certificate'}-{certificate.code}.pdf"
-            archive.writestr(zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP), body)
-            writer.writerow(
-                [
-                    name,
-                    certificate.display_code,
-                    certificate.holder_name,
-                    certificate.registration_number,
-                    certificate.sessions_counted,
-                    certificate.period_start.isoformat(),
-                    certificate.period_end.isoformat(),
-                    "valid"
-                    if certificate.is_current
-                    else "revoked"
-                    if certificate.revoked_at
-                    else "superseded",
-                ]
-            )
-            if done % 25 == 0 or done == len(certificates):
-                CertificateExport.objects.filter(pk=export.pk).update(done=done)
+        for index in range(export.chunks):
+            with (
+                storage.open(_part_name(export.pk, index)) as handle,
+                zipfile.ZipFile(handle) as part,
+            ):
+                for name in part.namelist():
+                    info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
+                    archive.writestr(info, part.read(name), zipfile.ZIP_DEFLATED)
+                    writer.writerow(_manifest_row(name, certificates[name]))
         archive.writestr(
             zipfile.ZipInfo("manifest.csv", date_time=ZIP_TIMESTAMP), manifest.getvalue()
         )
+    for index in range(export.chunks):
+        storage.delete(_part_name(export.pk, index))
     filename = f"certificates-{slugify(export.scheme.name)[:60]}-{export.pk}.zip"
-    export.refresh_from_db()
     export.file.save(filename, ContentFile(buffer.getvalue()), save=False)
     export.status, export.finished_at = CertificateExport.Status.DONE, timezone.now()
     export.save(update_fields=["file", "status", "finished_at"])
-    return export
 
 
 def certificate_exports_purge() -> int:

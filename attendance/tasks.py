@@ -4,18 +4,34 @@ from attendance import services
 from attendance.models import CertificateExport
 
 
-@shared_task(acks_late=True)
-def build_certificate_export(export_id: int) -> int:
+def _marking_failure(export_id: int, work):
+    """Run `work`; on error the export page shows the failure instead of spinning for ever.
+
+    The error is re-raised so it is logged and visible in the worker.
+    """
     try:
-        export = services.certificate_export_build(export_id=export_id)
+        return work()
     except Exception as exc:
-        # The page shows the failure instead of spinning for ever; the error is re-raised
-        # so it is logged and visible in the worker.
         CertificateExport.objects.filter(pk=export_id).update(
             status=CertificateExport.Status.FAILED, error=str(exc)[:200]
         )
         raise
-    return export.done
+
+
+@shared_task(acks_late=True)
+def build_certificate_export(export_id: int) -> int:
+    export = _marking_failure(
+        export_id, lambda: services.certificate_export_build(export_id=export_id)
+    )
+    return export.total
+
+
+@shared_task(acks_late=True)
+def render_certificate_export_chunk(export_id: int, index: int) -> None:
+    _marking_failure(
+        export_id,
+        lambda: services.certificate_export_render_chunk(export_id=export_id, index=index),
+    )
 
 
 @shared_task

@@ -182,24 +182,33 @@ def fake_render(seen):
     return render_certificates
 
 
-def test_progress_is_stored_while_the_export_runs(organiser, scheme, monkeypatch):
+def test_progress_is_stored_chunk_by_chunk(
+    organiser, scheme, monkeypatch, django_capture_on_commit_callbacks
+):
     chosen = [CertificateFactory(scheme=scheme, issued_by=organiser) for _ in range(30)]
     export = pending_export(organiser, scheme, total=30)
     export.certificates.set(chosen)
     seen = []
     monkeypatch.setattr("attendance.pdf.render_certificates", fake_render(seen))
+    monkeypatch.setattr("attendance.pdf.BATCH_SIZE", 10)
 
-    services.certificate_export_build(export_id=export.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.certificate_export_build(export_id=export.pk)
 
     assert seen[0] == ("running", 0, 30)
-    assert seen[24] == ("running", 0, 30)
-    assert seen[25] == ("running", 25, 30)
-    assert seen[-1] == ("running", 25, 30)
+    assert seen[9] == ("running", 0, 30)
+    assert seen[10] == ("running", 10, 30)
+    assert seen[20] == ("running", 20, 30)
+    assert seen[-1] == ("running", 20, 30)
     export.refresh_from_db()
     assert (export.status, export.done, export.total, export.percent) == ("done", 30, 30, 100)
+    assert export.chunks == 3
+    assert export.parts.count() == 3
 
 
-def test_a_failed_build_is_marked_failed_with_its_error(organiser, scheme, monkeypatch):
+def test_a_failed_build_is_marked_failed_with_its_error(
+    organiser, scheme, monkeypatch, django_capture_on_commit_callbacks
+):
     export = pending_export(organiser, scheme, total=1)
     export.certificates.set([CertificateFactory(scheme=scheme)])
 
@@ -209,7 +218,7 @@ def test_a_failed_build_is_marked_failed_with_its_error(organiser, scheme, monke
 
     monkeypatch.setattr("attendance.pdf.render_certificates", broken)
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
         tasks.build_certificate_export(export.pk)
 
     export.refresh_from_db()
