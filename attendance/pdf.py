@@ -6,6 +6,7 @@ instead of once per certificate.
 """
 
 import io
+import re
 from collections.abc import Iterator
 
 import segno
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DictionaryObject, NameObject
 from weasyprint import HTML
 
 from attendance.models import Certificate
@@ -46,10 +48,28 @@ def _document(certificates: list[Certificate]) -> bytes:
     return HTML(string=_html(certificates), base_url=str(settings.BASE_DIR)).write_pdf()
 
 
+_DRAWN = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
+
+
+def _keep_own_images(page) -> None:
+    """WeasyPrint shares one image dictionary across a document's pages; give each page
+    only the images it draws, or every split file would carry every QR code."""
+    resources = page["/Resources"]
+    images = resources.get("/XObject")
+    if not images:
+        return
+    drawn = {"/" + name.decode() for name in _DRAWN.findall(page.get_contents().get_data())}
+    own = DictionaryObject({NameObject(k): v for k, v in images.items() if k in drawn})
+    resources = DictionaryObject(resources)
+    resources[NameObject("/XObject")] = own
+    page[NameObject("/Resources")] = resources
+
+
 def _split(pdf: bytes) -> list[bytes]:
     reader = PdfReader(io.BytesIO(pdf))
     files = []
     for page in reader.pages:
+        _keep_own_images(page)
         writer = PdfWriter()
         writer.add_page(page)
         writer.add_metadata(reader.metadata or {})
