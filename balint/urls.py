@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from balint.health import healthz
+from balint.views import empty_page
 
 admin.site.site_header = "Balint administration"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("bench/empty/", empty_page, name="empty_page"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("groups.urls")),

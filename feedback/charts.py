@@ -12,7 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 HEIGHT = 180
-TOP, BOTTOM, LEFT, RIGHT = 12, 44, 40, 8
+TOP, BOTTOM, LEFT, RIGHT = 12, 48, 44, 8
 MIN_STEP, MAX_STEP, MIN_WIDTH = 14, 48, 320
 # Room for about this many labels under the bars; the others are left out (the table has all).
 MAX_LABELS = 12
@@ -26,6 +26,7 @@ class Bar:
     label: str
     value: float | None
     text: str  # the value as the table shows it, e.g. "83%" or "fewer than 3 answers"
+    axis: str = ""  # a shorter label under the bar, e.g. "3 Jun"; the label when empty
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def bar_chart(chart: Chart) -> SafeString:
             parts.append(
                 f'<text x="{centre}" y="{base + 8}" font-size="10" fill="{TEXT_COLOUR}" '
                 f'text-anchor="end" transform="rotate(-45 {centre} {base + 8})">'
-                f"{escape(bar.label)}</text>"
+                f"{escape(bar.axis or bar.label)}</text>"
             )
     parts.append(
         f'<line x1="{LEFT}" x2="{_number(width - RIGHT)}" y1="{base}" y2="{base}" '

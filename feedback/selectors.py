@@ -2,14 +2,15 @@
 
 Each runs a fixed number of queries whatever the data size. Nothing here
 returns who gave which answer: summaries are aggregates, and comments come
-sorted by their text, never by time or key, so their order gives no author away.
+in a fresh random order on every read, never by time or key, so their order
+gives no author away.
 """
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from attendance.models import Attendance
@@ -66,13 +67,11 @@ class FeedbackSummary:
         return max(MIN_ANSWERS - self.answers, 0)
 
 
-def _sorted_comments(queryset) -> list[str]:
-    """Non-empty comments in the order of their text (case-insensitive)."""
-    return list(
-        queryset.exclude(comment="")
-        .order_by(Lower("comment"), "comment")
-        .values_list("comment", flat=True)
-    )
+def _shuffled_comments(queryset) -> list[str]:
+    """Non-empty comments, shuffled: the order says nothing about who wrote what."""
+    comments = list(queryset.exclude(comment="").values_list("comment", flat=True))
+    secrets.SystemRandom().shuffle(comments)
+    return comments
 
 
 def feedback_summary(session: Session) -> FeedbackSummary:
@@ -86,7 +85,7 @@ def feedback_summary(session: Session) -> FeedbackSummary:
         summary.averages = [
             Average(label, figures[name]) for name, label in SessionFeedback.RATINGS.items()
         ]
-        summary.comments = _sorted_comments(answers)
+        summary.comments = _shuffled_comments(answers)
     return summary
 
 
@@ -299,10 +298,6 @@ class GroupHealth:
     sessions: list[Session]
 
 
-def _short(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 def _quarters_back(today: date, count: int) -> list[tuple[int, int]]:
     year, quarter = repetition.quarter_of(today)
     quarters = []
@@ -334,22 +329,24 @@ def group_health(group: BalintGroup) -> GroupHealth:
 
     attendance_bars, feedback_bars = [], []
     for session in sessions:
-        label = _short(session.slot_date)
+        day = session.slot_date
+        label, axis = f"{day.day} {day:%b %Y}", f"{day.day} {day:%b}"
         share = round(100 * session.attended / session.recorded) if session.recorded else None
-        attendance_bars.append(
-            Bar(label, share, f"{share}% ({session.attended} of {session.recorded})")
+        text = (
+            f"{share}% ({session.attended} of {session.recorded})"
             if share is not None
-            else Bar(label, None, "no register of members")
+            else "no register of members"
         )
+        attendance_bars.append(Bar(label, share, text, axis))
         row = ratings.get(session.pk)
         session.answers = row["answers"] if row else 0
         if row and row["answers"] >= MIN_ANSWERS:
             mean = sum(row[n] for n in SessionFeedback.RATINGS) / len(SessionFeedback.RATINGS)
             session.rating = round(mean, 1)
-            feedback_bars.append(Bar(label, session.rating, f"{session.rating} of 5"))
+            feedback_bars.append(Bar(label, session.rating, f"{session.rating} of 5", axis))
         else:
             session.rating = None
-            feedback_bars.append(Bar(label, None, f"fewer than {MIN_ANSWERS} answers"))
+            feedback_bars.append(Bar(label, None, f"fewer than {MIN_ANSWERS} answers", axis))
 
     quarters = _quarters_back(timezone.localdate(), HEALTH_QUARTERS)
     first = date(quarters[0][0], 3 * quarters[0][1] - 2, 1)
@@ -427,7 +424,7 @@ class EvaluationSummary:
 
 
 def evaluation_summary(evaluation: TermEvaluation) -> EvaluationSummary:
-    """Counts, averages and comments; only the count below MIN_ANSWERS. Four queries at most."""
+    """Counts, averages and comments; only the counts below MIN_ANSWERS. Three queries at most."""
     members = (
         Membership.objects.filter(evaluation_members_q(evaluation))
         .values("person")
@@ -455,5 +452,5 @@ def evaluation_summary(evaluation: TermEvaluation) -> EvaluationSummary:
             )
             for name, question in TermEvaluation.QUESTIONS.items()
         ]
-        summary.comments = _sorted_comments(answers)
+        summary.comments = _shuffled_comments(answers)
     return summary
