@@ -1,0 +1,355 @@
+"""Benchmark the main pages of each role against an empty page, at two data sizes.
+
+    .venv/bin/python bench/pages.py \\
+        --database-url postgres://postgres@127.0.0.1:5432/balint_bench \\
+        --small 500/50/1 --large 5000/500/10 --requests 200 --clients 4
+
+Sizes are trainees/groups/years for `manage.py seed_scale`. The script
+
+1. creates two databases (<name>_small and <name>_large; SQLite URLs work too),
+   migrates them and fills them with seed_scale;
+2. counts the queries of every page at both sizes (Django's test client);
+3. serves the large one with gunicorn and requests every page `--requests`
+   times from `--clients` concurrent clients in this process, reporting p50 and
+   p95 and the ratio of each p50 to the empty page's (the base template for a
+   signed-in user), all measured in the same run;
+4. optionally (`--jobs`) times the background jobs on the large database;
+5. prints a table and writes bench/results.md. Figures are printed, never asserted.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+SECRET = "bench-" + "s" * 60
+
+# (role, label, path template); ids come from the database (see `locate`).
+PAGES = [
+    ("trainee", "empty page", "/bench/empty/"),
+    ("trainee", "trainee home", "/"),
+    ("trainee", "my rota", "/rota/"),
+    ("trainee", "my progress", "/progress/"),
+    ("leader", "group page", "/groups/{group}/"),
+    ("leader", "group sessions", "/groups/{group}/sessions/"),
+    ("leader", "register", "/sessions/{session}/register/"),
+    ("leader", "group register CSV", "/groups/{group}/register.csv"),
+    ("organiser", "scheme page", "/schemes/{scheme}/"),
+    ("organiser", "scheme overview", "/schemes/{scheme}/overview/"),
+    ("organiser", "overview CSV", "/schemes/{scheme}/overview.csv"),
+]
+ACCOUNTS = {
+    "trainee": "scale-trainee-0@example.org",
+    "leader": "scale-leader-0@example.org",
+    "organiser": "scale-organiser@example.org",
+}
+
+
+# --- Running Django commands against one database -----------------------------------
+
+
+def django_env(database_url: str, **extra) -> dict:
+    env = os.environ.copy()
+    env.pop("REDIS_URL", None)
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="balint.settings",
+        DEBUG="0",
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        SECURE_SSL_REDIRECT="0",
+        LOG_LEVEL="WARNING",
+        **extra,
+    )
+    return env
+
+
+def manage(database_url: str, *args: str) -> None:
+    subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=django_env(database_url), check=True
+    )
+
+
+def inside(database_url: str, mode: str) -> dict:
+    """Run this script's in-Django part (`--inside MODE`) and read its JSON answer."""
+    result = subprocess.run(  # noqa: S603
+        [PYTHON, __file__, "--inside", mode],
+        cwd=ROOT,
+        env=django_env(database_url),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def sqlite_path(url: str) -> Path | None:
+    return Path(url.split("sqlite:///", 1)[1]) if url.startswith("sqlite:///") else None
+
+
+def with_database_name(url: str, suffix: str) -> str:
+    path = sqlite_path(url)
+    if path is not None:
+        return f"sqlite:///{path.with_name(f'{path.stem}_{suffix}.sqlite3')}"
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"{parts.path}_{suffix}"))
+
+
+def recreate(url: str) -> None:
+    path = sqlite_path(url)
+    if path is not None:
+        path.unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    parts = urlsplit(url)
+    import psycopg
+
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare(url: str, size: str) -> None:
+    trainees, groups, years = size.split("/")
+    recreate(url)
+    manage(url, "migrate", "--no-input", "-v0")
+    manage(url, "createcachetable")
+    manage(url, "seed_scale", f"--trainees={trainees}", f"--groups={groups}", f"--years={years}")
+
+
+# --- Inside Django: locate ids, count queries, make sessions, run jobs ----------------
+
+
+def locate() -> dict:
+    from django.utils import timezone
+
+    from groups.models import BalintGroup, Scheme
+    from sessions.models import Session
+
+    scheme = Scheme.objects.get(name="National Scale Scheme")
+    group = BalintGroup.objects.filter(scheme=scheme).order_by("name").first()
+    session = (
+        Session.objects.filter(group=group, status="held", starts_at__lte=timezone.now())
+        .order_by("-starts_at")
+        .first()
+    )
+    return {"scheme": scheme.pk, "group": group.pk, "session": session.pk}
+
+
+def count_queries() -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from groups.models import User
+
+    ids = locate()
+    counts = {}
+    clients = {}
+    for role, email in ACCOUNTS.items():
+        clients[role] = Client()
+        clients[role].force_login(User.objects.get(email=email))
+    for role, label, path in PAGES:
+        url = path.format(**ids)
+        with CaptureQueriesContext(connection) as queries:
+            response = clients[role].get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        counts[label] = len(queries)
+    return counts
+
+
+def session_cookies() -> dict:
+    from django.conf import settings
+    from django.test import Client
+
+    from groups.models import User
+
+    cookies = {}
+    for role, email in ACCOUNTS.items():
+        client = Client()
+        client.force_login(User.objects.get(email=email))
+        cookies[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return {"cookies": cookies, "ids": locate()}
+
+
+def run_jobs() -> dict:
+    """Time the background jobs that exist in this code base, on this database."""
+    timings = {}
+    try:
+        from sessions import clashes
+    except ImportError:
+        clashes = None
+    if clashes is not None and hasattr(clashes, "scan_all"):
+        started = time.perf_counter()
+        clashes.scan_all()
+        timings["clash scan (all upcoming sessions)"] = time.perf_counter() - started
+    try:
+        from sessions import reminders
+    except ImportError:
+        reminders = None
+    if reminders is not None and hasattr(reminders, "send_due_reminders"):
+        started = time.perf_counter()
+        reminders.send_due_reminders()
+        timings["reminder run"] = time.perf_counter() - started
+    return {label: round(seconds, 2) for label, seconds in timings.items()}
+
+
+def inside_main(mode: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    result = {"queries": count_queries, "cookies": session_cookies, "jobs": run_jobs}[mode]()
+    print(json.dumps(result))
+
+
+# --- Outside: serve with gunicorn and time requests -------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(database_url: str, port: int, workers: int) -> subprocess.Popen:
+    server = subprocess.Popen(  # noqa: S603
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "balint.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=django_env(database_url),
+    )
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def fetch(port: int, path: str, cookie: str) -> float:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    started = time.perf_counter()
+    connection.request("GET", path, headers={"Cookie": f"sessionid={cookie}"})
+    response = connection.getresponse()
+    response.read()
+    elapsed = time.perf_counter() - started
+    connection.close()
+    if response.status != 200:
+        raise SystemExit(f"{path} answered {response.status}")
+    return elapsed
+
+
+def time_page(port: int, path: str, cookie: str, requests: int, clients: int) -> list[float]:
+    for _ in range(min(10, requests)):  # warm-up: imports, template and connection caches
+        fetch(port, path, cookie)
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        return list(pool.map(lambda _: fetch(port, path, cookie), range(requests)))
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+# --- Report ------------------------------------------------------------------------------------
+
+
+def report(args, small_counts, large_counts, timings, jobs) -> str:
+    empty = statistics.median(timings["empty page"])
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Small: {args.small}, large: {args.large} (trainees/groups/years). "
+        f"{args.requests} requests per page from {args.clients} concurrent clients "
+        f"against gunicorn ({args.workers} workers) on the large database. "
+        f"Machine: {os.cpu_count()} cores. Database: {urlsplit(args.database_url).scheme}.",
+        "",
+        "| page | queries (small) | queries (large) | p50 ms | p95 ms | p50 / empty |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for _, label, _ in PAGES:
+        values = timings[label]
+        p50 = statistics.median(values)
+        lines.append(
+            f"| {label} | {small_counts[label]} | {large_counts[label]} | {p50 * 1000:.1f} "
+            f"| {percentile(values, 0.95) * 1000:.1f} | {p50 / empty:.2f} |"
+        )
+    if jobs:
+        lines += ["", "| background job (large) | seconds |", "|---|---:|"]
+        lines += [f"| {label} | {seconds} |" for label, seconds in jobs.items()]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--inside", help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", default=f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
+    parser.add_argument("--small", default="500/50/1")
+    parser.add_argument("--large", default="5000/500/10")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
+    parser.add_argument("--jobs", action="store_true", help="also time the background jobs")
+    parser.add_argument("--reuse", action="store_true", help="keep existing databases")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"))
+    args = parser.parse_args()
+    if args.inside:
+        inside_main(args.inside)
+        return
+
+    small = with_database_name(args.database_url, "small")
+    large = with_database_name(args.database_url, "large")
+    manage(large, "collectstatic", "--no-input", "-v0")  # DEBUG=0 serves hashed static names
+    if not args.reuse:
+        for url, size in ((small, args.small), (large, args.large)):
+            print(f"Seeding {size} into {url} ...", flush=True)
+            prepare(url, size)
+    small_counts = inside(small, "queries")
+    large_counts = inside(large, "queries")
+    found = inside(large, "cookies")
+    port = free_port()
+    server = serve(large, port, args.workers)
+    try:
+        timings = {}
+        for role, label, path in PAGES:
+            url = path.format(**found["ids"])
+            timings[label] = time_page(
+                port, url, found["cookies"][role], args.requests, args.clients
+            )
+            print(f"  timed {label}", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    jobs = inside(large, "jobs") if args.jobs else {}
+    text = report(args, small_counts, large_counts, timings, jobs)
+    Path(args.output).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
