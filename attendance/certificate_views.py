@@ -16,7 +16,8 @@ from attendance import pdf, selectors, services
 from attendance.models import CODE_ALPHABET, Certificate, CertificateExport
 from balint.ratelimit import allow, client_ip
 from groups import permissions as group_permissions
-from groups.models import User
+from groups import services as group_services
+from groups.models import AccessLogEntry, User
 
 PAGE_SIZE = 50
 
@@ -116,6 +117,7 @@ def certificate_export_start(request, pk):
         chosen = chosen.filter(pk__in=picked)
     else:
         chosen = chosen.filter(revoked_at__isnull=True, superseded_at__isnull=True)
+    chosen = chosen.filter(holder_erased_at__isnull=True)  # nothing left to print on those
     try:
         export = services.certificate_export_start(
             actor=request.user, scheme=scheme, certificates=list(chosen)
@@ -163,6 +165,12 @@ def certificate_export_download(request, pk):
     export = _organised_export(request, pk)
     if export.status != CertificateExport.Status.DONE or export.expires_at <= timezone.now():
         raise Http404("This export is not ready or has expired.")
+    group_services.access_log_record(
+        actor=request.user,
+        action=AccessLogEntry.Action.CERTIFICATE_ZIP,
+        scheme=export.scheme,
+        description=f"Certificates ZIP of {export.total} certificates (export #{export.pk})",
+    )
     return FileResponse(
         export.file.open("rb"), as_attachment=True, filename=export.file.name.rsplit("/", 1)[-1]
     )
@@ -178,6 +186,16 @@ def certificate_pdf(request, pk):
     is_holder = certificate.trainee_id == request.user.pk and certificate.is_current
     if not is_holder and not group_permissions.is_organiser(request.user, certificate.scheme):
         raise Http404
+    if certificate.holder_erased_at is not None:
+        raise Http404("The holder's record was erased: there is no one to print it for.")
+    if not is_holder:
+        group_services.access_log_record(
+            actor=request.user,
+            action=AccessLogEntry.Action.CERTIFICATE_PDF,
+            scheme=certificate.scheme,
+            description=f"Certificate {certificate.display_code}",
+            subject=certificate.trainee,
+        )
     body = pdf.render_certificate(certificate)
     response = HttpResponse(body, content_type="application/pdf")
     filename = f"certificate-{slugify(certificate.holder_name)}-{certificate.code}.pdf"

@@ -49,7 +49,7 @@ class SchemeOverviewExporter(Exporter):
         self.name = f"{scheme.name} overview"
 
     def rows(self):
-        for person in selectors.scheme_overview(self.scheme, **self.filters).iterator():
+        for person in selectors.scheme_overview(self.scheme, **self.filters):
             yield [
                 person.full_name,
                 person.email,

@@ -122,6 +122,9 @@ class Certificate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     revoke_reason = models.CharField(max_length=200, blank=True)
+    # Set when the holder's record is erased: the name and number are blanked, the
+    # certificate stays verifiable by its code.
+    holder_erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at"]
@@ -144,10 +147,15 @@ class Certificate(models.Model):
                 condition=Q(revoked_at__isnull=True) | ~Q(revoke_reason=""),
                 name="revocation_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(holder_erased_at__isnull=True)
+                | Q(holder_name="", registration_number=""),
+                name="erased_holder_is_blank",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"Certificate {self.display_code} for {self.holder_name}"
+        return f"Certificate {self.display_code} for {self.holder_name or 'an erased holder'}"
 
     @property
     def display_code(self) -> str:

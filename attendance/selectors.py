@@ -1,27 +1,24 @@
 """Reads for registers, progress and the scheme overview, each a fixed number of queries."""
 
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
+from django.core.cache import cache
 from django.db.models import (
-    Case,
+    Count,
     Exists,
-    F,
-    FloatField,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
-from django.db.models.functions import Cast
 from django.utils import timezone
 
 from attendance.models import Attendance, Certificate
 from groups.models import BalintGroup, Membership, Scheme, User
+from groups.stats import figures_version
 from sessions.models import Session
 from sessions.selectors import unavailable_by_day
 
@@ -112,11 +109,6 @@ def _upcoming_in_memberships(scheme: Scheme, person) -> QuerySet[Session]:
     return Session.objects.filter(
         group__scheme=scheme, status=Session.Status.SCHEDULED, starts_at__gte=timezone.now()
     ).filter(Exists(spans))
-
-
-class SubqueryCount(Subquery):
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
-    output_field = IntegerField()
 
 
 @dataclass
@@ -232,14 +224,115 @@ def schemes_of_trainee(person: User) -> QuerySet[Scheme]:
 
 # --- Scheme overview ----------------------------------------------------------------
 
-OVERVIEW_SORTS = {
-    "name": ("full_name", "email"),
-    "count": ("-counted", "full_name"),
-    "rate": (F("rate").desc(nulls_last=True), "full_name"),
-    "last": (F("last_attended").desc(nulls_last=True), "full_name"),
-    "status": ("status_order", "full_name"),
-}
 STATUS_LABELS = {"complete": "Complete", "on_track": "On track", "at_risk": "At risk"}
+STATUS_ORDER = {"at_risk": 0, "on_track": 1, "complete": 2}
+# The overview's figures are cached under the figures version (groups.stats); the
+# time limit only bounds how long "upcoming" lags behind the clock.
+FIGURES_SECONDS = 300
+
+
+@dataclass
+class TraineeFigures:
+    """One trainee's standing in a scheme, as the overview, exports and certificates see it."""
+
+    pk: int
+    full_name: str
+    email: str
+    registration_number: str
+    counted: int = 0
+    recorded: int = 0
+    last_attended: datetime | None = None
+    upcoming: int = 0
+    open_ended: bool = False
+    groups: set[int] = field(default_factory=set)
+    tracks: set[str] = field(default_factory=set)
+    status: str = ""
+
+    @property
+    def rate(self) -> float | None:
+        return self.counted / self.recorded if self.recorded else None
+
+
+def _compute_figures(scheme: Scheme) -> dict[int, TraineeFigures]:
+    """Every trainee's figures in four queries, aggregated by the database in one pass each."""
+    today = timezone.localdate()
+    memberships = list(
+        Membership.objects.filter(group__scheme=scheme, role=Membership.Role.MEMBER).values_list(
+            "person_id",
+            "person__full_name",
+            "person__email",
+            "person__registration_number",
+            "group_id",
+            "track",
+            "start_date",
+            "end_date",
+        )
+    )
+    upcoming_by_group: dict[int, list[date]] = defaultdict(list)
+    for group_id, day in (
+        Session.objects.filter(
+            group__scheme=scheme, status=Session.Status.SCHEDULED, starts_at__gte=timezone.now()
+        )
+        .order_by("slot_date")
+        .values_list("group_id", "slot_date")
+    ):
+        upcoming_by_group[group_id].append(day)
+
+    figures: dict[int, TraineeFigures] = {}
+    for person_id, name, email, registration, group_id, track, start, end in memberships:
+        row = figures.setdefault(person_id, TraineeFigures(person_id, name, email, registration))
+        row.groups.add(group_id)
+        row.tracks.add(track)
+        row.open_ended |= end is None and start <= today
+        days = upcoming_by_group.get(group_id, [])
+        last = bisect_right(days, end) if end else len(days)
+        row.upcoming += max(0, last - bisect_left(days, start))
+
+    counted_q = Q(status__in=scheme.counted_statuses)
+    for person_id, recorded, counted, last in (
+        Attendance.objects.filter(_recorded_q(scheme), person__in=figures.keys())
+        .values("person_id")
+        .annotate(
+            recorded=Count("pk"),
+            counted=Count("pk", filter=counted_q),
+            last=Max("session__starts_at", filter=counted_q),
+        )
+        .values_list("person_id", "recorded", "counted", "last")
+    ):
+        row = figures[person_id]
+        row.recorded, row.counted, row.last_attended = recorded, counted, last
+    for row in figures.values():
+        row.status = status_of(
+            counted=row.counted,
+            required=scheme.sessions_required,
+            upcoming=row.upcoming,
+            open_ended=row.open_ended,
+            rate=row.rate,
+        )
+    return figures
+
+
+def scheme_figures(scheme: Scheme) -> dict[int, TraineeFigures]:
+    rule = f"{scheme.sessions_required}:{','.join(sorted(scheme.counted_statuses))}"
+    key = f"scheme-figures:{scheme.pk}:{figures_version()}:{rule}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = _compute_figures(scheme)
+        cache.set(key, figures, FIGURES_SECONDS)
+    return figures
+
+
+OVERVIEW_SORTS = {
+    "name": lambda r: (r.full_name.casefold(), r.email),
+    "count": lambda r: (-r.counted, r.full_name.casefold()),
+    "rate": lambda r: (r.rate is None, -(r.rate or 0), r.full_name.casefold()),
+    "last": lambda r: (
+        r.last_attended is None,
+        -(r.last_attended.timestamp() if r.last_attended else 0),
+        r.full_name.casefold(),
+    ),
+    "status": lambda r: (STATUS_ORDER[r.status], r.full_name.casefold()),
+}
 
 
 def scheme_overview(
@@ -249,63 +342,20 @@ def scheme_overview(
     track: str = "",
     status: str = "",
     sort: str = "name",
-) -> QuerySet[User]:
-    """Every trainee of the scheme annotated with counted, recorded, rate, last_attended, status.
+) -> list[TraineeFigures]:
+    """Every trainee of the scheme with counted, recorded, rate, last_attended and status.
 
-    All figures are correlated subqueries, so one query serves a page however
-    many sessions lie behind it.
+    The figures come from scheme_figures (cached until the scheme's data
+    changes), so a page costs the same whatever lies behind it.
     """
-    trainees = Membership.objects.filter(
-        person=OuterRef("pk"), group__scheme=scheme, role=Membership.Role.MEMBER
-    )
+    rows = scheme_figures(scheme).values()
     if group is not None:
-        trainees = trainees.filter(group=group)
+        rows = [r for r in rows if group.pk in r.groups]
     if track:
-        trainees = trainees.filter(track=track)
-
-    records = Attendance.objects.filter(_recorded_q(scheme), person=OuterRef("pk"))
-    counted = records.filter(status__in=scheme.counted_statuses)
-    upcoming = _upcoming_in_memberships(scheme, OuterRef(OuterRef("pk")))
-    required = scheme.sessions_required
-    people = (
-        User.objects.filter(Exists(trainees))
-        .annotate(
-            counted=SubqueryCount(counted.values("pk")),
-            recorded=SubqueryCount(records.values("pk")),
-            last_attended=Subquery(
-                counted.order_by()
-                .values("person")
-                .annotate(last=Max("session__starts_at"))
-                .values("last")[:1]
-            ),
-            upcoming=SubqueryCount(upcoming.values("pk")),
-            open_ended=Exists(_open_ended(scheme, OuterRef("pk"))),
-        )
-        .annotate(
-            rate=Case(
-                When(recorded=0, then=Value(None)),
-                default=Cast("counted", FloatField()) / Cast("recorded", FloatField()),
-                output_field=FloatField(),
-            ),
-            status=Case(
-                When(counted__gte=required, then=Value("complete")),
-                When(upcoming__gte=required - F("counted"), then=Value("on_track")),
-                When(
-                    Q(open_ended=True) & (Q(rate__isnull=True) | Q(rate__gte=ON_TRACK_RATE)),
-                    then=Value("on_track"),
-                ),
-                default=Value("at_risk"),
-            ),
-            status_order=Case(
-                When(status="at_risk", then=Value(0)),
-                When(status="on_track", then=Value(1)),
-                default=Value(2),
-            ),
-        )
-    )
+        rows = [r for r in rows if track in r.tracks]
     if status in STATUS_LABELS:
-        people = people.filter(status=status)
-    return people.order_by(*OVERVIEW_SORTS.get(sort, OVERVIEW_SORTS["name"]))
+        rows = [r for r in rows if r.status == status]
+    return sorted(rows, key=OVERVIEW_SORTS.get(sort, OVERVIEW_SORTS["name"]))
 
 
 # --- Leader log ---------------------------------------------------------------------

@@ -16,7 +16,8 @@ from django.utils.text import slugify
 from attendance import permissions, selectors
 from attendance.models import Attendance, AttendanceChange, Certificate, CertificateExport
 from groups import permissions as group_permissions
-from groups.models import AttendanceStatus, Membership, Scheme, User
+from groups.models import AttendanceStatus, Membership, PersonErasure, Scheme, User
+from groups.stats import bump_figures
 from sessions.models import Session
 
 # ZIP entries carry this timestamp so the same export is the same bytes.
@@ -117,6 +118,7 @@ def register_save(*, actor: User, session: Session, entries: list[Entry]) -> int
         if session.status != Session.Status.HELD:
             session.status = Session.Status.HELD
             session.save(update_fields=["status", "updated_at"])
+        bump_figures()
     return changes
 
 
@@ -162,6 +164,8 @@ def _snapshot(person: User, scheme: Scheme) -> dict:
 def certificate_issue(*, actor: User, scheme: Scheme, trainee: User) -> Certificate:
     """Issue a certificate; one issued earlier for fewer sessions is superseded."""
     _require_organiser(actor, scheme)
+    if PersonErasure.objects.filter(person=trainee).exists():
+        raise ValidationError("This person's record was erased: there is no one to certify.")
     snapshot = _snapshot(trainee, scheme)
     with transaction.atomic():
         current = (
@@ -200,11 +204,14 @@ def certificate_issue(*, actor: User, scheme: Scheme, trainee: User) -> Certific
 def certificates_issue_eligible(*, actor: User, scheme: Scheme) -> list[Certificate]:
     """A certificate for everyone eligible who has none, or an older one for fewer sessions."""
     _require_organiser(actor, scheme)
-    issued = []
-    for row in selectors.certificate_candidates(scheme):
-        if row.needs_certificate:
-            issued.append(certificate_issue(actor=actor, scheme=scheme, trainee=row.person))
-    return issued
+    candidates = selectors.certificate_candidates(scheme)
+    due = [row.person.pk for row in candidates if row.needs_certificate]
+    trainees = User.objects.filter(erasure__isnull=True).in_bulk(due)  # erased: no one to certify
+    return [
+        certificate_issue(actor=actor, scheme=scheme, trainee=trainees[pk])
+        for pk in due
+        if pk in trainees
+    ]
 
 
 def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) -> Certificate:

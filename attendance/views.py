@@ -9,7 +9,8 @@ from attendance import exports, permissions, selectors, services
 from attendance.forms import OverviewFilterForm, RegisterForm
 from attendance.models import AttendanceChange, Certificate
 from groups import permissions as group_permissions
-from groups.models import Membership, Scheme, User
+from groups import services as group_services
+from groups.models import AccessLogEntry, Membership, Scheme, User
 from sessions import permissions as session_permissions
 
 PAGE_SIZE = 50
@@ -22,9 +23,19 @@ FORMATS = {
 }
 
 
-def _download(exporter: exports.Exporter, fmt: str) -> HttpResponse:
+def _download(
+    request, exporter: exports.Exporter, fmt: str, *, action: str | None, scheme: Scheme
+) -> HttpResponse:
+    """The file; with an `action`, the export of other people's data is logged first."""
     if fmt not in FORMATS:
         raise Http404
+    if action is not None:
+        group_services.access_log_record(
+            actor=request.user,
+            action=action,
+            scheme=scheme,
+            description=f"{exporter.name} ({fmt.upper()})",
+        )
     render_file, content_type = FORMATS[fmt]
     response = HttpResponse(render_file(exporter), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{exporter.filename(fmt)}"'
@@ -128,6 +139,13 @@ def trainee_progress(request, scheme_pk, person_pk):
         pk=person_pk,
     )
     progress = [selectors.progress_for(person, scheme)]
+    group_services.access_log_record(
+        actor=request.user,
+        action=AccessLogEntry.Action.PROGRESS_VIEW,
+        scheme=scheme,
+        description=f"Progress of person #{person.pk}",
+        subject=person,
+    )
     return render(request, "attendance/progress.html", {"progress": progress, "person": person})
 
 
@@ -173,7 +191,13 @@ def scheme_overview(request, pk):
 def scheme_overview_export(request, pk, fmt):
     scheme = get_object_or_404(group_permissions.schemes_organised_by(request.user), pk=pk)
     _, filters = _overview_filters(request, scheme)
-    return _download(exports.SchemeOverviewExporter(scheme, **filters), fmt)
+    return _download(
+        request,
+        exports.SchemeOverviewExporter(scheme, **filters),
+        fmt,
+        action=AccessLogEntry.Action.OVERVIEW_EXPORT,
+        scheme=scheme,
+    )
 
 
 @login_required
@@ -183,7 +207,13 @@ def group_register_export(request, pk, fmt):
     )
     if not session_permissions.can_schedule(request.user, group):
         raise PermissionDenied
-    return _download(exports.GroupRegisterExporter(group), fmt)
+    return _download(
+        request,
+        exports.GroupRegisterExporter(group),
+        fmt,
+        action=AccessLogEntry.Action.REGISTER_EXPORT,
+        scheme=group.scheme,
+    )
 
 
 # --- Leader log ------------------------------------------------------------------------------
@@ -223,4 +253,8 @@ def leading_log_export(request, pk, fmt):
         person = request.user
     else:
         raise Http404
-    return _download(exports.LeaderLogExporter(scheme, person), fmt)
+    # A leader's own log is their own data; everyone's log is other people's.
+    action = AccessLogEntry.Action.LEADING_LOG_EXPORT if person is None else None
+    return _download(
+        request, exports.LeaderLogExporter(scheme, person), fmt, action=action, scheme=scheme
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 import xstatic.pkg.bootstrap
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from balint.env import env_bool, env_int, env_list, env_str
@@ -229,6 +230,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "attendance.tasks.purge_expired_exports",
         "schedule": 3600,
     },
+    # Each reminder is claimed in the database before it is sent, so a tick that
+    # overlaps the previous one, or runs twice, never mails anyone twice.
+    "send-due-reminders": {
+        "task": "sessions.tasks.send_due_reminders",
+        "schedule": crontab(minute="*/10"),
+    },
+    "refresh-roster-feeds": {
+        "task": "sessions.tasks.refresh_roster_feeds",
+        "schedule": crontab(minute=17),
+    },
+    "nightly-clash-scan": {
+        "task": "sessions.tasks.scan_clashes",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # Deletes on-call shifts and erases accounts past their schemes' retention periods.
+    "daily-retention": {
+        "task": "groups.tasks.enforce_retention",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # ---------------------------------------------------------------------------
@@ -265,11 +285,15 @@ CONTENT_SECURITY_POLICY = {
 # ---------------------------------------------------------------------------
 # Logging
 # ---------------------------------------------------------------------------
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "balint.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # Chatty libraries: progress steps and font subsetting are not news.
@@ -285,3 +309,17 @@ LOGGING = {
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 CERTIFICATE_EXPORT_HOURS = env_int("CERTIFICATE_EXPORT_HOURS", 24)
 VERIFY_RATE_LIMIT_PER_MINUTE = env_int("VERIFY_RATE_LIMIT_PER_MINUTE", 30)
+
+# On-call roster feeds: every limit on fetching a URL that a trainee gave us.
+ROSTER_FEED_MAX_BYTES = env_int("ROSTER_FEED_MAX_BYTES", 2_000_000)
+ROSTER_FEED_CONNECT_TIMEOUT = env_int("ROSTER_FEED_CONNECT_TIMEOUT", 5)
+ROSTER_FEED_READ_TIMEOUT = env_int("ROSTER_FEED_READ_TIMEOUT", 10)
+# Subscribing fetches the feed during the request: stay well inside GUNICORN_TIMEOUT.
+ROSTER_FEED_TOTAL_TIMEOUT = env_int("ROSTER_FEED_TOTAL_TIMEOUT", 20)
+ROSTER_FEED_REFRESH_HOURS = env_int("ROSTER_FEED_REFRESH_HOURS", 6)
+# Networks exempt from the "public addresses only" rule for feeds. Leave empty in
+# production: anything else lets a trainee make the server fetch internal URLs.
+ROSTER_FEED_ALLOWED_NETWORKS = env_list("ROSTER_FEED_ALLOWED_NETWORKS")
+# A reminder claimed but not marked sent after this long is taken to have died
+# with its worker and is sent again. Keep it well above EMAIL_TIMEOUT.
+REMINDER_CLAIM_STALE_SECONDS = env_int("REMINDER_CLAIM_STALE_SECONDS", 300)

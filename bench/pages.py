@@ -48,11 +48,16 @@ PAGES = [
     ("organiser", "scheme overview", "/schemes/{scheme}/overview/"),
     ("organiser", "overview CSV", "/schemes/{scheme}/overview.csv"),
 ]
-ACCOUNTS = {
-    "trainee": "scale-trainee-0@example.org",
-    "leader": "scale-leader-0@example.org",
-    "organiser": "scale-organiser@example.org",
-}
+SCHEME = "National Scale Scheme"  # what seed_scale creates by default
+
+
+def accounts(ids: dict, prefix: str = "scale") -> dict[str, str]:
+    """The seed_scale sign-ins each page is requested as."""
+    return {
+        "trainee": ids["trainee"],
+        "leader": f"{prefix}-leader-0@example.org",
+        "organiser": f"{prefix}-organiser@example.org",
+    }
 
 
 # --- Running Django commands against one database -----------------------------------
@@ -86,10 +91,11 @@ def inside(database_url: str, mode: str) -> dict:
         [PYTHON, __file__, "--inside", mode],
         cwd=ROOT,
         env=django_env(database_url),
-        check=True,
         capture_output=True,
         text=True,
     )
+    if result.returncode:
+        raise SystemExit(f"--inside {mode} failed:\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -132,37 +138,47 @@ def prepare(url: str, size: str) -> None:
 # --- Inside Django: locate ids, count queries, make sessions, run jobs ----------------
 
 
-def locate() -> dict:
+def locate(scheme_name: str = SCHEME) -> dict:
     from django.utils import timezone
 
-    from groups.models import BalintGroup, Scheme
+    from groups.models import BalintGroup, Membership, Scheme
     from sessions.models import Session
 
-    scheme = Scheme.objects.get(name="National Scale Scheme")
+    scheme = Scheme.objects.get(name=scheme_name)
     group = BalintGroup.objects.filter(scheme=scheme).order_by("name").first()
     session = (
         Session.objects.filter(group=group, status="held", starts_at__lte=timezone.now())
         .order_by("-starts_at")
         .first()
     )
-    return {"scheme": scheme.pk, "group": group.pk, "session": session.pk}
+    # A trainee of the first group today: seed_scale rotates trainees through places.
+    trainee = (
+        Membership.objects.current()
+        .filter(group=group, role="member")
+        .order_by("person__email")
+        .values_list("person__email", flat=True)
+        .first()
+    )
+    return {"scheme": scheme.pk, "group": group.pk, "session": session.pk, "trainee": trainee}
 
 
-def count_queries() -> dict:
+def count_queries(scheme_name: str = SCHEME, prefix: str = "scale") -> dict:
+    """Queries per page, each page requested once before it is counted (warm caches)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from groups.models import User
 
-    ids = locate()
+    ids = locate(scheme_name)
     counts = {}
     clients = {}
-    for role, email in ACCOUNTS.items():
+    for role, email in accounts(ids, prefix).items():
         clients[role] = Client()
         clients[role].force_login(User.objects.get(email=email))
     for role, label, path in PAGES:
         url = path.format(**ids)
+        clients[role].get(url)
         with CaptureQueriesContext(connection) as queries:
             response = clients[role].get(url)
         assert response.status_code == 200, (url, response.status_code)
@@ -176,12 +192,13 @@ def session_cookies() -> dict:
 
     from groups.models import User
 
+    ids = locate()
     cookies = {}
-    for role, email in ACCOUNTS.items():
+    for role, email in accounts(ids).items():
         client = Client()
         client.force_login(User.objects.get(email=email))
         cookies[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return {"cookies": cookies, "ids": locate()}
+    return {"cookies": cookies, "ids": ids}
 
 
 def run_jobs() -> dict:
@@ -325,8 +342,10 @@ def main() -> None:
     small = with_database_name(args.database_url, "small")
     large = with_database_name(args.database_url, "large")
     manage(large, "collectstatic", "--no-input", "-v0")  # DEBUG=0 serves hashed static names
-    if not args.reuse:
-        for url, size in ((small, args.small), (large, args.large)):
+    for url, size in ((small, args.small), (large, args.large)):
+        if args.reuse:
+            manage(url, "migrate", "--no-input", "-v0")
+        else:
             print(f"Seeding {size} into {url} ...", flush=True)
             prepare(url, size)
     small_counts = inside(small, "queries")

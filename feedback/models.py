@@ -73,8 +73,13 @@ class SessionFeedback(models.Model):
     RATINGS = FEEDBACK_RATINGS
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="feedback")
+    # Empty once its author's record was erased: the ratings stay in the aggregates.
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_feedback"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="session_feedback",
     )
     safe_to_speak = rating_field(FEEDBACK_RATINGS["safe_to_speak"])
     stayed_on_relationship = rating_field(FEEDBACK_RATINGS["stayed_on_relationship"])

@@ -24,6 +24,8 @@ from feedback.forms import (
 )
 from feedback.models import SessionFeedback
 from groups import permissions as group_permissions
+from groups import services as group_services
+from groups.models import AccessLogEntry
 from sessions import permissions as session_permissions
 
 PAGE_SIZE = 50
@@ -114,14 +116,18 @@ def feedback_summary(request, pk):
     session = _visible_session(request, pk)
     if not permissions.can_see_feedback_summary(request.user, session.group):
         raise PermissionDenied
+    summary = selectors.feedback_summary(session)
+    if summary.is_visible:  # below the threshold it shows a count and nothing else
+        group_services.access_log_record(
+            actor=request.user,
+            action=AccessLogEntry.Action.FEEDBACK_SUMMARY,
+            scheme=session.group.scheme,
+            description=f"Feedback on {session.group.name}, {session.slot_date:%d %b %Y}",
+        )
     return render(
         request,
         "feedback/feedback_summary.html",
-        {
-            "session": session,
-            "summary": selectors.feedback_summary(session),
-            "min_answers": permissions.MIN_ANSWERS,
-        },
+        {"session": session, "summary": summary, "min_answers": permissions.MIN_ANSWERS},
     )
 
 
@@ -333,14 +339,22 @@ def _managed_evaluation(request, pk):
 @login_required
 def evaluation_summary(request, pk):
     evaluation = _managed_evaluation(request, pk)
+    summary = selectors.evaluation_summary(evaluation)
+    if summary.is_visible:
+        _log_evaluation(request, evaluation, AccessLogEntry.Action.EVALUATION_SUMMARY)
     return render(
         request,
         "feedback/evaluation_summary.html",
-        {
-            "evaluation": evaluation,
-            "summary": selectors.evaluation_summary(evaluation),
-            "min_answers": permissions.MIN_ANSWERS,
-        },
+        {"evaluation": evaluation, "summary": summary, "min_answers": permissions.MIN_ANSWERS},
+    )
+
+
+def _log_evaluation(request, evaluation, action: str) -> None:
+    group_services.access_log_record(
+        actor=request.user,
+        action=action,
+        scheme=evaluation.group.scheme,
+        description=f"{evaluation.title}, {evaluation.group.name}",
     )
 
 
@@ -350,6 +364,7 @@ def evaluation_export(request, pk, fmt):
     if fmt != "csv":
         raise Http404
     exporter = exports.EvaluationSummaryExporter(evaluation)
+    _log_evaluation(request, evaluation, AccessLogEntry.Action.EVALUATION_EXPORT)
     response = HttpResponse(to_csv(exporter), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{exporter.filename(fmt)}"'
     return response

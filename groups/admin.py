@@ -1,11 +1,79 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
-from groups.models import BalintGroup, Invitation, Membership, Scheme, SchemeOrganiser, User
+from groups import services
+from groups.models import (
+    AccessLogEntry,
+    BalintGroup,
+    Invitation,
+    Membership,
+    PersonErasure,
+    RetentionRun,
+    Scheme,
+    SchemeOrganiser,
+    User,
+)
+
+ERASE_CONFIRMATION = "ERASE"
+
+
+@admin.action(description="Erase the selected people's records (cannot be undone)")
+def erase_people(modeladmin, request, queryset):
+    """The same erasure as an organiser's, for anyone but oneself; confirmed on a second page."""
+    if request.POST.get("confirmation", "").strip().upper() == ERASE_CONFIRMATION:
+        erased = 0
+        for person in queryset:
+            name = str(person)
+            try:
+                services.person_erase(actor=request.user, person=person)
+            except (PermissionDenied, ValidationError) as exc:
+                reasons = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+                modeladmin.message_user(
+                    request, f"{name} not erased: {' '.join(reasons)}", messages.ERROR
+                )
+            else:
+                erased += 1
+        if erased:
+            modeladmin.message_user(
+                request, f"{erased} record{'s' if erased != 1 else ''} erased.", messages.SUCCESS
+            )
+        return None
+    today = timezone.localdate()
+    people = [
+        (
+            person,
+            ["You cannot erase your own record."]
+            if person.pk == request.user.pk
+            else services.erase_blockers(person, on=today),
+        )
+        for person in queryset
+    ]
+    return TemplateResponse(
+        request,
+        "admin/groups/user/erase_confirmation.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Erase records",
+            "opts": modeladmin.model._meta,
+            "people": people,
+            "queryset": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "confirmation_word": ERASE_CONFIRMATION,
+            "wrong_word": "confirmation" in request.POST,
+        },
+    )
+
+
+erase_people.allowed_permissions = ("change",)
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    actions = [erase_people]
     ordering = ["full_name", "email"]
     list_display = ["email", "full_name", "registration_number", "is_active", "is_staff"]
     search_fields = ["email", "full_name", "registration_number"]
@@ -31,7 +99,14 @@ class OrganiserInline(admin.TabularInline):
 
 @admin.register(Scheme)
 class SchemeAdmin(admin.ModelAdmin):
-    list_display = ["name", "time_zone", "holiday_country", "sessions_required"]
+    list_display = [
+        "name",
+        "time_zone",
+        "holiday_country",
+        "sessions_required",
+        "roster_retention_days",
+        "account_retention_days",
+    ]
     search_fields = ["name"]
     inlines = [OrganiserInline]
 
@@ -74,3 +149,39 @@ class InvitationAdmin(admin.ModelAdmin):
     list_select_related = ["scheme", "group"]
     search_fields = ["email", "full_name"]
     readonly_fields = ["accepted_at", "accepted_by", "created_at"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened: staff read them, nobody edits or deletes them here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PersonErasure)
+class PersonErasureAdmin(ReadOnlyAdmin):
+    list_display = ["person_id", "scheme", "reason", "erased_by", "erased_at"]
+    list_filter = ["reason", "scheme"]
+    list_select_related = ["scheme", "erased_by"]
+    date_hierarchy = "erased_at"
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(ReadOnlyAdmin):
+    list_display = ["accessed_at", "actor", "action", "description", "subject", "scheme"]
+    list_filter = ["action", "scheme"]
+    list_select_related = ["actor", "subject", "scheme"]
+    search_fields = ["description", "actor__full_name", "actor__email"]
+    date_hierarchy = "accessed_at"
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(ReadOnlyAdmin):
+    list_display = ["ran_at", "summary"]
+    date_hierarchy = "ran_at"

@@ -9,7 +9,7 @@ from datetime import time, timedelta
 from django.utils import timezone
 
 from groups import services
-from groups.models import BalintGroup, Membership, Scheme, User
+from groups.models import AccessLogEntry, BalintGroup, Membership, Scheme, User
 
 DEMO_PASSWORD = "balint-demo"  # noqa: S105 - printed for the demo, refused in production
 SCHEME_NAME = "Dublin Basic Specialist Training"
@@ -158,6 +158,43 @@ class GroupsDemo:
             leader=leaders[0],
             trainee=trainee,
             term_start=term_start,
+        )
+
+
+def seed_privacy(people: DemoGroups) -> None:
+    """The privacy notice's controller and contact, and a few access-log entries."""
+    scheme = people.scheme
+    if not scheme.controller_name:
+        scheme.controller_name = "Dublin Training Body (demo)"
+        scheme.privacy_contact = "privacy@example.com"
+        scheme.save(update_fields=["controller_name", "privacy_contact"])
+    if scheme.access_log.exists():
+        return
+    now = timezone.now()
+    for days_ago, action, description, subject in [
+        (
+            6,
+            AccessLogEntry.Action.OVERVIEW_EXPORT,
+            f"{scheme.name} overview (CSV)",
+            None,
+        ),
+        (
+            2,
+            AccessLogEntry.Action.PROGRESS_VIEW,
+            f"Progress of person #{people.trainee.pk}",
+            people.trainee,
+        ),
+    ]:
+        entry = services.access_log_record(
+            actor=people.organiser,
+            action=action,
+            scheme=scheme,
+            description=description,
+            subject=subject,
+        )
+        # Backdated, so the log reads like a week of use.
+        AccessLogEntry.objects.filter(pk=entry.pk).update(
+            accessed_at=now - timedelta(days=days_ago)
         )
 
 

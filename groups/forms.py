@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from groups.models import BalintGroup, Invitation, Membership, Scheme, User
-from groups.services import GROUP_FIELDS, InvitationData, validate_invitation
+from groups.services import GROUP_FIELDS, PRIVACY_FIELDS, InvitationData, validate_invitation
 
 
 class DateInput(forms.DateInput):
@@ -108,3 +108,29 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class SchemePrivacyForm(forms.ModelForm):
+    class Meta:
+        model = Scheme
+        fields = PRIVACY_FIELDS
+
+
+class ErasureConfirmForm(forms.Form):
+    """Typing the person's address is the confirmation: no erasure by a stray click."""
+
+    email = forms.CharField(
+        label="Type the person's email address to confirm",
+        help_text="This cannot be undone.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, person: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+    def clean_email(self):
+        typed = self.cleaned_data["email"].strip()
+        if typed.lower() != self.person.email.lower():
+            raise forms.ValidationError("That is not this person's email address.")
+        return typed

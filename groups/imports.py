@@ -6,12 +6,12 @@ the whole file at once; nothing is saved unless every row is good.
 
 import csv
 import io
-from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from balint.imports import ImportFailed, ImportProblem
 from groups.models import BalintGroup, Invitation, Membership, Scheme
 from groups.services import InvitationData, validate_invitation
 
@@ -21,28 +21,6 @@ REQUIRED_COLUMNS = ("name", "email", "role", "group", "start_date", "end_date")
 OPTIONAL_COLUMNS = ("track",)
 ROLE_ALIASES = {"co-leader": "co_leader", "coleader": "co_leader", "trainee": "member"}
 TRACK_ALIASES = {"gp": "general_practice", "general practice": "general_practice"}
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    filename: str
-    line: int | None
-    field: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = [self.filename]
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.field:
-            where.append(f"field '{self.field}'")
-        return f"{', '.join(where)}: {self.message}"
-
-
-class ImportFailed(Exception):
-    def __init__(self, problems: list[ImportProblem]):
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
 
 
 def _decode(raw: bytes, filename: str) -> str:

@@ -8,7 +8,15 @@ objects included). Predicates answer "may this user do X to this object".
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from groups.models import BalintGroup, Invitation, Membership, Scheme, User
+from groups.models import (
+    AccessLogEntry,
+    BalintGroup,
+    Invitation,
+    Membership,
+    Scheme,
+    SchemeOrganiser,
+    User,
+)
 
 
 def schemes_organised_by(user: User) -> QuerySet[Scheme]:
@@ -70,3 +78,36 @@ def can_lead_group(user: User, group: BalintGroup) -> bool:
         .filter(person=user, group=group, role__in=Membership.LEADING_ROLES)
         .exists()
     )
+
+
+# --- Privacy ----------------------------------------------------------------------------
+
+
+def people_erasable_by(user: User, scheme: Scheme) -> QuerySet[User]:
+    """People of a scheme its organiser may erase: not themselves, not staff, and no one
+    with a membership or organiser role in a scheme the organiser does not run (staff
+    erase those, through the admin)."""
+    if not is_organiser(user, scheme):
+        return User.objects.none()
+    mine = schemes_organised_by(user)
+    elsewhere_member = Membership.objects.exclude(group__scheme__in=mine)
+    elsewhere_organiser = SchemeOrganiser.objects.exclude(scheme__in=mine)
+    return (
+        User.objects.filter(
+            Q(memberships__group__scheme=scheme) | Q(organiser_roles__scheme=scheme)
+        )
+        .exclude(pk=user.pk)
+        .exclude(Q(is_staff=True) | Q(is_superuser=True))
+        .exclude(memberships__in=elsewhere_member)
+        .exclude(organiser_roles__in=elsewhere_organiser)
+        .distinct()
+    )
+
+
+def access_log_visible_to(user: User) -> QuerySet[AccessLogEntry]:
+    """Staff read the whole log; an organiser, their schemes' entries."""
+    if not user.is_authenticated:
+        return AccessLogEntry.objects.none()
+    if user.is_staff:
+        return AccessLogEntry.objects.all()
+    return AccessLogEntry.objects.filter(scheme__in=schemes_organised_by(user))

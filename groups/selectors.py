@@ -1,9 +1,10 @@
 """Reads shared by pages, shaped to run a fixed number of queries."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from groups import permissions
@@ -106,3 +107,39 @@ def people_in_scheme(scheme: Scheme) -> QuerySet[User]:
 
 def pending_invitations(scheme: Scheme) -> QuerySet[Invitation]:
     return scheme.invitations.pending().select_related("group").order_by("-created_at")
+
+
+def accounts_past_retention(now: datetime) -> list[tuple[User, Scheme]]:
+    """People to erase under their schemes' account retention, each with the scheme of
+    their last membership. Three queries.
+
+    Due: every membership has ended, in every scheme more than that scheme's
+    account_retention_days ago (counted in the scheme's own time zone), and the
+    person holds no other role (organiser, staff) and is not erased already.
+    People who never had a membership are not counted as having left anything.
+    """
+    candidates = (
+        User.objects.filter(memberships__isnull=False, is_staff=False, is_superuser=False)
+        .filter(erasure__isnull=True)
+        .exclude(memberships__end_date__isnull=True)
+        .exclude(organiser_roles__isnull=False)
+    )
+    last_ends = (
+        Membership.objects.filter(person__in=candidates.values("pk"))
+        .values("person_id", "group__scheme_id")
+        .annotate(last=Max("end_date"))
+        .values_list("person_id", "group__scheme_id", "last")
+    )
+    schemes = Scheme.objects.in_bulk()
+    latest: dict[int, tuple[date, Scheme]] = {}
+    kept: set[int] = set()
+    for person_id, scheme_id, last in last_ends:
+        scheme = schemes[scheme_id]
+        today = now.astimezone(ZoneInfo(scheme.time_zone)).date()
+        if last >= today - timedelta(days=scheme.account_retention_days):
+            kept.add(person_id)
+        elif person_id not in latest or last > latest[person_id][0]:
+            latest[person_id] = (last, scheme)
+    due = [pk for pk in latest if pk not in kept]
+    people = User.objects.in_bulk(due)
+    return [(people[pk], latest[pk][1]) for pk in sorted(due)]

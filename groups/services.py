@@ -1,11 +1,13 @@
-"""Writes for schemes, groups, memberships and invitations.
+"""Writes for schemes, groups, memberships and invitations, and for privacy: erasure,
+the access log and retention.
 
 Every function checks permission, runs atomically and sends side effects
 (email) only once the transaction has committed.
 """
 
+import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -15,8 +17,22 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from groups import permissions
-from groups.models import BalintGroup, Invitation, Membership, Scheme, SchemeOrganiser, User
+from balint import privacy
+from groups import permissions, selectors
+from groups.models import (
+    AccessLogEntry,
+    BalintGroup,
+    Invitation,
+    Membership,
+    PersonErasure,
+    RetentionRun,
+    Scheme,
+    SchemeOrganiser,
+    User,
+)
+from groups.stats import bump_figures
+
+log = logging.getLogger(__name__)
 
 _INVITATION_SALT = "balint.invitation"
 
@@ -115,6 +131,7 @@ def membership_add(
         try:
             with transaction.atomic():
                 membership.save()
+                bump_figures()
         except IntegrityError as exc:  # a concurrent insert lost the race
             raise ValidationError(f"{person} already has an overlapping place in {group}.") from exc
     return membership
@@ -135,6 +152,7 @@ def membership_end(*, actor: User, membership: Membership, end_date: date) -> Me
         )
         membership.end_date = end_date
         membership.save(update_fields=["end_date"])
+        bump_figures()
     return membership
 
 
@@ -343,3 +361,160 @@ def invitations_import_csv(
     _require_organiser(actor, scheme)
     items = parse_invitations_csv(scheme=scheme, raw=raw, filename=filename)
     return invitations_create(actor=actor, scheme=scheme, items=items)
+
+
+# --- Privacy ----------------------------------------------------------------------------
+
+PRIVACY_FIELDS = (
+    "controller_name",
+    "privacy_contact",
+    "roster_retention_days",
+    "account_retention_days",
+)
+
+
+def scheme_privacy_update(*, actor: User, scheme: Scheme, **fields) -> Scheme:
+    """The privacy notice's controller and contact, and how long the scheme keeps data."""
+    _require_organiser(actor, scheme)
+    for key in PRIVACY_FIELDS:
+        if key in fields:
+            setattr(scheme, key, fields[key])
+    scheme.full_clean()
+    with transaction.atomic():
+        scheme.save(update_fields=list(PRIVACY_FIELDS))
+    return scheme
+
+
+def access_log_record(
+    *,
+    actor: User,
+    action: str,
+    scheme: Scheme | None,
+    description: str,
+    subject: User | None = None,
+) -> AccessLogEntry:
+    """Record that `actor` exported or opened other people's data.
+
+    Called by the views that do so, after their own permission check: the entry
+    records what was allowed to happen. `description` names groups, schemes or
+    codes, never people (`subject` is the person, when it is one).
+    """
+    if action not in AccessLogEntry.Action.values:
+        raise ValueError(f"{action!r} is not an access-log action.")
+    with transaction.atomic():
+        return AccessLogEntry.objects.create(
+            actor=actor,
+            action=action,
+            scheme=scheme,
+            subject=subject,
+            description=description[:200],
+        )
+
+
+def erase_blockers(person: User, *, on: date) -> list[str]:
+    """What stands in the way of erasing the person, as messages (empty: nothing)."""
+    if PersonErasure.objects.filter(person=person).exists():
+        return [f"The record of person #{person.pk} has already been erased."]
+    problems = []
+    current = (
+        Membership.objects.filter(person=person)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        .select_related("group")
+        .order_by("start_date")
+    )
+    for m in current:
+        until = f"until {m.end_date:%d %b %Y}" if m.end_date else "with no end date"
+        problems.append(
+            f"{person} is a {m.get_role_display().lower()} of {m.group} {until}: "
+            "end that membership before today first."
+        )
+    return problems
+
+
+def _require_may_erase(actor: User, person: User, scheme: Scheme | None) -> None:
+    if actor.pk == person.pk:
+        raise PermissionDenied("You cannot erase your own record.")
+    if actor.is_staff:
+        return  # staff erase anyone but themselves, through the admin
+    if scheme is None or not permissions.is_organiser(actor, scheme):
+        raise PermissionDenied("Only the scheme's organisers can erase someone's record.")
+    if not permissions.people_erasable_by(actor, scheme).filter(pk=person.pk).exists():
+        raise PermissionDenied(
+            "Only people of your scheme who hold no role elsewhere can be erased here; "
+            "ask staff to erase anyone else."
+        )
+
+
+def person_erase(
+    *,
+    actor: User | None,
+    person: User,
+    scheme: Scheme | None = None,
+    when: datetime | None = None,
+) -> PersonErasure:
+    """Erase a person's record. Cannot be undone.
+
+    Each app's part (balint.privacy) erases its share: personal fields are blanked
+    or replaced, sign-in is disabled and sessions end, rosters, leave and reminders
+    are deleted; attendance, memberships and certificates stay, pointing at the
+    anonymised person, so every count is unchanged. `actor=None` is the retention
+    task, a trusted caller.
+    """
+    when = when or timezone.now()
+    if actor is None:
+        reason = PersonErasure.Reason.RETENTION
+    else:
+        _require_may_erase(actor, person, scheme)
+        by_organiser = scheme is not None and permissions.is_organiser(actor, scheme)
+        reason = PersonErasure.Reason.ORGANISER if by_organiser else PersonErasure.Reason.STAFF
+    with transaction.atomic():
+        person = User.objects.select_for_update().get(pk=person.pk)
+        problems = erase_blockers(person, on=timezone.localdate(when))
+        if problems:
+            raise ValidationError(problems)
+        for part in reversed(privacy.parts()):
+            part.erase(person, when=when)
+        erasure = PersonErasure.objects.create(
+            person=person, scheme=scheme, erased_by=actor, reason=reason, erased_at=when
+        )
+        # Cached overviews hold names: rebuilt from now, and again once this commits
+        # (a page read in between would cache the names again under the new version).
+        bump_figures()
+        transaction.on_commit(bump_figures)
+    log.info(
+        "Erased person %s (%s, scheme %s, by %s)",
+        person.pk,
+        reason,
+        scheme.pk if scheme else "-",
+        actor.pk if actor else "retention",
+    )
+    return erasure
+
+
+def retention_enforce(*, now: datetime | None = None) -> RetentionRun:
+    """Delete what is past its retention period, and nothing else; record what went.
+
+    Each app's part removes its own expired data (on-call shifts and their
+    clashes); then accounts whose last membership ended more than their schemes'
+    account_retention_days ago, and who hold no role, are erased.
+    """
+    now = now or timezone.now()
+    removed: dict[str, int] = {}
+    for part in privacy.parts():
+        for kind, count in part.expire(now=now).items():
+            removed[kind] = removed.get(kind, 0) + count
+    erased = 0
+    for person, scheme in selectors.accounts_past_retention(now):
+        try:
+            person_erase(actor=None, person=person, scheme=scheme, when=now)
+        except ValidationError as exc:  # a membership was added meanwhile
+            log.warning("Retention left person %s alone: %s", person.pk, "; ".join(exc.messages))
+        else:
+            erased += 1
+    removed["accounts erased"] = erased
+    with transaction.atomic():
+        run = RetentionRun.objects.create(ran_at=now, removed=removed)
+    log.info(
+        "Retention run %s removed %s", run.pk, ", ".join(f"{n} {k}" for k, n in removed.items())
+    )
+    return run

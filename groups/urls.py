@@ -1,6 +1,6 @@
 from django.urls import path
 
-from groups import views
+from groups import privacy_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,4 +22,16 @@ urlpatterns = [
     path("memberships/<int:pk>/end/", views.membership_end, name="membership_end"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    # Privacy
+    path("privacy/", privacy_views.privacy_notice, name="privacy_notice"),
+    path("my-data/", privacy_views.my_data, name="my_data"),
+    path("my-data/download/", privacy_views.my_data_download, name="my_data_download"),
+    path("access-log/", privacy_views.access_log, name="access_log"),
+    path(
+        "schemes/<int:pk>/people/<int:person_pk>/erase/",
+        privacy_views.person_erase,
+        name="person_erase",
+    ),
+    path("schemes/<int:pk>/access-log/", privacy_views.scheme_access_log, name="scheme_access_log"),
+    path("schemes/<int:pk>/privacy/", privacy_views.scheme_privacy, name="scheme_privacy"),
 ]

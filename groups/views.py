@@ -3,7 +3,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -46,7 +46,10 @@ def scheme_detail(request, pk):
         to_attr="scheme_memberships",
     )
     people = Paginator(
-        selectors.people_in_scheme(scheme).prefetch_related(scheme_memberships), PAGE_SIZE
+        selectors.people_in_scheme(scheme)
+        .annotate(erased=F("erasure__erased_at"))
+        .prefetch_related(scheme_memberships),
+        PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     invitations = selectors.pending_invitations(scheme)[:PAGE_SIZE]
     return render(

@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from sessions.models import CalendarToken, Leave, Session, SwapRequest
+from sessions.models import (
+    CalendarToken,
+    Clash,
+    Leave,
+    OnCallShift,
+    ReminderClaim,
+    ReminderPreference,
+    RosterSource,
+    RosterUpload,
+    Session,
+    SwapRequest,
+)
 
 
 @admin.register(Session)
@@ -39,3 +50,67 @@ class CalendarTokenAdmin(admin.ModelAdmin):
     # The token is a secret: never shown, only reset by its owner.
     exclude = ["token"]
     readonly_fields = ["person", "created_at"]
+
+
+@admin.register(RosterSource)
+class RosterSourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "person", "scheme", "imported_at", "last_refreshed_at"]
+    list_filter = ["kind", "scheme"]
+    list_select_related = ["person", "scheme"]
+    search_fields = ["name", "person__full_name", "person__email"]
+    autocomplete_fields = ["person", "created_by"]
+    # A feed address often carries the owner's secret token: not shown here.
+    exclude = ["feed_url"]
+    readonly_fields = ["created_at", "imported_at", "last_refreshed_at", "last_error"]
+
+
+@admin.register(OnCallShift)
+class OnCallShiftAdmin(admin.ModelAdmin):
+    list_display = ["person", "starts_at", "ends_at", "all_day", "shift_type", "source"]
+    list_filter = ["all_day", "source__kind"]
+    list_select_related = ["person", "source"]
+    search_fields = ["person__full_name", "person__email"]
+    date_hierarchy = "starts_at"
+    raw_id_fields = ["source", "person"]
+
+
+@admin.register(Clash)
+class ClashAdmin(admin.ModelAdmin):
+    list_display = [
+        "person",
+        "session",
+        "shift_starts_at",
+        "shift_ends_at",
+        "detected_at",
+        "resolved_at",
+    ]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["person", "session__group"]
+    search_fields = ["person__full_name", "person__email", "session__group__name"]
+    raw_id_fields = ["session", "person", "shift"]
+
+
+@admin.register(ReminderClaim)
+class ReminderClaimAdmin(admin.ModelAdmin):
+    list_display = ["person", "kind", "session", "state", "claimed_at", "sent_at", "attempts"]
+    list_filter = ["kind", "state"]
+    list_select_related = ["person", "session__group"]
+    search_fields = ["person__full_name", "person__email"]
+    raw_id_fields = ["session", "person"]
+    readonly_fields = ["token", "claimed_at", "sent_at", "attempts"]
+
+
+@admin.register(ReminderPreference)
+class ReminderPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["person", "presenter", "day_before", "register", "clash"]
+    list_select_related = ["person"]
+    search_fields = ["person__full_name", "person__email"]
+    autocomplete_fields = ["person"]
+
+
+@admin.register(RosterUpload)
+class RosterUploadAdmin(admin.ModelAdmin):
+    list_display = ["filename", "scheme", "uploaded_by", "created_at", "applied_at"]
+    list_select_related = ["scheme", "uploaded_by"]
+    exclude = ["content"]
+    readonly_fields = ["scheme", "uploaded_by", "filename", "replaces", "source", "applied_at"]

@@ -1,9 +1,11 @@
-"""The sessions part of the demo: a term around today, a filled rota, leave and a swap.
+"""The sessions part of the demo: a term around today, a filled rota, leave, a swap,
+on-call rosters with clashes, and reminders already sent.
 
 Called by `manage.py seed_demo` after groups.demo; idempotent.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Min
 from django.utils import timezone
@@ -11,7 +13,18 @@ from django.utils import timezone
 from groups.demo import DemoGroups
 from groups.models import Membership
 from sessions import rota, selectors, services
-from sessions.models import Leave, Session, SwapRequest
+from sessions.models import (
+    Leave,
+    ReminderClaim,
+    ReminderKind,
+    RosterSource,
+    RosterUpload,
+    Session,
+    SwapRequest,
+)
+
+TRAINEE_ROSTER = "Hospital on-call rota"
+SCHEME_ROSTER = "scheme-rota.csv"
 
 
 def _fill_rota(group) -> None:
@@ -86,4 +99,89 @@ def seed(people: DemoGroups) -> None:
     if mine and theirs and not SwapRequest.objects.filter(recipient=trainee).exists():
         services.swap_request(
             requester=theirs.presenter, requester_session=theirs, recipient_session=mine
+        )
+
+    _seed_rosters(people)
+    _seed_reminders(people)
+
+
+def _local(day, hour: int, zone: ZoneInfo) -> str:
+    return datetime.combine(day, time(hour), zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _seed_rosters(people: DemoGroups) -> None:
+    """The demo trainee is on call during one of their upcoming sessions (their next
+    presenting date if they have one), and the organiser's scheme-wide rota puts two
+    colleagues on call for another: the leader sees both on the group's page."""
+    first = people.groups[0]
+    zone = ZoneInfo(first.scheme.time_zone)
+    trainee = people.trainee
+    upcoming = list(selectors.upcoming_sessions(first)[:4])
+    if len(upcoming) < 4:
+        return
+    target = selectors.next_presentation(trainee) or upcoming[1]
+    day = target.starts_at.astimezone(zone).date()
+    lines = [
+        "start,end,shift_type",
+        f"{_local(day, 8, zone)},{_local(day, 20, zone)},Day on call",
+        f"{_local(day + timedelta(days=3), 20, zone)},"
+        f"{_local(day + timedelta(days=4), 9, zone)},Night on call",
+        f"{day + timedelta(days=10)},{day + timedelta(days=11)},Weekend on call",
+    ]
+    existing = RosterSource.objects.filter(person=trainee, name=TRAINEE_ROSTER).first()
+    services.roster_upload(
+        actor=trainee,
+        raw="\n".join(lines).encode(),
+        filename="hospital-rota.csv",
+        name=TRAINEE_ROSTER,
+        replace=existing,
+    )
+
+    other = upcoming[2] if upcoming[2] != target else upcoming[3]
+    other_day = other.starts_at.astimezone(zone).date()
+    colleagues = (
+        Membership.objects.current(other.slot_date)
+        .filter(group=first, role=Membership.Role.MEMBER)
+        .exclude(person=trainee)
+        .select_related("person")
+        .order_by("-pk")[:2]
+    )
+    rows = ["email,registration_number,start,end,shift_type"]
+    for m in colleagues:
+        rows.append(
+            f"{m.person.email},,{_local(other_day - timedelta(days=1), 20, zone)},"
+            f"{_local(other_day, 9, zone)},Night on call"
+        )
+    replaces = RosterSource.objects.filter(scheme=first.scheme, name=SCHEME_ROSTER).first()
+    upload = services.roster_upload_preview(
+        actor=people.organiser,
+        scheme=first.scheme,
+        raw="\n".join(rows).encode(),
+        filename=SCHEME_ROSTER,
+        replace=replaces,
+    )
+    digest = selectors.rows_digest(selectors.organiser_rows(upload))
+    services.roster_upload_apply(actor=people.organiser, upload=upload, digest=digest)
+    RosterUpload.objects.filter(scheme=first.scheme, applied_at__isnull=False).delete()
+
+
+def _seed_reminders(people: DemoGroups) -> None:
+    """Reminders as the worker would have sent them: before recent sessions and for the clash."""
+    trainee = people.trainee
+    first = people.groups[0]
+    recent = first.sessions.filter(status=Session.Status.HELD).order_by("-starts_at")[:3]
+    sent = [(s, ReminderKind.DAY_BEFORE, s.starts_at - timedelta(days=1)) for s in recent]
+    for clash in selectors.upcoming_clashes(trainee):
+        sent.append((clash.session, ReminderKind.CLASH, clash.detected_at))
+    for session, kind, when in sent:
+        ReminderClaim.objects.get_or_create(
+            session=session,
+            person=trainee,
+            kind=kind,
+            defaults={
+                "state": ReminderClaim.State.SENT,
+                "token": "demo",
+                "claimed_at": when,
+                "sent_at": when,
+            },
         )

@@ -1,10 +1,10 @@
-"""Who may see and change sessions, the rota and leave."""
+"""Who may see and change sessions, the rota, leave and on-call rosters."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from groups import permissions as group_permissions
 from groups.models import BalintGroup, User
-from sessions.models import Leave, Session, SwapRequest
+from sessions.models import Leave, RosterSource, RosterUpload, Session, SwapRequest
 
 
 def can_schedule(user: User, group: BalintGroup) -> bool:
@@ -34,3 +34,27 @@ def swaps_involving(user: User) -> QuerySet[SwapRequest]:
     if not user.is_authenticated:
         return SwapRequest.objects.none()
     return SwapRequest.objects.filter(requester=user) | SwapRequest.objects.filter(recipient=user)
+
+
+def roster_sources_managed_by(user: User) -> QuerySet[RosterSource]:
+    """A person's own roster sources, and the scheme-wide ones of schemes they organise."""
+    if not user.is_authenticated:
+        return RosterSource.objects.none()
+    return RosterSource.objects.filter(
+        Q(person=user) | Q(scheme__in=group_permissions.schemes_organised_by(user))
+    )
+
+
+def can_manage_roster_source(user: User, source: RosterSource) -> bool:
+    if not user.is_authenticated:
+        return False
+    if source.person_id is not None:
+        return source.person_id == user.pk
+    return group_permissions.is_organiser(user, source.scheme)
+
+
+def roster_uploads_of_scheme(user: User, scheme) -> QuerySet[RosterUpload]:
+    """An organiser's pending scheme-wide files: nobody else's, and not another scheme's."""
+    if not group_permissions.is_organiser(user, scheme):
+        return RosterUpload.objects.none()
+    return RosterUpload.objects.filter(scheme=scheme)

@@ -1,14 +1,18 @@
 """Reads shared by the rota pages and services, each a fixed number of queries."""
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from groups.models import BalintGroup, Membership, User
-from sessions.models import Leave, Session
+from groups.models import BalintGroup, Membership, Scheme, User
+from sessions import rosters
+from sessions.models import Clash, Leave, OnCallShift, RosterSource, RosterUpload, Session
 from sessions.rota import RotaMember, RotaSlot
 
 
@@ -53,6 +57,18 @@ def unavailable_by_day(person_ids, days: list[date]) -> dict[date, set[int]]:
     return absent
 
 
+def clashing_by_session(session_ids) -> dict[int, set[int]]:
+    """Who has an open on-call clash with each of the given sessions. One query."""
+    clashing: dict[int, set[int]] = defaultdict(set)
+    ids = list(session_ids)
+    if not ids:
+        return clashing
+    open_clashes = Clash.objects.filter(session_id__in=ids, resolved_at__isnull=True)
+    for session_id, person_id in open_clashes.values_list("session_id", "person_id"):
+        clashing[session_id].add(person_id)
+    return clashing
+
+
 @dataclass
 class RotaInputs:
     members: list[RotaMember]
@@ -62,7 +78,11 @@ class RotaInputs:
 
 
 def rota_inputs(group: BalintGroup, upcoming: list[Session]) -> RotaInputs:
-    """Everything plan_rota needs, in three queries whatever the group's history."""
+    """Everything plan_rota needs, in four queries whatever the group's history.
+
+    A member on leave that day, or with an on-call clash with the session, is
+    unavailable for it.
+    """
     memberships = list(
         group.memberships.filter(role=Membership.Role.MEMBER).order_by("start_date", "pk")
     )
@@ -73,12 +93,13 @@ def rota_inputs(group: BalintGroup, upcoming: list[Session]) -> RotaInputs:
     person_ids = {m.person_id for m in memberships}
     days = [s.slot_date for s in upcoming]
     on_leave = unavailable_by_day(person_ids, days)
+    on_call = clashing_by_session(s.pk for s in upcoming)
     slots = [
         RotaSlot(
             key=s.pk,
             day=s.slot_date,
             presenter=s.presenter_id,
-            unavailable=frozenset(on_leave.get(s.slot_date, ())),
+            unavailable=frozenset(on_leave.get(s.slot_date, set()) | on_call.get(s.pk, set())),
         )
         for s in upcoming
     ]
@@ -104,10 +125,16 @@ class SessionRow:
     session: Session
     members: list[User] = field(default_factory=list)
     on_leave: list[User] = field(default_factory=list)
+    on_call: list[User] = field(default_factory=list)
+
+    @property
+    def absent(self) -> set[int]:
+        """Members expected away: on leave or on call (counted once if both)."""
+        return {p.pk for p in self.on_leave} | {p.pk for p in self.on_call}
 
     @property
     def expected(self) -> int:
-        return len(self.members) - len(self.on_leave)
+        return len(self.members) - len(self.absent)
 
     @property
     def below_minimum(self) -> bool:
@@ -115,18 +142,25 @@ class SessionRow:
 
 
 def session_rows(group: BalintGroup, sessions: list[Session]) -> list[SessionRow]:
-    """Per session: its members on that date and who has leave. Two queries."""
+    """Per session: its members on that date, who has leave and who is on call. Three queries."""
     memberships = list(
         group.memberships.filter(role=Membership.Role.MEMBER).select_related("person")
     )
     days = [s.slot_date for s in sessions]
     on_leave = unavailable_by_day({m.person_id for m in memberships}, days)
+    on_call = clashing_by_session(s.pk for s in sessions)
     rows = []
     for session in sessions:
         members = [m.person for m in memberships if m.covers(session.slot_date)]
         away = on_leave.get(session.slot_date, set())
+        clashing = on_call.get(session.pk, set())
         rows.append(
-            SessionRow(session, members=members, on_leave=[p for p in members if p.pk in away])
+            SessionRow(
+                session,
+                members=members,
+                on_leave=[p for p in members if p.pk in away],
+                on_call=[p for p in members if p.pk in clashing],
+            )
         )
     return rows
 
@@ -176,3 +210,92 @@ def next_presentation(person: User) -> Session | None:
         .order_by("starts_at")
         .first()
     )
+
+
+# --- On-call rosters and clashes -------------------------------------------------------------
+
+
+def zone_for(person: User) -> ZoneInfo:
+    """The time zone a person's roster is read in: their latest scheme's, or the server's."""
+    scheme_zone = (
+        Membership.objects.filter(person=person)
+        .order_by("-start_date", "-pk")
+        .values_list("group__scheme__time_zone", flat=True)
+        .first()
+    )
+    return ZoneInfo(scheme_zone or settings.TIME_ZONE)
+
+
+def my_clashes(person: User, session_ids) -> dict[int, Clash]:
+    """The person's open clashes with the given sessions, by session. One query."""
+    ids = list(session_ids)
+    if not ids:
+        return {}
+    clashes = Clash.objects.filter(person=person, session_id__in=ids, resolved_at__isnull=True)
+    return {c.session_id: c for c in clashes}
+
+
+def upcoming_clashes(person: User) -> QuerySet[Clash]:
+    return (
+        Clash.objects.filter(
+            person=person,
+            resolved_at__isnull=True,
+            session__status=Session.Status.SCHEDULED,
+            session__starts_at__gte=timezone.now(),
+        )
+        .select_related("session__group__scheme", "session__presenter")
+        .order_by("session__starts_at")
+    )
+
+
+def roster_sources_of(person: User) -> QuerySet[RosterSource]:
+    """The person's own sources, with the number of their shifts."""
+    return RosterSource.objects.filter(person=person).annotate(shift_count=Count("shifts"))
+
+
+def scheme_roster_sources(scheme: Scheme) -> QuerySet[RosterSource]:
+    return RosterSource.objects.filter(scheme=scheme).annotate(
+        shift_count=Count("shifts"), people_count=Count("shifts__person", distinct=True)
+    )
+
+
+def upcoming_shifts(person: User) -> QuerySet[OnCallShift]:
+    """The person's shifts from every source (their own and their scheme's), from now on."""
+    return (
+        OnCallShift.objects.filter(person=person, ends_at__gt=timezone.now())
+        .select_related("source")
+        .order_by("starts_at", "pk")
+    )
+
+
+def scheme_people(scheme: Scheme) -> rosters.PeopleIndex:
+    """Everyone who has been in one of the scheme's groups: whom an organiser's file may name."""
+    people = (
+        User.objects.filter(memberships__group__scheme=scheme)
+        .distinct()
+        .values_list("pk", "email", "registration_number")
+    )
+    return rosters.PeopleIndex.of(people)
+
+
+def organiser_rows(upload: RosterUpload) -> list[rosters.ShiftRow]:
+    """An organiser's stored file read now: what its preview shows and its application saves."""
+    scheme = upload.scheme
+    return rosters.parse_organiser(
+        bytes(upload.content),
+        upload.filename,
+        people=scheme_people(scheme),
+        zone=ZoneInfo(scheme.time_zone),
+        today=timezone.localdate(),
+    )
+
+
+def rows_digest(rows: list[rosters.ShiftRow]) -> str:
+    """A fingerprint of parsed rows: the application must save exactly what the preview showed."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(
+            f"{row.person_id}|{row.starts_at.isoformat()}|{row.ends_at.isoformat()}|"
+            f"{row.all_day}|{row.shift_type}\n".encode()
+        )
+    return digest.hexdigest()

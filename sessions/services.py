@@ -1,20 +1,44 @@
-"""Writes for sessions, the presenter rota, leave, swaps and calendar tokens.
+"""Writes for sessions, the presenter rota, leave, swaps, calendar tokens, on-call
+rosters, clashes and reminders.
 
 Each function checks permission, runs in one transaction and sends email only
-after the transaction commits.
+after the transaction commits. (Reminders are the exception that proves the
+rule: each is claimed in its own committed transaction *before* it is sent.)
 """
 
+import logging
+import uuid
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from groups.models import BalintGroup, Membership, User
-from sessions import permissions, rota, schedule, selectors
-from sessions.models import CalendarToken, Leave, Session, SwapRequest, new_calendar_token
+from balint.imports import ImportFailed
+from balint.mail import send_templated_mail
+from groups import permissions as group_permissions
+from groups.models import BalintGroup, Membership, Scheme, User
+from groups.stats import bump_figures
+from sessions import clashes, feeds, permissions, reminders, rosters, rota, schedule, selectors
+from sessions.models import (
+    CalendarToken,
+    Clash,
+    Leave,
+    OnCallShift,
+    ReminderClaim,
+    ReminderPreference,
+    RosterSource,
+    RosterUpload,
+    Session,
+    SwapRequest,
+    new_calendar_token,
+)
+
+log = logging.getLogger(__name__)
 
 MAX_TERM_DAYS = 400
 
@@ -72,6 +96,11 @@ def term_generate(
             if s.will_be_created
         ]
         Session.objects.bulk_create(sessions)
+        bump_figures()
+        if sessions:
+            from sessions.tasks import recompute_session_clashes
+
+            _on_commit(recompute_session_clashes, [s.pk for s in sessions])
     return sessions
 
 
@@ -101,6 +130,10 @@ def session_add(
     try:
         with transaction.atomic():
             session.save()
+            bump_figures()
+            from sessions.tasks import recompute_session_clashes
+
+            _on_commit(recompute_session_clashes, [session.pk])
     except IntegrityError:
         raise ValidationError(
             {"day": f"{group} already has a session on {day:%d %b %Y}."}
@@ -139,9 +172,11 @@ def session_move(
             session.location_override = location_override
         session.sequence += 1
         session.save()
-        from sessions.tasks import notify_session_changed
+        bump_figures()
+        from sessions.tasks import notify_session_changed, recompute_session_clashes
 
         _on_commit(notify_session_changed, session.pk, "moved")
+        _on_commit(recompute_session_clashes, [session.pk])
     return session
 
 
@@ -157,9 +192,11 @@ def session_cancel(*, actor: User, session: Session, reason: str) -> Session:
         session.cancel_reason = reason
         session.sequence += 1
         session.save()
-        from sessions.tasks import notify_session_changed
+        bump_figures()
+        from sessions.tasks import notify_session_changed, recompute_session_clashes
 
         _on_commit(notify_session_changed, session.pk, "cancelled")
+        _on_commit(recompute_session_clashes, [session.pk])
     return session
 
 
@@ -366,3 +403,402 @@ def calendar_token_reset(*, person: User) -> CalendarToken:
         token.token = new_calendar_token()
         token.save()
     return token
+
+
+# --- On-call rosters -----------------------------------------------------------------------
+
+
+@dataclass
+class RosterImport:
+    source: RosterSource
+    shifts: int
+    changes: "ClashChanges"
+
+
+def _replace_shifts(source: RosterSource, rows: list[rosters.ShiftRow]) -> set[int]:
+    """The source's shifts become `rows`; other sources are untouched. Returns everyone affected."""
+    affected = set(source.shifts.values_list("person_id", flat=True).distinct())
+    # Clashes keep their shift's times; the recomputation that follows re-points them.
+    Clash.objects.filter(shift__source=source).update(shift=None)
+    source.shifts.all().delete()
+    OnCallShift.objects.bulk_create(
+        [
+            OnCallShift(
+                source=source,
+                person_id=row.person_id or source.person_id,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                all_day=row.all_day,
+                shift_type=row.shift_type,
+            )
+            for row in rows
+        ],
+        batch_size=2_000,
+    )
+    return affected | {row.person_id or source.person_id for row in rows}
+
+
+def _imported(source: RosterSource, rows: list[rosters.ShiftRow], now: datetime) -> RosterImport:
+    """Save a good import of `source`: its shifts, its state, and the clashes that follow."""
+    source.imported_at = now
+    source.last_error = ""
+    source.save()
+    affected = _replace_shifts(source, rows)
+    changes = clashes_recompute(person_ids=affected, now=now)
+    return RosterImport(source=source, shifts=len(rows), changes=changes)
+
+
+_KIND_OF_FORMAT = {
+    rosters.ICS: RosterSource.Kind.ICS_UPLOAD,
+    rosters.CSV: RosterSource.Kind.CSV_UPLOAD,
+}
+
+
+def roster_upload(
+    *,
+    actor: User,
+    raw: bytes,
+    filename: str,
+    name: str = "",
+    replace: RosterSource | None = None,
+) -> RosterImport:
+    """A trainee's own .ics or CSV file. With `replace`, that upload's shifts are replaced."""
+    if replace is not None and (
+        replace.person_id != actor.pk or replace.kind == RosterSource.Kind.FEED
+    ):
+        raise PermissionDenied("You can only replace a file you uploaded yourself.")
+    now = timezone.now()
+    fmt, rows = rosters.parse_personal(
+        raw, filename, zone=selectors.zone_for(actor), today=timezone.localdate()
+    )
+    with transaction.atomic():
+        source = replace or RosterSource(person=actor, created_by=actor)
+        source.kind = _KIND_OF_FORMAT[fmt]
+        source.name = (name.strip() or source.name or filename)[:200]
+        return _imported(source, rows, now)
+
+
+def roster_feed_subscribe(*, actor: User, url: str, name: str = "") -> RosterImport:
+    """Subscribe to a feed: it is fetched and read now, and saved only if that works."""
+    url = feeds.normalise_url(url)
+    if len(url) > 2000:
+        raise ValidationError({"url": "The address is too long."})
+    feeds_of_actor = RosterSource.objects.filter(person=actor, kind=RosterSource.Kind.FEED)
+    if feeds_of_actor.filter(feed_url=url).exists():
+        raise ValidationError({"url": "You already subscribe to this feed."})
+    raw = feeds.fetch(url)
+    now = timezone.now()
+    _fmt, rows = rosters.parse_personal(
+        raw,
+        feeds.display_url(url),
+        zone=selectors.zone_for(actor),
+        today=timezone.localdate(),
+        max_bytes=settings.ROSTER_FEED_MAX_BYTES,
+    )
+    with transaction.atomic():
+        source = RosterSource(
+            person=actor,
+            created_by=actor,
+            kind=RosterSource.Kind.FEED,
+            feed_url=url,
+            name=(name.strip() or feeds.display_url(url).split("://", 1)[-1])[:200],
+            last_refreshed_at=now,
+        )
+        return _imported(source, rows, now)
+
+
+def roster_feed_refresh(*, source_id: int, actor: User | None = None) -> RosterImport | None:
+    """Fetch a feed again and replace its shifts. A bad fetch keeps the old shifts and says why.
+
+    `actor` is the person pressing "refresh now"; the scheduled refresh has none.
+    """
+    source = RosterSource.objects.select_related("person").filter(pk=source_id).first()
+    if source is None or source.kind != RosterSource.Kind.FEED:
+        return None
+    if actor is not None and source.person_id != actor.pk:
+        raise PermissionDenied("You can only refresh your own feeds.")
+    now = timezone.now()
+    try:
+        raw = feeds.fetch(source.feed_url)
+        _fmt, rows = rosters.parse_personal(
+            raw,
+            feeds.display_url(source.feed_url),
+            zone=selectors.zone_for(source.person),
+            today=timezone.localdate(),
+            max_bytes=settings.ROSTER_FEED_MAX_BYTES,
+        )
+    except ImportFailed as exc:
+        RosterSource.objects.filter(pk=source.pk).update(
+            last_refreshed_at=now, last_error=str(exc)[:2000]
+        )
+        raise
+    with transaction.atomic():
+        source.last_refreshed_at = now
+        return _imported(source, rows, now)
+
+
+def roster_feeds_due(now: datetime | None = None) -> list[int]:
+    """Feeds not fetched for ROSTER_FEED_REFRESH_HOURS."""
+    now = now or timezone.now()
+    stale = now - timedelta(hours=settings.ROSTER_FEED_REFRESH_HOURS)
+    return list(
+        RosterSource.objects.filter(kind=RosterSource.Kind.FEED)
+        .filter(Q(last_refreshed_at__isnull=True) | Q(last_refreshed_at__lt=stale))
+        .values_list("pk", flat=True)
+    )
+
+
+def roster_source_delete(*, actor: User, source: RosterSource) -> int:
+    """Remove a source and its shifts; clashes that came only from it resolve."""
+    if not permissions.can_manage_roster_source(actor, source):
+        raise PermissionDenied("This roster is not yours to remove.")
+    with transaction.atomic():
+        affected = set(source.shifts.values_list("person_id", flat=True).distinct())
+        Clash.objects.filter(shift__source=source).update(shift=None)
+        source.delete()
+        clashes_recompute(person_ids=affected)
+    return len(affected)
+
+
+def _require_roster_organiser(actor: User, scheme: Scheme) -> None:
+    if not group_permissions.is_organiser(actor, scheme):
+        raise PermissionDenied("Only the scheme's organisers can upload its rosters.")
+
+
+def roster_upload_preview(
+    *,
+    actor: User,
+    scheme: Scheme,
+    raw: bytes,
+    filename: str,
+    replace: RosterSource | None = None,
+) -> RosterUpload:
+    """Keep an organiser's file for its preview if it reads cleanly; ImportFailed if not."""
+    _require_roster_organiser(actor, scheme)
+    if replace is not None and replace.scheme_id != scheme.pk:
+        raise PermissionDenied("That roster belongs to another scheme.")
+    upload = RosterUpload(
+        scheme=scheme, uploaded_by=actor, filename=filename[:200], content=raw, replaces=replace
+    )
+    selectors.organiser_rows(upload)  # refuses a bad file before anything is kept
+    with transaction.atomic():
+        upload.save()
+    return upload
+
+
+def roster_upload_apply(*, actor: User, upload: RosterUpload, digest: str) -> RosterImport:
+    """Apply exactly what the preview showed: the rows must read the same as then."""
+    _require_roster_organiser(actor, upload.scheme)
+    rows = selectors.organiser_rows(upload)
+    if selectors.rows_digest(rows) != digest:
+        raise ValidationError(
+            "The file reads differently now than in the preview (someone's details may have "
+            "changed). Check the new preview and apply it again."
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        upload = RosterUpload.objects.select_for_update().get(pk=upload.pk)
+        if upload.applied_at is not None:
+            raise ValidationError("This file has already been applied.")
+        source = upload.replaces
+        if source is None or source.scheme_id != upload.scheme_id:
+            source = RosterSource(
+                scheme=upload.scheme,
+                created_by=actor,
+                kind=RosterSource.Kind.ORGANISER_UPLOAD,
+                name=upload.filename,
+            )
+        result = _imported(source, rows, now)
+        upload.applied_at, upload.source = now, result.source
+        upload.save(update_fields=["applied_at", "source"])
+    return result
+
+
+ROSTER_UPLOAD_KEEP_DAYS = 7
+
+
+def roster_uploads_purge(now: datetime | None = None) -> int:
+    """Files kept for a preview are deleted after a week, applied or not."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=ROSTER_UPLOAD_KEEP_DAYS)
+    deleted, _ = RosterUpload.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+# --- Clashes --------------------------------------------------------------------------------
+
+
+@dataclass
+class ClashChanges:
+    new: list[Clash] = field(default_factory=list)
+    resolved: int = 0
+    moved: int = 0
+
+
+def _lock_clashes() -> None:
+    """One recomputation at a time (PostgreSQL); SQLite serialises writers anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('balint_clash_recompute'))")
+
+
+def clashes_recompute(
+    *,
+    session_ids: list[int] | None = None,
+    person_ids: list[int] | set[int] | None = None,
+    now: datetime | None = None,
+) -> ClashChanges:
+    """Bring the open clashes of upcoming sessions in line with the rosters.
+
+    Limited to the given sessions or people (both None: everything upcoming).
+    New clashes are recorded and their people told after commit; clashes that
+    no longer hold are resolved; clashes whose shift was re-imported point at
+    the new shift without being reported again.
+    """
+    now = now or timezone.now()
+    changes = ClashChanges()
+    with transaction.atomic():
+        _lock_clashes()
+        found = clashes.first_per_pair(
+            clashes.find_overlaps(since=now, session_ids=session_ids, person_ids=person_ids)
+        )
+        open_clashes = Clash.objects.filter(resolved_at__isnull=True, session__starts_at__gte=now)
+        if session_ids is not None:
+            open_clashes = open_clashes.filter(session_id__in=list(session_ids))
+        if person_ids is not None:
+            open_clashes = open_clashes.filter(person_id__in=list(person_ids))
+        existing = {(c.session_id, c.person_id): c for c in open_clashes}
+
+        gone = [c.pk for key, c in existing.items() if key not in found]
+        for chunk in clashes._chunks(gone):
+            changes.resolved += Clash.objects.filter(pk__in=chunk).update(resolved_at=now)
+        moved = []
+        for key, clash in existing.items():
+            hit = found.get(key)
+            if hit and (clash.shift_id, clash.shift_starts_at, clash.shift_ends_at) != (
+                hit.shift_id,
+                hit.shift_starts_at,
+                hit.shift_ends_at,
+            ):
+                clash.shift_id = hit.shift_id
+                clash.shift_starts_at, clash.shift_ends_at = hit.shift_starts_at, hit.shift_ends_at
+                moved.append(clash)
+        Clash.objects.bulk_update(
+            moved, ["shift", "shift_starts_at", "shift_ends_at"], batch_size=1_000
+        )
+        changes.moved = len(moved)
+        changes.new = Clash.objects.bulk_create(
+            [
+                Clash(
+                    session_id=hit.session_id,
+                    person_id=hit.person_id,
+                    shift_id=hit.shift_id,
+                    shift_starts_at=hit.shift_starts_at,
+                    shift_ends_at=hit.shift_ends_at,
+                    detected_at=now,
+                )
+                for key, hit in sorted(found.items())
+                if key not in existing
+            ],
+            batch_size=1_000,
+        )
+        if changes.new:
+            from sessions.tasks import notify_clashes
+
+            _on_commit(notify_clashes, [c.pk for c in changes.new])
+    return changes
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+
+def _reminder_claim(session_id: int, person_id: int, kind: str, now: datetime):
+    """Take the (session, person, kind) claim, committed, or None if someone else holds it.
+
+    A claim still unsent after REMINDER_CLAIM_STALE_SECONDS is taken over: its
+    worker died between claiming and sending.
+    """
+    token = uuid.uuid4().hex
+    key = {"session_id": session_id, "person_id": person_id, "kind": kind}
+    try:
+        with transaction.atomic():
+            return ReminderClaim.objects.create(**key, token=token, claimed_at=now)
+    except IntegrityError:
+        pass
+    stale = now - timedelta(seconds=settings.REMINDER_CLAIM_STALE_SECONDS)
+    taken = ReminderClaim.objects.filter(
+        **key, state=ReminderClaim.State.CLAIMED, claimed_at__lt=stale
+    ).update(token=token, claimed_at=now, attempts=F("attempts") + 1)
+    if not taken:
+        return None
+    return ReminderClaim.objects.get(**key, token=token)
+
+
+def _reminder_release(claim: ReminderClaim) -> None:
+    ReminderClaim.objects.filter(
+        pk=claim.pk, token=claim.token, state=ReminderClaim.State.CLAIMED
+    ).delete()
+
+
+def reminder_send(
+    *, session_id: int, person_id: int, kind: str, now: datetime | None = None
+) -> bool:
+    """Send one reminder at most once. True if this call sent it.
+
+    The claim row is inserted and committed before the email goes out, so a
+    second worker, a retried task or a duplicated beat tick finds it and does
+    nothing. If sending fails the claim is released for the next run; if the
+    worker dies while sending, the claim goes stale and the next run sends it.
+    (Call it outside a transaction, as tasks do: the claim must commit on its own.)
+    """
+    now = now or timezone.now()
+    claim = _reminder_claim(session_id, person_id, kind, now)
+    if claim is None:
+        return False
+    due = reminders.due_reminders(now, session_ids=[session_id], person_ids=[person_id])
+    if reminders.Due(session_id, person_id, kind) not in due:
+        _reminder_release(claim)
+        return False
+    session = Session.objects.select_related("group__scheme", "presenter").get(pk=session_id)
+    person = User.objects.get(pk=person_id)
+    template, context = reminders.message_for(session, person, kind, now)
+    try:
+        send_templated_mail(to=[person.email], template=template, context=context)
+    except Exception:
+        _reminder_release(claim)
+        raise
+    ReminderClaim.objects.filter(pk=claim.pk, token=claim.token).update(
+        state=ReminderClaim.State.SENT, sent_at=timezone.now()
+    )
+    return True
+
+
+def reminders_send_due(now: datetime | None = None) -> int:
+    """Send every pending reminder; the number sent by this run."""
+    now = now or timezone.now()
+    sent = 0
+    for due in reminders.pending_reminders(now):
+        if reminder_send(
+            session_id=due.session_id, person_id=due.person_id, kind=due.kind, now=now
+        ):
+            sent += 1
+    return sent
+
+
+def reminder_preferences_for(person: User) -> ReminderPreference:
+    """The person's choices; unsaved defaults (everything on) if they never chose."""
+    found = ReminderPreference.objects.filter(person=person).first()
+    return found or ReminderPreference(person=person)
+
+
+def reminder_preferences_update(*, person: User, **choices: bool) -> ReminderPreference:
+    allowed = {"presenter", "day_before", "register", "clash"}
+    unknown = set(choices) - allowed
+    if unknown:
+        raise ValidationError(f"Unknown reminder kinds: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        preference, _ = ReminderPreference.objects.select_for_update().get_or_create(person=person)
+        for name, value in choices.items():
+            setattr(preference, name, bool(value))
+        preference.save()
+    return preference

@@ -50,9 +50,9 @@ def test_eligible_at_and_above_the_requirement_but_not_below(scheme, group, sess
     at = trainee_with_sessions(group, sessions, REQUIRED)
     above = trainee_with_sessions(group, sessions, REQUIRED + 1)
 
-    candidates = {row.person: row.counted for row in selectors.certificate_candidates(scheme)}
+    candidates = {row.person.pk: row.counted for row in selectors.certificate_candidates(scheme)}
 
-    assert candidates == {at: REQUIRED, above: REQUIRED + 1}
+    assert candidates == {at.pk: REQUIRED, above.pk: REQUIRED + 1}
     assert below not in candidates
 
 

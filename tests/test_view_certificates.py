@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from attendance import services
 from attendance.models import Certificate, CertificateExport
+from groups.stats import bump_figures
 from tests import factories
 from tests.attendance_factories import held_sessions, past_wednesdays
 from tests.certificate_factories import (
@@ -132,11 +133,11 @@ def test_the_organiser_sees_who_is_eligible_and_who_holds_one(
     response = client.get(list_url(scheme))
 
     assert response.status_code == 200
-    rows = {row.person: row for row in response.context["candidates"]}
-    assert set(rows) == {eligible, newcomer}
-    assert rows[eligible].current == certificate
-    assert not rows[eligible].needs_certificate
-    assert rows[newcomer].current is None
+    rows = {row.person.pk: row for row in response.context["candidates"]}
+    assert set(rows) == {eligible.pk, newcomer.pk}
+    assert rows[eligible.pk].current == certificate
+    assert not rows[eligible.pk].needs_certificate
+    assert rows[newcomer.pk].current is None
     content = response.content.decode()
     assert "Ciara Not Yet" not in content
     assert certificate.display_code in content
@@ -410,11 +411,13 @@ def test_the_list_runs_a_fixed_number_of_queries_for_3_and_30_eligible(
 
     add(3, "few")
     client.get(list_url(scheme))  # warm any per-process caches
+    bump_figures()  # measure the worst case: the scheme's figures computed afresh
     with CaptureQueriesContext(connection) as few:
         response = client.get(list_url(scheme))
     assert len(response.context["candidates"]) == 3
 
     add(27, "many")
+    bump_figures()
     with django_assert_num_queries(len(few)):
         response = client.get(list_url(scheme))
     assert len(response.context["candidates"]) == 30

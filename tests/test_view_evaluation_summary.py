@@ -72,7 +72,7 @@ def test_below_three_answers_only_the_count_shows(client, evaluation, organiser,
     assert f"{count} of {count} member" in content
 
 
-def test_summary_with_counts_averages_and_sorted_comments(client, evaluation, organiser):
+def test_summary_with_counts_averages_and_comments(client, evaluation, organiser):
     people = [
         answer(evaluation, (5, 4, 4, 5), "Zesty discussions"),
         answer(evaluation, (4, 4, 3, 5), ""),
@@ -89,7 +89,7 @@ def test_summary_with_counts_averages_and_sorted_comments(client, evaluation, or
     assert safe.question == "The group was a safe place to talk about difficult cases"
     assert round(safe.average, 2) == 4.0
     assert safe.counts == [0, 0, 1, 1, 1]
-    assert summary.comments == ["better with snacks", "Zesty discussions"]
+    assert sorted(summary.comments, key=str.casefold) == ["better with snacks", "Zesty discussions"]
     content = response.content.decode()
     assert "3 of 4 members answered" in content
     for person in people:

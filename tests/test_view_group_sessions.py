@@ -160,3 +160,68 @@ def test_the_organiser_query_count_is_fixed_too(
         SessionFactory(group=group, slot_date=when, presenter=member)
     with django_assert_num_queries(len(few)):
         client.get(url(group))
+
+
+# --- On-call clashes ------------------------------------------------------------------------
+
+
+def _on_call(person, day):
+    from tests.roster_factories import OnCallShiftFactory, dublin
+
+    return OnCallShiftFactory(
+        source__person=person,
+        person=person,
+        starts_at=dublin(day.year, day.month, day.day, 8),
+        ends_at=dublin(day.year, day.month, day.day, 20),
+    )
+
+
+def test_who_is_on_call_shows_and_counts_as_away(client, group, leader):
+    members = [factories.MembershipFactory(group=group).person for _ in range(3)]
+    first, second = wednesdays(2)
+    _on_call(members[0], first)
+    _on_call(members[1], first)
+    LeaveFactory(person=members[1], start_date=first, end_date=first)  # away once, not twice
+    SessionFactory(group=group, slot_date=first)
+    SessionFactory(group=group, slot_date=second)
+    services.clashes_recompute()
+    client.force_login(leader)
+
+    response = client.get(url(group))
+
+    rows = response.context["rows"]
+    assert [(r.expected, sorted(p.pk for p in r.on_call)) for r in rows] == [
+        (1, sorted([members[0].pk, members[1].pk])),
+        (3, []),
+    ]
+    content = response.content.decode()
+    assert "1 of 3" in content
+    on_call = content.split("On call: ", 1)[1].split("</span>", 1)[0]
+    assert set(on_call.split(", ")) == {members[0].full_name, members[1].full_name}
+
+
+def test_a_fixed_number_of_queries_with_clashes_too(
+    client, group, leader, django_assert_num_queries
+):
+    members = [factories.MembershipFactory(group=group).person for _ in range(4)]
+    client.force_login(leader)
+
+    def add_sessions(count, first):
+        for i in range(count):
+            when = first + timedelta(weeks=i)
+            SessionFactory(group=group, slot_date=when, presenter=members[i % 4])
+            _on_call(members[(i + 1) % 4], when)
+            _on_call(members[(i + 2) % 4], when)
+            LeaveFactory(person=members[(i + 3) % 4], start_date=when, end_date=when)
+        services.clashes_recompute()
+
+    add_sessions(2, date(2026, 3, 4))
+    with CaptureQueriesContext(connection) as few:
+        rows = client.get(url(group)).context["rows"]
+    assert [r.expected for r in rows] == [1, 1]
+
+    add_sessions(18, date(2026, 3, 18))
+    with django_assert_num_queries(len(few)):
+        rows = client.get(url(group)).context["rows"]
+    assert len(rows) == 20
+    assert all(len(r.on_call) == 2 for r in rows)

@@ -193,3 +193,53 @@ def test_a_fixed_number_of_queries_whatever_the_number_of_sessions(
     add_sessions(15, date(2026, 6, 3))
     with django_assert_num_queries(len(few)):
         assert len(client.get(URL).context["sessions"]) == 20
+
+
+# --- On-call clashes ------------------------------------------------------------------------
+
+
+def _on_call(person, day):
+    from tests.roster_factories import OnCallShiftFactory, dublin
+
+    return OnCallShiftFactory(
+        source__person=person,
+        person=person,
+        starts_at=dublin(day.year, day.month, day.day, 8),
+        ends_at=dublin(day.year, day.month, day.day, 20),
+    )
+
+
+def test_my_clashes_are_marked_on_my_sessions(client, group, trainee, colleague):
+    clashing, free = (SessionFactory(group=group, slot_date=d) for d in wednesdays(2))
+    _on_call(trainee, clashing.slot_date)
+    _on_call(colleague, free.slot_date)
+    services.clashes_recompute()
+    client.force_login(trainee)
+
+    content = client.get(URL).content.decode()
+
+    item = item_for(content, "Wed 4 Mar 2026, 09:00")
+    assert "On-call clash" in item
+    assert "You are on call Wed 4 Mar 08:00–Wed 4 Mar 20:00" in item
+    assert "On-call clash" not in item_for(content, "Wed 11 Mar 2026, 09:00")
+
+
+def test_a_fixed_number_of_queries_with_clashes_too(
+    client, group, trainee, colleague, django_assert_num_queries
+):
+    client.force_login(trainee)
+    for when, presenter in zip(wednesdays(2), (trainee, colleague), strict=True):
+        SessionFactory(group=group, slot_date=when, presenter=presenter)
+        _on_call(trainee, when)
+    services.clashes_recompute()
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(URL).context["sessions"]) == 2
+
+    for when in wednesdays(20, first=date(2026, 3, 18)):
+        SessionFactory(group=group, slot_date=when, presenter=trainee)
+        _on_call(trainee, when)
+    services.clashes_recompute()
+    with django_assert_num_queries(len(few)):
+        response = client.get(URL)
+    assert len(response.context["sessions"]) == 20
+    assert all(s.my_clash for s in response.context["sessions"])

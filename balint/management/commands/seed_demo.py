@@ -22,6 +22,7 @@ class Command(BaseCommand):
             attendance_demo.seed(people)
             attendance_demo.seed_certificates(people)
             feedback_demo.seed(people)
+            groups_demo.seed_privacy(people)
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000 with:")
         )

@@ -41,14 +41,16 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--scheme", default="National Scale Scheme")
+        parser.add_argument("--prefix", default="scale", help="Start of every seeded email.")
 
-    def handle(self, *args, trainees, groups, years, shifts, seed, scheme, **options):
+    def handle(self, *args, trainees, groups, years, shifts, seed, scheme, prefix, **options):
         if trainees < groups:
             raise CommandError("Use at least as many trainees as groups.")
         if Scheme.objects.filter(name=scheme).exists():
             raise CommandError(f"A scheme called {scheme!r} exists already; pass --scheme.")
         self.random = random.Random(seed)
         self.today = timezone.localdate()
+        self.prefix = prefix
         with transaction.atomic():
             counts = self.seed(scheme, trainees, groups, years, shifts)
         for name, count in counts.items():
@@ -57,15 +59,15 @@ class Command(BaseCommand):
 
     # --- People and groups -----------------------------------------------------------
 
-    def people(self, prefix: str, count: int, password: str) -> list[User]:
+    def people(self, kind: str, count: int, password: str) -> list[User]:
         from allauth.account.models import EmailAddress
 
         users = User.objects.bulk_create(
             (
                 User(
-                    email=f"{prefix}-{i}@example.org",
-                    full_name=f"Dr {prefix.split('-')[-1].title()} {i:05d}",
-                    registration_number=f"IMC {prefix[6].upper()}{i:06d}",
+                    email=f"{self.prefix}-{kind}-{i}@example.org",
+                    full_name=f"Dr {kind.title()} {i:05d}",
+                    registration_number=f"IMC {kind[0].upper()}{i:06d}",
                     password=password,
                 )
                 for i in range(count)
@@ -81,12 +83,13 @@ class Command(BaseCommand):
     def seed(self, name, trainee_count, group_count, years, shifts_per_trainee) -> dict:
         usable = make_password(PASSWORD)
         scheme = Scheme.objects.create(name=name)
-        (organiser,) = self.people("scale-organiser", 1, usable)
-        organiser.email = "scale-organiser@example.org"
+        (organiser,) = self.people("organiser", 1, usable)
+        organiser.email = f"{self.prefix}-organiser@example.org"
         organiser.save(update_fields=["email"])
+        organiser.emailaddress_set.update(email=organiser.email)
         SchemeOrganiser.objects.create(scheme=scheme, person=organiser)
-        leaders = self.people("scale-leader", group_count, usable)
-        trainees = self.people("scale-trainee", trainee_count, usable)
+        leaders = self.people("leader", group_count, usable)
+        trainees = self.people("trainee", trainee_count, usable)
 
         groups = BalintGroup.objects.bulk_create(
             BalintGroup(

@@ -1,0 +1,167 @@
+"""The attendance app's share of personal data: register records, the register history a
+person wrote, certificates held, issued or revoked, and certificate exports requested.
+
+Erasure keeps every register record (the scheme's figures stand) and every
+certificate (it stays verifiable by its code); the holder's name and number
+are blanked and the certificate says when.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+from attendance.models import Attendance, AttendanceChange, Certificate, CertificateExport
+from balint.privacy import PersonalDataPart, mentions, row, scrub_mentions
+from groups.models import ERASED_NAME, User
+
+LEADER_SEPARATOR = "; "
+
+
+def _state(certificate: Certificate) -> str:
+    if certificate.revoked_at:
+        return "revoked"
+    return "superseded" if certificate.superseded_at else "valid"
+
+
+def _delete_exports(exports: list[CertificateExport]) -> None:
+    """Their ZIPs print the erased name: the rows go now, the files once that commits."""
+    files = [e.file.name for e in exports if e.file]
+    CertificateExport.objects.filter(pk__in=[e.pk for e in exports]).delete()
+    if files:
+        storage = CertificateExport._meta.get_field("file").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in files])
+
+
+class AttendancePart(PersonalDataPart):
+    name = "attendance"
+    covers = frozenset(
+        {
+            (Attendance, "person"),
+            (Attendance, "updated_by"),
+            (AttendanceChange, "changed_by"),
+            (Certificate, "trainee"),
+            (Certificate, "issued_by"),
+            (Certificate, "revoked_by"),
+            (CertificateExport, "requested_by"),
+        }
+    )
+    held = (
+        "Your attendance at each session (present, late, apologies, absent) and the "
+        "capacity you attended in; who changed a register and when.",
+        "Completion certificates: the name and registration number printed on them, the "
+        "sessions counted and a verification code anyone holding the certificate can check.",
+    )
+
+    def export(self, person: User) -> dict[str, list[dict]]:
+        records = Attendance.objects.filter(person=person).select_related("session__group__scheme")
+        changes = AttendanceChange.objects.filter(changed_by=person).select_related(
+            "attendance__session__group"
+        )
+        actions = []
+        for c in Certificate.objects.filter(issued_by=person).select_related("scheme"):
+            actions.append(
+                row(action="issued", code=c.display_code, scheme=c.scheme.name, at=c.issued_at)
+            )
+        for c in Certificate.objects.filter(revoked_by=person).select_related("scheme"):
+            actions.append(
+                row(action="revoked", code=c.display_code, scheme=c.scheme.name, at=c.revoked_at)
+            )
+        return {
+            "attendance": [
+                row(
+                    session_id=r.session_id,
+                    scheme=r.session.group.scheme.name,
+                    group=r.session.group.name,
+                    date=r.session.slot_date,
+                    role=r.get_role_display(),
+                    status=r.get_status_display(),
+                    recorded_at=r.updated_at,
+                )
+                for r in records.order_by("session__starts_at")
+            ],
+            # Actions taken: the register lines written, by the person's id only.
+            "register_changes_you_made": [
+                row(
+                    session_id=c.attendance.session_id,
+                    group=c.attendance.session.group.name,
+                    date=c.attendance.session.slot_date,
+                    person_id=c.attendance.person_id,
+                    before=c.get_before_display(),
+                    after=c.get_after_display(),
+                    changed_at=c.changed_at,
+                )
+                for c in changes
+            ],
+            "certificates": [
+                row(
+                    code=c.display_code,
+                    scheme=c.scheme.name,
+                    holder_name=c.holder_name,
+                    registration_number=c.registration_number,
+                    sessions_counted=c.sessions_counted,
+                    sessions_required=c.sessions_required,
+                    period_start=c.period_start,
+                    period_end=c.period_end,
+                    groups=c.groups,
+                    issued_at=c.issued_at,
+                    state=_state(c),
+                    verify_at=settings.SITE_URL + reverse("verify", args=[c.code]),
+                )
+                for c in Certificate.objects.filter(trainee=person).select_related("scheme")
+            ],
+            "certificates_you_issued_or_revoked": actions,
+            "certificate_exports_you_requested": [
+                row(
+                    export_id=e.pk,
+                    scheme=e.scheme.name,
+                    requested_at=e.created_at,
+                    certificates=e.total,
+                    status=e.get_status_display(),
+                )
+                for e in CertificateExport.objects.filter(requested_by=person).select_related(
+                    "scheme"
+                )
+            ],
+        }
+
+    def erase(self, person: User, *, when: datetime) -> None:
+        words = mentions(person)
+        touched = set(
+            Certificate.objects.filter(trainee=person).values_list("pk", flat=True)
+        ) | set(Certificate.objects.filter(issued_by=person).values_list("pk", flat=True))
+        Certificate.objects.filter(trainee=person, holder_erased_at__isnull=True).update(
+            holder_name="", registration_number="", holder_erased_at=when
+        )
+        Certificate.objects.filter(issued_by=person).update(issued_by_name=ERASED_NAME)
+
+        # Other trainees' certificates name their leaders: only in schemes the person led in.
+        led_schemes = Attendance.objects.filter(
+            person=person, role__in=[Attendance.Role.LEADER, Attendance.Role.CO_LEADER]
+        ).values("session__group__scheme")
+        if person.full_name:
+            named = Certificate.objects.filter(
+                scheme__in=led_schemes, leaders__contains=person.full_name
+            )
+            for certificate in named.only("pk", "leaders"):
+                names = certificate.leaders.split(LEADER_SEPARATOR)
+                if person.full_name in names:
+                    leaders = [ERASED_NAME if n == person.full_name else n for n in names]
+                    Certificate.objects.filter(pk=certificate.pk).update(
+                        leaders=LEADER_SEPARATOR.join(leaders)
+                    )
+                    touched.add(certificate.pk)
+        for word in words:
+            touched |= set(
+                Certificate.objects.filter(revoke_reason__icontains=word).values_list(
+                    "pk", flat=True
+                )
+            )
+        scrub_mentions(Certificate.objects.all(), "revoke_reason", words)
+        _delete_exports(list(CertificateExport.objects.filter(certificates__in=touched).distinct()))
+        # Kept, pointing at the anonymised person: register records and their history,
+        # the certificates themselves, exports they requested of others' certificates.
+
+
+part = AttendancePart()

@@ -1,0 +1,35 @@
+"""What every file import reports: each problem with its file, line and field.
+
+Imports are all-or-nothing: a parser collects every problem it finds and
+raises ImportFailed, so the person can fix the whole file at once and nothing
+from a bad file is saved.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    filename: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.filename]
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.field:
+            where.append(f"field '{self.field}'")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class ImportFailed(Exception):
+    def __init__(self, problems: list[ImportProblem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def fail(filename: str, message: str, *, line: int | None = None, field: str | None = None):
+    """Refuse the whole file with one problem."""
+    raise ImportFailed([ImportProblem(filename, line, field, message)])

@@ -1,0 +1,167 @@
+"""Which reminders are due, and what each one says. Reads only; sending is services.reminder_send.
+
+Kinds and when each is due (local times in the session's scheme zone; the
+days and hours are the scheme's settings):
+
+- presenter_first: the presenter, from `presenter_first_reminder_days` before
+  the session's day at `reminder_hour`, until the last reminder is due;
+- presenter_last: the presenter, from `presenter_last_reminder_days` before,
+  until the session starts;
+- day_before: every other member whose membership covers the session and who
+  has no leave that day, from `member_reminder_days` before until it starts;
+  an on-call clash is noted in it;
+- register: the group's leaders, once the session has ended and it is
+  `register_reminder_hour` on its day, while the register is not taken (the
+  session is still "scheduled"), for up to REGISTER_REMINDER_DAYS;
+- clash: a person with an open clash with an upcoming session.
+
+A kind the person turned off (ReminderPreference) is never due.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.urls import reverse
+
+from groups.models import Membership
+from sessions.models import Clash, ReminderClaim, ReminderKind, ReminderPreference, Session
+from sessions.selectors import unavailable_by_day
+
+MAX_REMINDER_DAYS = 28  # the scheme's reminder days are at most this (a database constraint)
+REGISTER_REMINDER_DAYS = 2
+
+
+@dataclass(frozen=True, order=True)
+class Due:
+    session_id: int
+    person_id: int
+    kind: str
+
+
+def _at(day, days_before: int, hour: int, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day - timedelta(days=days_before), time(hour), zone)
+
+
+def due_reminders(
+    now: datetime, *, session_ids: list[int] | None = None, person_ids: list[int] | None = None
+) -> set[Due]:
+    """Every reminder due now, whether or not it was already sent. Six queries."""
+    sessions = Session.objects.filter(
+        status=Session.Status.SCHEDULED,
+        starts_at__gt=now - timedelta(days=REGISTER_REMINDER_DAYS + 1),
+        starts_at__lt=now + timedelta(days=MAX_REMINDER_DAYS + 2),
+    ).select_related("group__scheme")
+    if session_ids is not None:
+        sessions = sessions.filter(pk__in=session_ids)
+    sessions = list(sessions)
+    if not sessions:
+        return set()
+    memberships = Membership.objects.filter(group_id__in={s.group_id for s in sessions})
+    if person_ids is not None:
+        memberships = memberships.filter(person_id__in=person_ids)
+    members_of = defaultdict(list)
+    for m in memberships:
+        members_of[m.group_id].append(m)
+    people = {m.person_id for ms in members_of.values() for m in ms}
+    on_leave = unavailable_by_day(people, sorted({s.slot_date for s in sessions}))
+    clashes = Clash.objects.filter(session__in=sessions, resolved_at__isnull=True)
+    if person_ids is not None:
+        clashes = clashes.filter(person_id__in=person_ids)
+    clashing = defaultdict(set)
+    for session_id, person_id in clashes.values_list("session_id", "person_id"):
+        clashing[session_id].add(person_id)
+    preferences = {p.person_id: p for p in ReminderPreference.objects.filter(person_id__in=people)}
+
+    due = set()
+    for session in sessions:
+        scheme = session.group.scheme
+        zone = ZoneInfo(scheme.time_zone)
+        day = session.starts_at.astimezone(zone).date()
+        members = [m for m in members_of.get(session.group_id, ()) if m.covers(session.slot_date)]
+        member_ids = {m.person_id for m in members}
+        found = []
+        if session.starts_at > now:
+            presenter = session.presenter_id
+            if presenter in member_ids:
+                first = _at(day, scheme.presenter_first_reminder_days, scheme.reminder_hour, zone)
+                last = _at(day, scheme.presenter_last_reminder_days, scheme.reminder_hour, zone)
+                if first <= now < last:
+                    found.append((presenter, ReminderKind.PRESENTER_FIRST))
+                elif last <= now:
+                    found.append((presenter, ReminderKind.PRESENTER_LAST))
+            if _at(day, scheme.member_reminder_days, scheme.reminder_hour, zone) <= now:
+                away = on_leave.get(session.slot_date, set())
+                found += [
+                    (person, ReminderKind.DAY_BEFORE) for person in member_ids - away - {presenter}
+                ]
+            on_call = clashing.get(session.pk, set()) & member_ids
+            found += [(person, ReminderKind.CLASH) for person in on_call]
+        elif session.ends_at <= now:
+            due_at = max(session.ends_at, _at(day, 0, scheme.register_reminder_hour, zone))
+            if due_at <= now < due_at + timedelta(days=REGISTER_REMINDER_DAYS):
+                found += [(m.person_id, ReminderKind.REGISTER) for m in members if m.is_leading]
+        for person, kind in found:
+            preference = preferences.get(person)
+            if preference is None or preference.wants(kind):
+                due.add(Due(session.pk, person, kind))
+    return due
+
+
+def pending_reminders(now: datetime) -> list[Due]:
+    """Due reminders not yet sent, and not claimed by a run that may still be sending them."""
+    due = due_reminders(now)
+    if not due:
+        return []
+    stale = now - timedelta(seconds=settings.REMINDER_CLAIM_STALE_SECONDS)
+    claims = ReminderClaim.objects.filter(session_id__in={d.session_id for d in due})
+    taken = {
+        Due(session_id, person_id, kind)
+        for session_id, person_id, kind, state, claimed_at in claims.values_list(
+            "session_id", "person_id", "kind", "state", "claimed_at"
+        )
+        if state == ReminderClaim.State.SENT or claimed_at >= stale
+    }
+    return sorted(due - taken)
+
+
+# --- What a reminder says ------------------------------------------------------------------------
+
+TEMPLATES = {
+    ReminderKind.PRESENTER_FIRST: "reminder_presenter",
+    ReminderKind.PRESENTER_LAST: "reminder_presenter",
+    ReminderKind.DAY_BEFORE: "reminder_session",
+    ReminderKind.REGISTER: "reminder_register",
+    ReminderKind.CLASH: "reminder_clash",
+}
+
+
+def _url(name: str, *args) -> str:
+    return settings.SITE_URL + reverse(name, args=args)
+
+
+def message_for(session: Session, person, kind: str, now: datetime) -> tuple[str, dict]:
+    """The email template and its context for one reminder."""
+    zone = ZoneInfo(session.group.scheme.time_zone)
+    clash = (
+        Clash.objects.filter(session=session, person=person, resolved_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    today = now.astimezone(zone).date()
+    context = {
+        "session": session,
+        "person": person,
+        "kind": kind,
+        "clash": clash,
+        "presenting": session.presenter_id == person.pk,
+        "days_until": (session.starts_at.astimezone(zone).date() - today).days,
+        "rota_url": _url("my_rota"),
+        "roster_url": _url("my_roster"),
+        "swap_url": _url("swap_request", session.pk),
+        "register_url": _url("register", session.pk),
+        "settings_url": _url("reminder_settings"),
+    }
+    return TEMPLATES[kind], context

@@ -1,0 +1,47 @@
+"""The benchmark scripts run to completion at a small size. Figures are printed, not asserted."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, tmp_path: Path) -> str:
+    result = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_the_page_benchmark_runs_at_a_small_size(tmp_path):
+    output = tmp_path / "results.md"
+    stdout = run(
+        "bench/pages.py",
+        f"--database-url=sqlite:///{tmp_path / 'bench.sqlite3'}",
+        "--small=12/2/1",
+        "--large=24/3/1",
+        "--requests=4",
+        "--clients=2",
+        "--workers=1",
+        "--jobs",
+        f"--output={output}",
+        tmp_path=tmp_path,
+    )
+    assert "| scheme overview |" in stdout
+    assert output.read_text().startswith("# Benchmark results")
+
+
+@pytest.mark.slow
+def test_the_certificate_benchmark_runs_at_a_small_size(tmp_path):
+    stdout = run("bench/certificates.py", "--count=12", "--workers=1", tmp_path=tmp_path)
+    assert "bulk, per certificate" in stdout

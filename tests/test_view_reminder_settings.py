@@ -1,0 +1,66 @@
+"""`/reminders/`: each person chooses which reminders they get, and sees what was sent."""
+
+from datetime import date
+
+import pytest
+import time_machine
+
+from sessions.models import ReminderKind, ReminderPreference
+from tests.roster_factories import ReminderClaimFactory
+from tests.session_factories import NOW, SessionFactory
+
+URL = "/reminders/"
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def test_anonymous_is_sent_to_sign_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={URL}"
+
+
+@pytest.mark.parametrize("role", ["trainee", "leader", "organiser", "other_scheme_organiser"])
+def test_everyone_signed_in_chooses_their_own(client, request, role):
+    person = request.getfixturevalue(role)
+    client.force_login(person)
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert all(response.context["form"].initial[k] for k in ("presenter", "day_before", "clash"))
+
+    response = client.post(URL, {"presenter": "on", "clash": "on"})
+
+    assert response.status_code == 302
+    choice = ReminderPreference.objects.get()
+    assert choice.person == person
+    assert (choice.presenter, choice.day_before, choice.register, choice.clash) == (
+        True,
+        False,
+        False,
+        True,
+    )
+
+
+def test_choices_are_remembered(client, trainee):
+    client.force_login(trainee)
+    client.post(URL, {"day_before": "on"})
+    client.post(URL, {"day_before": "on", "register": "on"})
+    assert ReminderPreference.objects.count() == 1
+    form = client.get(URL).context["form"]
+    assert (form.initial["day_before"], form.initial["presenter"]) == (True, False)
+
+
+def test_shows_my_sent_reminders_only(client, group, trainee, leader):
+    session = SessionFactory(group=group, slot_date=date(2026, 3, 4))
+    ReminderClaimFactory(session=session, person=trainee, kind=ReminderKind.CLASH)
+    ReminderClaimFactory(session=session, person=leader, kind=ReminderKind.REGISTER)
+    client.force_login(trainee)
+
+    response = client.get(URL)
+
+    assert [(r.person, r.kind) for r in response.context["sent"]] == [(trainee, ReminderKind.CLASH)]
+    assert "On-call clash: " in response.content.decode()
