@@ -87,6 +87,16 @@ def seed(people: DemoGroups) -> None:
     for group in people.groups:
         _fill_rota(group)
 
+    # The demo trainee presents soon, away from their leave (the fair rota may not
+    # reach them this term: they have presented often), so "My rota" shows their
+    # date and the countdown.
+    if selectors.next_presentation(trainee) is None:
+        later = list(selectors.upcoming_sessions(first)[2:8])
+        away = selectors.unavailable_by_day({trainee.pk}, [s.slot_date for s in later])
+        free = [s for s in later if trainee.pk not in away.get(s.slot_date, ())]
+        if free:
+            services.presenter_set(actor=people.leader, session=free[0], presenter=trainee)
+
     # A pending swap request to the demo trainee, if both have upcoming dates.
     mine = selectors.next_presentation(trainee)
     theirs = (
