@@ -5,6 +5,9 @@ from django.core.cache import cache
 
 from tests import factories
 
+# Real Celery worker and Redis fixtures: redis_url, broker, worker.
+pytest_plugins = ["tests.workers"]
+
 
 def require_services() -> bool:
     return os.environ.get("REQUIRE_SERVICES") == "1"

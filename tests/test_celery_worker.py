@@ -4,11 +4,9 @@ Skipped without Redis locally; CI sets REDIS_URL and REQUIRE_SERVICES=1, so ther
 a missing Redis fails the run instead.
 """
 
-import os
 import re
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from celery.result import EagerResult
 from celery.signals import after_task_publish
 from django.utils import timezone
@@ -18,41 +16,11 @@ from groups import services
 from groups.models import Invitation
 from groups.tasks import ping, send_invitation_email
 from tests import factories
-from tests.conftest import skip_or_fail
 
 pytestmark = pytest.mark.services
 
 # Guards against a hung broker; not a performance assertion.
 RESULT_TIMEOUT = 10
-
-
-@pytest.fixture
-def redis_url():
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        skip_or_fail("REDIS_URL is not set: no Redis to run a real worker against")
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
-    except redis.RedisError as exc:
-        skip_or_fail(f"Redis at {url} is unreachable: {exc}")
-    return url
-
-
-@pytest.fixture
-def worker(redis_url):
-    """A worker thread consuming from Redis, with eager mode off for the test."""
-    import celery.contrib.testing.tasks  # noqa: F401 - registers celery.ping for start_worker
-
-    overrides = {"broker_url": redis_url, "result_backend": redis_url, "task_always_eager": False}
-    saved = {key: app.conf[key] for key in overrides}
-    app.conf.update(overrides)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=30) as w:
-            yield w
-    finally:
-        app.conf.update(saved)
 
 
 @pytest.fixture

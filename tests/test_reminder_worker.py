@@ -26,13 +26,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
-from celery.contrib.testing.worker import start_worker
 from celery.result import EagerResult
 from django.db import connection, connections
 from django.db.models import F
 from django.utils import timezone
 
-from balint.celery import app
 from groups.models import Membership
 from sessions import services
 from sessions.models import ReminderClaim, ReminderKind, Session
@@ -46,38 +44,6 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 # Guards against a hung broker, worker or server; not performance assertions.
 RESULT_TIMEOUT = 60
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def redis_url():
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        skip_or_fail("REDIS_URL is not set: no Redis to run a real worker against")
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
-    except redis.RedisError as exc:
-        skip_or_fail(f"Redis at {url} is unreachable: {exc}")
-    return url
-
-
-@pytest.fixture
-def broker(redis_url):
-    """This process sends tasks to Redis, not eagerly."""
-    overrides = {"broker_url": redis_url, "result_backend": redis_url, "task_always_eager": False}
-    saved = {key: app.conf[key] for key in overrides}
-    app.conf.update(overrides)
-    yield redis_url
-    app.conf.update(saved)
-
-
-@pytest.fixture
-def worker(broker):
-    import celery.contrib.testing.tasks  # noqa: F401 - registers celery.ping for start_worker
-
-    with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=30) as w:
-        yield w
 
 
 @pytest.fixture
