@@ -37,7 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--groups", type=int, default=500)
         parser.add_argument("--years", type=int, default=10)
         parser.add_argument(
-            "--shifts", type=int, default=52, help="On-call shifts per trainee over the last year."
+            "--shifts", type=int, default=52, help="On-call shifts per trainee over a year."
         )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--scheme", default="National Scale Scheme")
@@ -217,7 +217,8 @@ class Command(BaseCommand):
         source = RosterSource.objects.create(
             scheme=scheme, kind=RosterSource.Kind.ORGANISER_UPLOAD, name="seed_scale roster"
         )
-        first = datetime.combine(self.today - timedelta(days=365), time(8), tzinfo=UTC)
+        # Half a year back and half ahead, so the clash scan has upcoming sessions to check.
+        first = datetime.combine(self.today - timedelta(days=182), time(8), tzinfo=UTC)
         step = timedelta(days=365) / max(per_trainee, 1)
 
         def shifts_of(person):
