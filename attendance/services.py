@@ -363,7 +363,8 @@ def _assemble_export(export: CertificateExport, storage) -> None:
             ):
                 for name in part.namelist():
                     info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
-                    archive.writestr(info, part.read(name), zipfile.ZIP_DEFLATED)
+                    # WeasyPrint's PDFs are compressed already: deflating again buys nothing.
+                    archive.writestr(info, part.read(name), zipfile.ZIP_STORED)
                     writer.writerow(_manifest_row(name, certificates[name]))
         archive.writestr(
             zipfile.ZipInfo("manifest.csv", date_time=ZIP_TIMESTAMP), manifest.getvalue()

@@ -217,6 +217,8 @@ else:
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "control_folder": str(_broker_dir / "control"),
+        # The folder is polled: check often so a task starts promptly.
+        "polling_interval": 0.1,
     }
     CELERY_RESULT_BACKEND = f"file://{_broker_dir / 'results'}"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
