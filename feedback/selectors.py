@@ -51,12 +51,10 @@ class Average:
     value: float | None
 
 
-@dataclass
-class FeedbackSummary:
-    session: Session
+class ShownFromMinAnswers:
+    """Aggregates show only once MIN_ANSWERS people answered: no answer can be traced."""
+
     answers: int
-    averages: list[Average] = field(default_factory=list)
-    comments: list[str] = field(default_factory=list)
 
     @property
     def is_visible(self) -> bool:
@@ -65,6 +63,14 @@ class FeedbackSummary:
     @property
     def needed(self) -> int:
         return max(MIN_ANSWERS - self.answers, 0)
+
+
+@dataclass
+class FeedbackSummary(ShownFromMinAnswers):
+    session: Session
+    answers: int
+    averages: list[Average] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
 
 
 def _shuffled_comments(queryset) -> list[str]:
@@ -407,20 +413,12 @@ class QuestionSummary:
 
 
 @dataclass
-class EvaluationSummary:
+class EvaluationSummary(ShownFromMinAnswers):
     evaluation: TermEvaluation
     answers: int
     members: int
     questions: list[QuestionSummary] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
-
-    @property
-    def is_visible(self) -> bool:
-        return self.answers >= MIN_ANSWERS
-
-    @property
-    def needed(self) -> int:
-        return max(MIN_ANSWERS - self.answers, 0)
 
 
 def evaluation_summary(evaluation: TermEvaluation) -> EvaluationSummary:
