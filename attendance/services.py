@@ -69,7 +69,10 @@ def register_save(*, actor: User, session: Session, entries: list[Entry]) -> int
             .filter(group=session.group_id)
             .values_list("person_id", "role")
         )
-        existing = {a.person_id: a for a in session.attendance.select_for_update()}
+        existing = {
+            a.person_id: a
+            for a in session.attendance.select_related("person").select_for_update(of=("self",))
+        }
         unknown = [
             e.person_id for e in entries if e.person_id not in roles and e.person_id not in existing
         ]

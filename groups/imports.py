@@ -13,7 +13,7 @@ from django.core.validators import validate_email
 
 from balint.imports import ImportFailed, ImportProblem
 from groups.models import BalintGroup, Invitation, Membership, Scheme
-from groups.services import InvitationData, validate_invitation
+from groups.services import InvitationData, people_by_email, validate_invitation
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 2_000
@@ -118,17 +118,22 @@ def parse_invitations_csv(*, scheme: Scheme, raw: bytes, filename: str) -> list[
     problems: list[ImportProblem] = []
     items: list[InvitationData] = []
     seen: dict[tuple, int] = {}
+    parsed: list[tuple[int, InvitationData | None, dict]] = []
     for row in reader:
         line = reader.line_num
-        if len(items) + len(problems) >= MAX_ROWS:
+        if len(parsed) + len(problems) >= MAX_ROWS:
             problems.append(ImportProblem(filename, line, None, f"More than {MAX_ROWS} rows."))
             break
         if None in row:
             problems.append(ImportProblem(filename, line, None, "This row has too many cells."))
             continue
-        data, errors = _row_to_data(row, groups)
+        parsed.append((line, *_row_to_data(row, groups)))
+
+    # Accounts that already exist, in one query rather than one per row.
+    people = people_by_email(data.email for _, data, _ in parsed if data is not None)
+    for line, data, errors in parsed:
         if data is not None:
-            errors = validate_invitation(scheme=scheme, data=data)
+            errors = validate_invitation(scheme=scheme, data=data, people=people)
             # The same person may be invited to several groups, but once per group.
             key = (data.email, data.group.pk if data.group else data.role)
             if key in seen and "email" not in errors:
@@ -138,7 +143,7 @@ def parse_invitations_csv(*, scheme: Scheme, raw: bytes, filename: str) -> list[
         if data is not None and not errors:
             items.append(data)
     if problems:
-        raise ImportFailed(problems)
+        raise ImportFailed(sorted(problems, key=lambda problem: problem.line or 0))
     if not items:
         raise ImportFailed([ImportProblem(filename, None, None, "The file has no invitations.")])
     return items

@@ -15,6 +15,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from balint import privacy
@@ -189,8 +190,21 @@ def invitation_url(invitation: Invitation) -> str:
     return f"{settings.SITE_URL}/invitations/{invitation_token(invitation)}/"
 
 
-def validate_invitation(*, scheme: Scheme, data: InvitationData) -> dict[str, str]:
-    """Field name -> message for everything wrong with one invitation."""
+def people_by_email(emails) -> dict[str, User]:
+    """Existing accounts for these addresses, keyed by lower-case email. One query."""
+    found = User.objects.annotate(lower_email=Lower("email")).filter(
+        lower_email__in={e.lower() for e in emails}
+    )
+    return {person.lower_email: person for person in found}
+
+
+def validate_invitation(
+    *, scheme: Scheme, data: InvitationData, people: dict[str, User] | None = None
+) -> dict[str, str]:
+    """Field name -> message for everything wrong with one invitation.
+
+    `people` (from people_by_email) saves a look-up per invitation when checking many.
+    """
     errors: dict[str, str] = {}
     is_organiser_role = data.role == Invitation.Role.ORGANISER
     if data.role not in Invitation.Role.values:
@@ -211,7 +225,9 @@ def validate_invitation(*, scheme: Scheme, data: InvitationData) -> dict[str, st
             f"{data.track!r} is not a track; use one of {', '.join(Membership.Track.values)}."
         )
     if "group" not in errors and data.group is not None and data.start_date:
-        person = User.objects.filter(email__iexact=data.email).first()
+        if people is None:
+            people = people_by_email([data.email])
+        person = people.get(data.email.lower())
         if person:
             try:
                 _check_no_overlap(
@@ -233,10 +249,16 @@ def invitations_create(
 ) -> list[Invitation]:
     """Create and email invitations: all of them, or none if any is invalid."""
     _require_organiser(actor, scheme)
+    people = people_by_email(item.email for item in items)
     for item in items:
-        errors = validate_invitation(scheme=scheme, data=item)
+        errors = validate_invitation(scheme=scheme, data=item, people=people)
         if errors:
             raise ValidationError(errors)
+    return _invitations_save(actor=actor, scheme=scheme, items=items)
+
+
+def _invitations_save(*, actor: User, scheme: Scheme, items: list[InvitationData]):
+    """Save and email invitations already validated."""
     expires_at = timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
     created = []
     with transaction.atomic():
@@ -359,8 +381,9 @@ def invitations_import_csv(
     from groups.imports import parse_invitations_csv
 
     _require_organiser(actor, scheme)
+    # The parser validates every row (to report them all by line), so save directly.
     items = parse_invitations_csv(scheme=scheme, raw=raw, filename=filename)
-    return invitations_create(actor=actor, scheme=scheme, items=items)
+    return _invitations_save(actor=actor, scheme=scheme, items=items)
 
 
 # --- Privacy ----------------------------------------------------------------------------

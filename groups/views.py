@@ -85,10 +85,14 @@ def group_create(request, scheme_pk):
 
 @login_required
 def group_detail(request, pk):
+    # Counted on a fresh queryset: the visibility filter joins memberships too.
+    visible = permissions.groups_visible_to(request.user).values("pk")
     group = get_object_or_404(
-        permissions.groups_visible_to(request.user).select_related("scheme"), pk=pk
+        selectors.with_member_counts(BalintGroup.objects.filter(pk__in=visible)).select_related(
+            "scheme"
+        ),
+        pk=pk,
     )
-    group = selectors.with_member_counts(BalintGroup.objects.filter(pk=group.pk)).get()
     group.size_warning = selectors.group_size_warning(group)
     memberships = list(
         group.memberships.select_related("person").order_by("role", "person__full_name")
