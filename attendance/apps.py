@@ -6,10 +6,7 @@ class AttendanceConfig(AppConfig):
     verbose_name = "Attendance"
 
     def ready(self):
-        from attendance.models import Attendance
-        from groups.models import Membership, Scheme
-        from groups.stats import invalidate_on_change
-        from sessions.models import Session
+        from groups.versions import connect_signals
 
-        # The scheme overview caches figures built from these (attendance.selectors).
-        invalidate_on_change(Attendance, Session, Membership, Scheme)
+        # Cached figures and pages are stored under the data version (groups.versions).
+        connect_signals()

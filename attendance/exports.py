@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from defusedcsv import csv
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
@@ -23,6 +24,8 @@ from groups.models import BalintGroup, Scheme
 class Exporter:
     name = "export"
     headers: list[str] = []
+    # What the file holds, as the export cache's key (balint.pagecache.cached_file).
+    key: tuple = ()
 
     def rows(self) -> Iterator[list]:
         raise NotImplementedError
@@ -47,6 +50,8 @@ class SchemeOverviewExporter(Exporter):
         self.scheme = scheme
         self.filters = filters
         self.name = f"{scheme.name} overview"
+        chosen = sorted((k, getattr(v, "pk", v)) for k, v in filters.items())
+        self.key = ("overview", scheme.pk, *chosen)
 
     def rows(self):
         for person in selectors.scheme_overview(self.scheme, **self.filters):
@@ -73,11 +78,16 @@ class GroupRegisterExporter(Exporter):
     def __init__(self, group: BalintGroup):
         self.group = group
         self.name = f"{group.name} register"
-        self.people = list(
-            {m.person_id: m.person for m in group.memberships.select_related("person")}.values()
-        )
-        self.people.sort(key=lambda p: p.full_name)
-        self.headers = ["Date", "Status", "Presenter"] + [p.full_name for p in self.people]
+        self.key = ("register", group.pk)
+
+    @cached_property
+    def people(self) -> list:
+        people = {m.person_id: m.person for m in self.group.memberships.select_related("person")}
+        return sorted(people.values(), key=lambda p: p.full_name)
+
+    @property
+    def headers(self) -> list[str]:
+        return ["Date", "Status", "Presenter"] + [p.full_name for p in self.people]
 
     def rows(self):
         sessions = self.group.sessions.select_related("presenter").order_by("starts_at")
@@ -99,6 +109,7 @@ class LeaderLogExporter(Exporter):
     def __init__(self, scheme: Scheme, person=None):
         self.scheme, self.person = scheme, person
         self.name = f"{scheme.name} leading log"
+        self.key = ("leading-log", scheme.pk, getattr(person, "pk", None))
 
     def rows(self):
         for record in selectors.leading_log(self.scheme, self.person).iterator():

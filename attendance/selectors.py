@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from attendance.models import Attendance, Certificate
 from groups.models import BalintGroup, Membership, Scheme, User
-from groups.stats import figures_version
+from groups.versions import data_version
 from sessions.models import Session
 from sessions.selectors import unavailable_by_day
 
@@ -226,7 +226,7 @@ def schemes_of_trainee(person: User) -> QuerySet[Scheme]:
 
 STATUS_LABELS = {"complete": "Complete", "on_track": "On track", "at_risk": "At risk"}
 STATUS_ORDER = {"at_risk": 0, "on_track": 1, "complete": 2}
-# The overview's figures are cached under the figures version (groups.stats); the
+# The overview's figures are cached under the figures version (groups.versions); the
 # time limit only bounds how long "upcoming" lags behind the clock.
 FIGURES_SECONDS = 300
 
@@ -314,7 +314,7 @@ def _compute_figures(scheme: Scheme) -> dict[int, TraineeFigures]:
 
 def scheme_figures(scheme: Scheme) -> dict[int, TraineeFigures]:
     rule = f"{scheme.sessions_required}:{','.join(sorted(scheme.counted_statuses))}"
-    key = f"scheme-figures:{scheme.pk}:{figures_version()}:{rule}"
+    key = f"scheme-figures:{scheme.pk}:{data_version()}:{rule}"
     figures = cache.get(key)
     if figures is None:
         figures = _compute_figures(scheme)

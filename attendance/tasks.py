@@ -18,7 +18,7 @@ def _marking_failure(export_id: int, work):
         raise
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, changes_pages=False)
 def build_certificate_export(export_id: int) -> int:
     export = _marking_failure(
         export_id, lambda: services.certificate_export_build(export_id=export_id)
@@ -26,7 +26,7 @@ def build_certificate_export(export_id: int) -> int:
     return export.total
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, changes_pages=False)
 def render_certificate_export_chunk(export_id: int, index: int) -> None:
     _marking_failure(
         export_id,
@@ -34,6 +34,6 @@ def render_certificate_export_chunk(export_id: int, index: int) -> None:
     )
 
 
-@shared_task
+@shared_task(changes_pages=False)
 def purge_expired_exports() -> int:
     return services.certificate_exports_purge()

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "balint.pagecache.BumpAfterWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -104,7 +105,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------------------
-# Cache (allauth's login rate limits need a cache shared by all processes)
+# Cache (shared by all processes: login rate limits, cached figures and pages)
 # ---------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
@@ -118,6 +119,9 @@ else:
             "LOCATION": "balint_cache",
         }
     }
+# Signed-in pages and exports are cached until the data changes (balint.pagecache);
+# this bounds what no write announces, such as the time of day. 0 turns it off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 
 # ---------------------------------------------------------------------------
 # People and sign-in

@@ -30,3 +30,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # The cache is per test run: a Redis cache would leak rate-limit counters
 # between tests, so tests that need Redis say so explicitly.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Pages are built afresh, so query counts measure the real work; tests of the
+# page cache itself turn it on (tests/test_pagecache.py).
+PAGE_CACHE_SECONDS = 0

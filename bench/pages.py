@@ -49,6 +49,7 @@ PAGES = [
     ("organiser", "overview CSV", "/schemes/{scheme}/overview.csv"),
 ]
 SCHEME = "National Scale Scheme"  # what seed_scale creates by default
+REDIS_URL = ""  # set from --redis-url
 
 
 def accounts(ids: dict, prefix: str = "scale") -> dict[str, str]:
@@ -66,6 +67,8 @@ def accounts(ids: dict, prefix: str = "scale") -> dict[str, str]:
 def django_env(database_url: str, **extra) -> dict:
     env = os.environ.copy()
     env.pop("REDIS_URL", None)
+    if REDIS_URL:
+        env["REDIS_URL"] = REDIS_URL  # the cache, as in production
     env.update(
         DATABASE_URL=database_url,
         DJANGO_SETTINGS_MODULE="balint.settings",
@@ -88,12 +91,12 @@ def manage(database_url: str, *args: str) -> None:
     )
 
 
-def inside(database_url: str, mode: str) -> dict:
+def inside(database_url: str, mode: str, **extra) -> dict:
     """Run this script's in-Django part (`--inside MODE`) and read its JSON answer."""
     result = subprocess.run(  # noqa: S603
         [PYTHON, __file__, "--inside", mode],
         cwd=ROOT,
-        env=django_env(database_url),
+        env=django_env(database_url, **extra),
         capture_output=True,
         text=True,
     )
@@ -254,7 +257,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(database_url: str, port: int, workers: int) -> subprocess.Popen:
+def serve(database_url: str, port: int, workers: int, cache_seconds: int) -> subprocess.Popen:
     server = subprocess.Popen(  # noqa: S603
         [
             PYTHON,
@@ -269,7 +272,7 @@ def serve(database_url: str, port: int, workers: int) -> subprocess.Popen:
             "warning",
         ],
         cwd=ROOT,
-        env=django_env(database_url),
+        env=django_env(database_url, PAGE_CACHE_SECONDS=str(cache_seconds)),
     )
     for _ in range(100):
         try:
@@ -301,6 +304,24 @@ def time_page(port: int, path: str, cookie: str, requests: int, clients: int) ->
         return list(pool.map(lambda _: fetch(port, path, cookie), range(requests)))
 
 
+def time_pages(database_url: str, found: dict, args, cache_seconds: int) -> dict:
+    """Every page's request times from one gunicorn run."""
+    port = free_port()
+    server = serve(database_url, port, args.workers, cache_seconds)
+    try:
+        timings = {}
+        for role, label, path in PAGES:
+            url = path.format(**found["ids"])
+            timings[label] = time_page(
+                port, url, found["cookies"][role], args.requests, args.clients
+            )
+            print(f"  timed {label} (cache {cache_seconds} s)", flush=True)
+        return timings
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -309,25 +330,34 @@ def percentile(values: list[float], share: float) -> float:
 # --- Report ------------------------------------------------------------------------------------
 
 
-def report(args, small_counts, large_counts, timings, jobs) -> str:
+def report(args, small_counts, large_counts, timings, uncached, jobs) -> str:
     empty = statistics.median(timings["empty page"])
+    empty_uncached = statistics.median(uncached["empty page"])
     lines = [
         "# Benchmark results",
         "",
         f"Small: {args.small}, large: {args.large} (trainees/groups/years). "
         f"{args.requests} requests per page from {args.clients} concurrent clients "
         f"against gunicorn ({args.workers} workers) on the large database. "
-        f"Machine: {os.cpu_count()} cores. Database: {urlsplit(args.database_url).scheme}.",
+        f"Machine: {os.cpu_count()} cores. Database: {urlsplit(args.database_url).scheme}. "
+        f"Cache: {'Redis' if REDIS_URL else 'database'}.",
         "",
-        "| page | queries (small) | queries (large) | p50 ms | p95 ms | p50 / empty |",
-        "|---|---:|---:|---:|---:|---:|",
+        "Pages are served from the page cache until their data changes (PAGE_CACHE_SECONDS, "
+        "balint/pagecache.py); the last two columns serve every request afresh, as after "
+        "a change. Queries are counted afresh.",
+        "",
+        "| page | queries (small) | queries (large) | p50 ms | p95 ms | p50 / empty "
+        "| afresh p50 ms | afresh / empty |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for _, label, _ in PAGES:
         values = timings[label]
         p50 = statistics.median(values)
+        fresh = statistics.median(uncached[label])
         lines.append(
             f"| {label} | {small_counts[label]} | {large_counts[label]} | {p50 * 1000:.1f} "
-            f"| {percentile(values, 0.95) * 1000:.1f} | {p50 / empty:.2f} |"
+            f"| {percentile(values, 0.95) * 1000:.1f} | {p50 / empty:.2f} "
+            f"| {fresh * 1000:.1f} | {fresh / empty_uncached:.2f} |"
         )
     if jobs:
         lines += ["", "| background job (large) | seconds |", "|---|---:|"]
@@ -347,7 +377,12 @@ def main() -> None:
     parser.add_argument("--jobs", action="store_true", help="also time the background jobs")
     parser.add_argument("--reuse", action="store_true", help="keep existing databases")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"))
+    parser.add_argument(
+        "--redis-url", default="", help="cache in Redis, as in production (else the database)"
+    )
     args = parser.parse_args()
+    global REDIS_URL
+    REDIS_URL = args.redis_url
     if args.inside:
         inside_main(args.inside)
         return
@@ -361,24 +396,13 @@ def main() -> None:
         else:
             print(f"Seeding {size} into {url} ...", flush=True)
             prepare(url, size)
-    small_counts = inside(small, "queries")
-    large_counts = inside(large, "queries")
+    small_counts = inside(small, "queries", PAGE_CACHE_SECONDS="0")
+    large_counts = inside(large, "queries", PAGE_CACHE_SECONDS="0")
     found = inside(large, "cookies")
-    port = free_port()
-    server = serve(large, port, args.workers)
-    try:
-        timings = {}
-        for role, label, path in PAGES:
-            url = path.format(**found["ids"])
-            timings[label] = time_page(
-                port, url, found["cookies"][role], args.requests, args.clients
-            )
-            print(f"  timed {label}", flush=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    cached = time_pages(large, found, args, cache_seconds=600)
+    uncached = time_pages(large, found, args, cache_seconds=0)
     jobs = inside(large, "jobs") if args.jobs else {}
-    text = report(args, small_counts, large_counts, timings, jobs)
+    text = report(args, small_counts, large_counts, cached, uncached, jobs)
     Path(args.output).write_text(text)
     print(text)
 

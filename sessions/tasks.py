@@ -21,7 +21,7 @@ def _members_on(session: Session) -> list[str]:
     return sorted(set(memberships.values_list("person__email", flat=True)))
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, changes_pages=False)
 def notify_session_changed(session_id: int, change: str) -> int:
     """Tell everyone in the group that a session moved or was cancelled."""
     session = Session.objects.select_related("group__scheme").filter(pk=session_id).first()
@@ -35,7 +35,7 @@ def notify_session_changed(session_id: int, change: str) -> int:
     return len(recipients)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, changes_pages=False)
 def notify_given_back(session_id: int, person_id: int) -> int:
     """Tell the group's leaders that a presenter gave their date back."""
     session = Session.objects.select_related("group__scheme").filter(pk=session_id).first()
@@ -53,7 +53,7 @@ def notify_given_back(session_id: int, person_id: int) -> int:
     return len(recipients)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, changes_pages=False)
 def notify_swap(swap_id: int) -> int:
     """A swap was asked for (tell the recipient) or decided (tell both)."""
     swap = (
@@ -91,7 +91,9 @@ def scan_clashes() -> dict:
     return {"new": len(changes.new), "resolved": changes.resolved, "moved": changes.moved}
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5, changes_pages=False
+)
 def notify_clashes(clash_ids: list[int]) -> int:
     """Tell each person about their new clash (a presenter is offered a swap). Once each."""
     sent = 0
@@ -129,7 +131,9 @@ def refresh_roster_feed(source_id: int) -> int:
 # --- Reminders -------------------------------------------------------------------------------
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5, changes_pages=False
+)
 def send_due_reminders() -> int:
     """Every few minutes (beat): send what is due. Claims make overlapping runs harmless."""
     return services.reminders_send_due()

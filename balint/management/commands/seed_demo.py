@@ -7,6 +7,7 @@ from django.db import transaction
 from attendance import demo as attendance_demo
 from feedback import demo as feedback_demo
 from groups import demo as groups_demo
+from groups.versions import bump_data_version
 from sessions import demo as sessions_demo
 
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
             attendance_demo.seed_certificates(people)
             feedback_demo.seed(people)
             groups_demo.seed_privacy(people)
+        bump_data_version()  # bulk writes send no signals: no cached page may survive them
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000 with:")
         )

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from attendance.models import Attendance
 from groups.models import BalintGroup, Membership, Scheme, SchemeOrganiser, User
+from groups.versions import bump_data_version
 from sessions.models import Session
 
 PASSWORD = "balint-scale"  # noqa: S105 - printed for benchmarking accounts only
@@ -53,6 +54,7 @@ class Command(BaseCommand):
         self.prefix = prefix
         with transaction.atomic():
             counts = self.seed(scheme, trainees, groups, years, shifts)
+        bump_data_version()  # bulk inserts send no signals: no cached page may survive them
         for name, count in counts.items():
             self.stdout.write(f"{name:>12}: {count:,}")
         self.stdout.write(self.style.SUCCESS(f"Done. Sign-ins use the password {PASSWORD}."))
