@@ -106,8 +106,14 @@ def _upcoming_in_memberships(scheme: Scheme, person) -> QuerySet[Session]:
         group=OuterRef("group"),
         start_date__lte=OuterRef("slot_date"),
     ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("slot_date")))
+    # Naming the person's groups first lets the database walk (group, starts_at) for
+    # a handful of groups instead of every future session in the scheme.
+    groups = Membership.objects.filter(person=person, role=Membership.Role.MEMBER).values("group")
     return Session.objects.filter(
-        group__scheme=scheme, status=Session.Status.SCHEDULED, starts_at__gte=timezone.now()
+        group__in=groups,
+        group__scheme=scheme,
+        status=Session.Status.SCHEDULED,
+        starts_at__gte=timezone.now(),
     ).filter(Exists(spans))
 
 
@@ -191,14 +197,26 @@ def _open_ended(scheme: Scheme, person) -> QuerySet[Membership]:
     )
 
 
-def progress_for(person: User, scheme: Scheme) -> Progress:
-    """One trainee's standing in one scheme, across every group they have been in. 3 queries."""
-    records = list(
-        Attendance.objects.filter(_recorded_q(scheme), person=person)
-        .select_related("session__group")
-        .order_by("session__starts_at")
-    )
-    counted = [r for r in records if r.status in scheme.counted_statuses]
+def progress_for(person: User, scheme: Scheme, latest: int | None = None) -> Progress:
+    """One trainee's standing in one scheme, across every group they have been in.
+
+    counted_records holds every counted record, oldest first; with `latest`, only
+    that many of the newest, newest first (a page need not load ten years of
+    registers to show the count). 3 queries, 4 with `latest`.
+    """
+    recorded = Attendance.objects.filter(_recorded_q(scheme), person=person)
+    if latest is None:
+        records = list(recorded.select_related("session__group").order_by("session__starts_at"))
+        counted_records = [r for r in records if r.status in scheme.counted_statuses]
+        totals = {"count": len(counted_records), "recorded": len(records)}
+    else:
+        counted = recorded.filter(status__in=scheme.counted_statuses)
+        counted_records = list(
+            counted.select_related("session__group").order_by("-session__starts_at")[:latest]
+        )
+        totals = recorded.aggregate(
+            count=Count("pk", filter=Q(status__in=scheme.counted_statuses)), recorded=Count("pk")
+        )
     upcoming = list(
         _upcoming_in_memberships(scheme, person)
         .order_by("starts_at")
@@ -207,10 +225,10 @@ def progress_for(person: User, scheme: Scheme) -> Progress:
     return Progress(
         scheme=scheme,
         person=person,
-        count=len(counted),
+        count=totals["count"],
         required=scheme.sessions_required,
-        recorded=len(records),
-        counted_records=counted,
+        recorded=totals["recorded"],
+        counted_records=counted_records,
         upcoming_dates=upcoming,
         open_ended=_open_ended(scheme, person).exists(),
     )

@@ -15,6 +15,7 @@ from groups.models import AccessLogEntry, Membership, Scheme, User
 from sessions import permissions as session_permissions
 
 PAGE_SIZE = 50
+LATEST_COUNTED = 20  # sessions listed on a progress page; the count covers them all
 FORMATS = {
     "csv": (exports.to_csv, "text/csv; charset=utf-8"),
     "xlsx": (
@@ -119,7 +120,9 @@ def register_history(request, pk):
 @cached_page
 def my_progress(request):
     schemes = selectors.schemes_of_trainee(request.user)
-    progress = [selectors.progress_for(request.user, scheme) for scheme in schemes]
+    progress = [
+        selectors.progress_for(request.user, scheme, latest=LATEST_COUNTED) for scheme in schemes
+    ]
     current = {
         c.scheme_id: c
         for c in Certificate.objects.filter(
@@ -142,7 +145,7 @@ def trainee_progress(request, scheme_pk, person_pk):
         ).distinct(),
         pk=person_pk,
     )
-    progress = [selectors.progress_for(person, scheme)]
+    progress = [selectors.progress_for(person, scheme, latest=LATEST_COUNTED)]
     group_services.access_log_record(
         actor=request.user,
         action=AccessLogEntry.Action.PROGRESS_VIEW,

@@ -40,7 +40,9 @@ def home(request):
 @cached_page
 def scheme_detail(request, pk):
     scheme = get_object_or_404(permissions.schemes_organised_by(request.user), pk=pk)
-    groups = selectors.with_member_counts(scheme.groups.all())
+    groups = Paginator(
+        selectors.with_member_counts(scheme.groups.order_by("name")), PAGE_SIZE
+    ).get_page(request.GET.get("groups_page"))
     for group in groups:
         group.size_warning = selectors.group_size_warning(group)
     scheme_memberships = Prefetch(

@@ -62,8 +62,28 @@ def test_a_trainee_sees_their_own_count_and_nobody_elses(client, trainee, classm
     assert [p.person for p in response.context["progress"]] == [trainee]
     assert "Attendance rate: 75%" in content
     assert '<progress class="requirement mb-3" value="3" max="30"' in content
-    assert "Sessions counted (3)" in content
+    assert "Latest sessions counted" in content
+    assert [r.session for r in response.context["progress"][0].counted_records] == [
+        sessions[3],
+        sessions[1],
+        sessions[0],
+    ]
+    assert "The latest" not in content
     assert classmate.full_name not in content
+
+
+def test_a_long_history_lists_the_latest_sessions_and_counts_them_all(client, group, trainee):
+    held = held_sessions(group, past_wednesdays(25))
+    attend(trainee, held, ["present"] * 25)
+    client.force_login(trainee)
+
+    response = client.get(MINE)
+
+    content = response.content.decode()
+    assert count_line(content) == "25 of 30 sessions"
+    assert "The latest 20 of 25." in content
+    listed = [r.session for r in response.context["progress"][0].counted_records]
+    assert listed == sorted(held, key=lambda s: s.starts_at, reverse=True)[:20]
 
 
 def test_the_count_runs_across_the_groups_of_the_scheme_but_not_other_schemes(

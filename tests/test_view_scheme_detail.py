@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from tests import factories
 
-# Session, user, scheme, groups, people count + page + their memberships, invitations, navigation.
-SCHEME_QUERIES = 9
+# Session, user, scheme, groups count + page, people count + page + their memberships,
+# invitations, navigation.
+SCHEME_QUERIES = 10
 
 
 def url(scheme):
@@ -115,6 +116,19 @@ def test_scheme_page_runs_a_fixed_number_of_queries(
     assert len(response.context["groups"]) == size
     assert response.context["people"].paginator.count == 2 * size + 1
     assert len(response.context["invitations"]) == size
+
+
+def test_groups_are_paginated_apart_from_people(client, scheme, organiser):
+    factories.GroupFactory.create_batch(51, scheme=scheme)
+    client.force_login(organiser)
+
+    first = client.get(url(scheme))
+    second = client.get(url(scheme), {"groups_page": 2})
+
+    assert len(first.context["groups"]) == 50
+    assert len(second.context["groups"]) == 1
+    assert second.context["people"].number == 1
+    assert 'href="?groups_page=2"' in first.content.decode()
 
 
 def test_people_are_paginated(client, scheme, group, organiser):
