@@ -203,7 +203,11 @@ def session_cookies() -> dict:
     for role, email in accounts(ids).items():
         client = Client()
         client.force_login(User.objects.get(email=email))
-        cookies[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        client.get("/bench/empty/")  # a browser holds a CSRF cookie from its first page
+        cookies[role] = "; ".join(
+            f"{name}={client.cookies[name].value}"
+            for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+        )
     return {"cookies": cookies, "ids": ids}
 
 
@@ -287,7 +291,7 @@ def serve(database_url: str, port: int, workers: int, cache_seconds: int) -> sub
 def fetch(port: int, path: str, cookie: str) -> float:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     started = time.perf_counter()
-    connection.request("GET", path, headers={"Cookie": f"sessionid={cookie}"})
+    connection.request("GET", path, headers={"Cookie": cookie})
     response = connection.getresponse()
     response.read()
     elapsed = time.perf_counter() - started

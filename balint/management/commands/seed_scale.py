@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from attendance.models import Attendance
@@ -55,6 +55,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             counts = self.seed(scheme, trainees, groups, years, shifts)
         bump_data_version()  # bulk inserts send no signals: no cached page may survive them
+        with connection.cursor() as cursor:
+            # Fresh planner statistics: on stale ones PostgreSQL scans whole tables.
+            cursor.execute("ANALYZE")
         for name, count in counts.items():
             self.stdout.write(f"{name:>12}: {count:,}")
         self.stdout.write(self.style.SUCCESS(f"Done. Sign-ins use the password {PASSWORD}."))
