@@ -6,12 +6,15 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from attendance.models import CertificateExport
 from groups import services
 from groups.models import AccessLogEntry
 from tests import factories
+from tests.conftest import skip_or_fail
 from tests.feedback_factories import EvaluationAnswerFactory, answers
 from tests.privacy_factories import scene_with_two_people
 from tests.session_factories import NOW
@@ -230,3 +233,25 @@ def test_the_service_refuses_an_unknown_action(db):
         services.access_log_record(
             actor=factories.UserFactory(), action="peek", scheme=None, description="x"
         )
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_does_not_wait_for_the_disk_flush_and_other_writes_still_do():
+    if connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL")
+    organiser = factories.OrganiserFactory()
+
+    with CaptureQueriesContext(connection) as queries:
+        services.access_log_record(
+            actor=organiser.person,
+            action=A.OVERVIEW_EXPORT,
+            scheme=organiser.scheme,
+            description="x",
+        )
+
+    assert "SET LOCAL synchronous_commit TO OFF" in [q["sql"] for q in queries]
+    with connection.cursor() as cursor:  # SET LOCAL ended with the entry's transaction
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    assert AccessLogEntry.objects.count() == 1
