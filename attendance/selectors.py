@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from attendance.models import Attendance, Certificate
 from groups.models import BalintGroup, Membership, Scheme, User
-from groups.versions import data_version
+from groups.versions import figures_version
 from sessions.models import Session
 from sessions.selectors import unavailable_by_day
 
@@ -332,7 +332,7 @@ def _compute_figures(scheme: Scheme) -> dict[int, TraineeFigures]:
 
 def scheme_figures(scheme: Scheme) -> dict[int, TraineeFigures]:
     rule = f"{scheme.sessions_required}:{','.join(sorted(scheme.counted_statuses))}"
-    key = f"scheme-figures:{scheme.pk}:{data_version()}:{rule}"
+    key = f"scheme-figures:{scheme.pk}:{figures_version()}:{rule}"
     figures = cache.get(key)
     if figures is None:
         figures = _compute_figures(scheme)

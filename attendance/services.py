@@ -17,7 +17,7 @@ from attendance import permissions, selectors
 from attendance.models import Attendance, AttendanceChange, Certificate, CertificateExport
 from groups import permissions as group_permissions
 from groups.models import AttendanceStatus, Membership, PersonErasure, Scheme, User
-from groups.versions import bump_data_version
+from groups.versions import bump_figures
 from sessions.models import Session
 
 # ZIP entries carry this timestamp so the same export is the same bytes.
@@ -121,7 +121,7 @@ def register_save(*, actor: User, session: Session, entries: list[Entry]) -> int
         if session.status != Session.Status.HELD:
             session.status = Session.Status.HELD
             session.save(update_fields=["status", "updated_at"])
-        bump_data_version()
+        bump_figures()
     return changes
 
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/pages.py \\
         --database-url postgres://postgres@127.0.0.1:5432/balint_bench \\
+        --redis-url redis://127.0.0.1:6379/14 \\
         --small 500/50/1 --large 5000/500/10 --requests 200 --clients 4
 
 Sizes are trainees/groups/years for `manage.py seed_scale`. The script
@@ -12,7 +13,9 @@ Sizes are trainees/groups/years for `manage.py seed_scale`. The script
 3. serves the large one with gunicorn and requests every page `--requests`
    times from `--clients` concurrent clients in this process, reporting p50 and
    p95 and the ratio of each p50 to the empty page's (the base template for a
-   signed-in user), all measured in the same run;
+   signed-in user), all measured in the same run: once as in production, pages
+   served from the page cache until their data changes, and once built afresh
+   on every request (PAGE_CACHE_SECONDS=0), the cost after a change;
 4. optionally (`--jobs`) times the background jobs on the large database;
 5. prints a table and writes bench/results.md. Figures are printed, never asserted.
 """

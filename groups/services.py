@@ -31,7 +31,7 @@ from groups.models import (
     SchemeOrganiser,
     User,
 )
-from groups.versions import bump_data_version
+from groups.versions import bump_figures
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ def membership_add(
         try:
             with transaction.atomic():
                 membership.save()
-                bump_data_version()
+                bump_figures()
         except IntegrityError as exc:  # a concurrent insert lost the race
             raise ValidationError(f"{person} already has an overlapping place in {group}.") from exc
     return membership
@@ -153,7 +153,7 @@ def membership_end(*, actor: User, membership: Membership, end_date: date) -> Me
         )
         membership.end_date = end_date
         membership.save(update_fields=["end_date"])
-        bump_data_version()
+        bump_figures()
     return membership
 
 
@@ -508,8 +508,8 @@ def person_erase(
         )
         # Cached overviews hold names: rebuilt from now, and again once this commits
         # (a page read in between would cache the names again under the new version).
-        bump_data_version()
-        transaction.on_commit(bump_data_version)
+        bump_figures()
+        transaction.on_commit(bump_figures)
     log.info(
         "Erased person %s (%s, scheme %s, by %s)",
         person.pk,

@@ -22,7 +22,7 @@ from balint.imports import ImportFailed
 from balint.mail import send_templated_mail
 from groups import permissions as group_permissions
 from groups.models import BalintGroup, Membership, Scheme, User
-from groups.versions import bump_data_version
+from groups.versions import bump_figures
 from sessions import clashes, feeds, permissions, reminders, rosters, rota, schedule, selectors
 from sessions.models import (
     CalendarToken,
@@ -96,7 +96,7 @@ def term_generate(
             if s.will_be_created
         ]
         Session.objects.bulk_create(sessions)
-        bump_data_version()
+        bump_figures()
         if sessions:
             from sessions.tasks import recompute_session_clashes
 
@@ -130,7 +130,7 @@ def session_add(
     try:
         with transaction.atomic():
             session.save()
-            bump_data_version()
+            bump_figures()
             from sessions.tasks import recompute_session_clashes
 
             _on_commit(recompute_session_clashes, [session.pk])
@@ -172,7 +172,7 @@ def session_move(
             session.location_override = location_override
         session.sequence += 1
         session.save()
-        bump_data_version()
+        bump_figures()
         from sessions.tasks import notify_session_changed, recompute_session_clashes
 
         _on_commit(notify_session_changed, session.pk, "moved")
@@ -192,7 +192,7 @@ def session_cancel(*, actor: User, session: Session, reason: str) -> Session:
         session.cancel_reason = reason
         session.sequence += 1
         session.save()
-        bump_data_version()
+        bump_figures()
         from sessions.tasks import notify_session_changed, recompute_session_clashes
 
         _on_commit(notify_session_changed, session.pk, "cancelled")

@@ -12,7 +12,7 @@ import factory
 
 from attendance.models import Attendance
 from groups.models import Membership, User
-from groups.versions import bump_data_version
+from groups.versions import bump_figures
 from sessions.models import Session
 from tests import factories
 from tests.session_factories import SessionFactory
@@ -70,7 +70,7 @@ def bulk_trainees(group, count: int, *, prefix: str = "bulk", start: date | None
         Membership(person=p, group=group, role=Membership.Role.MEMBER, start_date=start)
         for p in people
     )
-    bump_data_version()  # bulk_create sends no signals: say the figures changed, as services do
+    bump_figures()  # bulk_create sends no signals: say the figures changed, as services do
     return people
 
 
@@ -78,5 +78,5 @@ def bulk_records(session, people, status=Attendance.Status.PRESENT) -> list[Atte
     records = Attendance.objects.bulk_create(
         Attendance(session=session, person=p, status=status, updated_by=p) for p in people
     )
-    bump_data_version()
+    bump_figures()
     return records

@@ -11,11 +11,11 @@ from django.test.utils import CaptureQueriesContext
 
 from balint.pagecache import BumpAfterWritesMiddleware
 from groups.models import AccessLogEntry
-from groups.versions import data_version
+from groups.versions import data_version, figures_version
 from sessions import tasks as session_tasks
 from sessions.models import Session
-from tests.attendance_factories import LAST_WEDNESDAY
-from tests.session_factories import NOW, SessionFactory
+from tests.attendance_factories import LAST_WEDNESDAY, AttendanceFactory
+from tests.session_factories import NOW, LeaveFactory, SessionFactory
 
 # A cached page costs what signing in costs: the session and the person.
 SIGNED_IN_QUERIES = 2
@@ -170,6 +170,36 @@ def test_a_bulk_write_in_a_signed_in_request_shows_next_time(client, session, le
     client.post("/leave/", {})
 
     assert "cancelled" in client.get(register_url(session)).content.decode().lower()
+
+
+def test_leave_bumps_pages_but_not_the_costly_figures(trainee):
+    figures, pages = figures_version(), data_version()
+
+    LeaveFactory(person=trainee)
+
+    assert figures_version() == figures
+    assert data_version() != pages
+
+
+def test_a_register_entry_bumps_both(session, trainee):
+    figures, pages = figures_version(), data_version()
+
+    AttendanceFactory(session=session, person=trainee)
+
+    assert figures_version() != figures
+    assert data_version() != pages
+
+
+def test_signing_in_bumps_nothing_and_a_new_name_bumps_both(client, trainee):
+    figures, pages = figures_version(), data_version()
+    client.force_login(trainee)  # saves last_login only
+    assert (figures_version(), data_version()) == (figures, pages)
+
+    trainee.full_name = "Dr Other Name"
+    trainee.save()
+
+    assert figures_version() != figures  # the overview's figures carry names
+    assert data_version() != pages
 
 
 def test_the_access_log_does_not_bump(db, organiser, scheme):

@@ -5,7 +5,7 @@ import time_machine
 
 from attendance import services
 from attendance.selectors import scheme_figures
-from groups.versions import bump_data_version
+from groups.versions import bump_figures
 from tests import factories
 from tests.attendance_factories import attend, held_sessions, past_wednesdays
 from tests.session_factories import NOW, SessionFactory
@@ -77,6 +77,6 @@ def test_bulk_writes_need_an_explicit_bump(scheme, group, trainee):
     )
     assert counted(scheme, trainee) == 0  # no signal from bulk_create: still the cached figure
 
-    bump_data_version()
+    bump_figures()
 
     assert counted(scheme, trainee) == 1
