@@ -121,7 +121,7 @@ else:
     }
 # Signed-in pages and exports are cached until the data changes (balint.pagecache);
 # this bounds what no write announces, such as the time of day. 0 turns it off.
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 60)
 
 # ---------------------------------------------------------------------------
 # People and sign-in

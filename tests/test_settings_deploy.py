@@ -14,7 +14,14 @@ from balint import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Variables the test runner or CI may set that would change what production reads.
-INHERITED = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_BACKEND", "SECURE_SSL_REDIRECT")
+INHERITED = (
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "EMAIL_BACKEND",
+    "SECURE_SSL_REDIRECT",
+    "PAGE_CACHE_SECONDS",
+)
 
 
 def production_env(tmp_path, **overrides) -> dict[str, str]:
@@ -100,6 +107,7 @@ def production_settings(tmp_path_factory):
         "DATABASES",
         "CELERY_BROKER_URL",
         "TIME_ZONE",
+        "PAGE_CACHE_SECONDS",
     ]
     result = read_setting(
         tmp_path,
@@ -107,6 +115,7 @@ def production_settings(tmp_path_factory):
         REDIS_URL=None,
         DATABASE_URL=None,
         TIME_ZONE=None,
+        PAGE_CACHE_SECONDS=None,
     )
     assert result.returncode == 0, result.stderr
     return tmp_path, json.loads(result.stdout)
@@ -142,6 +151,12 @@ def test_database_defaults_to_a_sqlite_file_in_the_var_dir(production_settings):
 
 def test_time_zone_defaults_to_dublin(production_settings):
     assert production_settings[1]["TIME_ZONE"] == "Europe/Dublin"
+
+
+def test_production_caches_pages_and_development_does_not(production_settings, tmp_path):
+    assert production_settings[1]["PAGE_CACHE_SECONDS"] == 60
+    development = read_setting(tmp_path, "settings.PAGE_CACHE_SECONDS", DEBUG="1")
+    assert development.stdout.strip() == "0"  # edited templates show at once
 
 
 def test_redis_url_selects_redis_for_cache_and_celery(tmp_path):
