@@ -71,7 +71,7 @@ def django_env(database_url: str, **extra) -> dict:
     env = os.environ.copy()
     env.pop("REDIS_URL", None)
     if REDIS_URL:
-        env["REDIS_URL"] = REDIS_URL  # the cache, as in production
+        env["REDIS_URL"] = redis_for(database_url)  # the cache, as in production
     env.update(
         DATABASE_URL=database_url,
         DJANGO_SETTINGS_MODULE="balint.settings",
@@ -86,6 +86,21 @@ def django_env(database_url: str, **extra) -> dict:
         **extra,
     )
     return env
+
+
+def redis_for(database_url: str) -> str:
+    """Each database its own Redis database (the next number for the large one):
+    sharing one would share cache keys such as a scheme's figures."""
+    parts = urlsplit(REDIS_URL)
+    number = int(parts.path.strip("/") or 0) + ("_large" in database_url.rsplit("/", 1)[-1])
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+def empty_redis(database_url: str) -> None:
+    """Nothing cached from an earlier run of another seed."""
+    import redis
+
+    redis.Redis.from_url(redis_for(database_url)).flushdb()
 
 
 def manage(database_url: str, *args: str) -> None:
@@ -385,7 +400,10 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep existing databases")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"))
     parser.add_argument(
-        "--redis-url", default="", help="cache in Redis, as in production (else the database)"
+        "--redis-url",
+        default="",
+        help="cache in Redis, as in production (else the database); this Redis database "
+        "and the next are emptied",
     )
     args = parser.parse_args()
     global REDIS_URL
@@ -398,6 +416,8 @@ def main() -> None:
     large = with_database_name(args.database_url, "large")
     manage(large, "collectstatic", "--no-input", "-v0")  # DEBUG=0 serves hashed static names
     for url, size in ((small, args.small), (large, args.large)):
+        if REDIS_URL:
+            empty_redis(url)
         if args.reuse:
             manage(url, "migrate", "--no-input", "-v0")
         else:
