@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -44,6 +45,9 @@ def certificates(request, pk):
         request.GET.get("page")
     )
     exports = CertificateExport.objects.filter(scheme=scheme, expires_at__gt=timezone.now())[:5]
+    holders = Certificate.objects.filter(
+        scheme=scheme, revoked_at__isnull=True, superseded_at__isnull=True
+    ).count()
     return render(
         request,
         "attendance/certificates.html",
@@ -53,6 +57,7 @@ def certificates(request, pk):
             "candidates": candidates,
             "issued": issued,
             "exports": exports,
+            "holders": holders,
         },
     )
 
@@ -77,8 +82,15 @@ def certificate_issue(request, pk, person_pk):
 @require_POST
 def certificates_issue_eligible(request, pk):
     scheme = _organised_scheme(request, pk)
-    issued = services.certificates_issue_eligible(actor=request.user, scheme=scheme)
-    messages.success(request, f"{len(issued)} certificate{'s' if len(issued) != 1 else ''} issued.")
+    due = services.certificates_issue_eligible_start(actor=request.user, scheme=scheme)
+    if due:
+        messages.success(
+            request,
+            f"Issuing {due} certificate{pluralize(due)} in the background: "
+            "reload this page to see them as they are issued.",
+        )
+    else:
+        messages.info(request, "Everyone eligible already holds an up-to-date certificate.")
     return redirect("certificates", pk=scheme.pk)
 
 

@@ -90,7 +90,7 @@ def counted_q(scheme: Scheme, prefix: str = "") -> Q:
     )
 
 
-def _recorded_q(scheme: Scheme) -> Q:
+def recorded_q(scheme: Scheme) -> Q:
     return Q(
         role=Attendance.Role.MEMBER,
         session__status=Session.Status.HELD,
@@ -204,7 +204,7 @@ def progress_for(person: User, scheme: Scheme, latest: int | None = None) -> Pro
     that many of the newest, newest first (a page need not load ten years of
     registers to show the count). 3 queries, 4 with `latest`.
     """
-    recorded = Attendance.objects.filter(_recorded_q(scheme), person=person)
+    recorded = Attendance.objects.filter(recorded_q(scheme), person=person)
     if latest is None:
         records = list(recorded.select_related("session__group").order_by("session__starts_at"))
         counted_records = [r for r in records if r.status in scheme.counted_statuses]
@@ -308,7 +308,7 @@ def _compute_figures(scheme: Scheme) -> dict[int, TraineeFigures]:
 
     counted_q = Q(status__in=scheme.counted_statuses)
     for person_id, recorded, counted, last in (
-        Attendance.objects.filter(_recorded_q(scheme), person__in=figures.keys())
+        Attendance.objects.filter(recorded_q(scheme), person__in=figures.keys())
         .values("person_id")
         .annotate(
             recorded=Count("pk"),

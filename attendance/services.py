@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -134,19 +135,24 @@ def _require_organiser(actor: User, scheme: Scheme) -> None:
 
 
 def _snapshot(person: User, scheme: Scheme) -> dict:
-    """What the certificate states, from the register as it stands now."""
-    progress = selectors.progress_for(person, scheme)
-    if not progress.is_complete:
+    """What the certificate states, from the register as it stands now. Three queries
+    of plain values: issuing for a whole national scheme loads no register rows."""
+    counted = Attendance.objects.filter(
+        selectors.recorded_q(scheme), person=person, status__in=scheme.counted_statuses
+    )
+    span = counted.aggregate(
+        count=Count("pk"), start=Min("session__slot_date"), end=Max("session__slot_date")
+    )
+    if span["count"] < scheme.sessions_required:
         raise ValidationError(
-            f"{person} has {progress.count} of {progress.required} sessions: not yet eligible."
+            f"{person} has {span['count']} of {scheme.sessions_required} sessions: "
+            "not yet eligible."
         )
-    counted = progress.counted_records
-    sessions = [r.session for r in counted]
-    group_names = sorted({s.group.name for s in sessions})
+    group_names = sorted(set(counted.values_list("session__group__name", flat=True)))
     leaders = sorted(
         set(
             Attendance.objects.filter(
-                session__in=sessions,
+                session__in=counted.values("session"),
                 role__in=[Attendance.Role.LEADER, Attendance.Role.CO_LEADER],
                 status__in=[AttendanceStatus.PRESENT, AttendanceStatus.LATE],
             ).values_list("person__full_name", flat=True)
@@ -155,10 +161,10 @@ def _snapshot(person: User, scheme: Scheme) -> dict:
     return {
         "holder_name": person.full_name,
         "registration_number": person.registration_number,
-        "sessions_counted": progress.count,
-        "sessions_required": progress.required,
-        "period_start": sessions[0].slot_date,
-        "period_end": sessions[-1].slot_date,
+        "sessions_counted": span["count"],
+        "sessions_required": scheme.sessions_required,
+        "period_start": span["start"],
+        "period_end": span["end"],
         "groups": "; ".join(group_names)[:500],
         "leaders": "; ".join(leaders)[:500] or "—",
     }
@@ -204,17 +210,34 @@ def certificate_issue(*, actor: User, scheme: Scheme, trainee: User) -> Certific
     return certificate
 
 
+def _due(scheme: Scheme) -> list[User]:
+    """Eligible trainees with no certificate, or one for fewer sessions; the erased
+    have no one left to certify."""
+    due = [
+        row.person.pk for row in selectors.certificate_candidates(scheme) if row.needs_certificate
+    ]
+    trainees = User.objects.filter(erasure__isnull=True).in_bulk(due)
+    return [trainees[pk] for pk in due if pk in trainees]
+
+
 def certificates_issue_eligible(*, actor: User, scheme: Scheme) -> list[Certificate]:
     """A certificate for everyone eligible who has none, or an older one for fewer sessions."""
     _require_organiser(actor, scheme)
-    candidates = selectors.certificate_candidates(scheme)
-    due = [row.person.pk for row in candidates if row.needs_certificate]
-    trainees = User.objects.filter(erasure__isnull=True).in_bulk(due)  # erased: no one to certify
     return [
-        certificate_issue(actor=actor, scheme=scheme, trainee=trainees[pk])
-        for pk in due
-        if pk in trainees
+        certificate_issue(actor=actor, scheme=scheme, trainee=trainee) for trainee in _due(scheme)
     ]
+
+
+def certificates_issue_eligible_start(*, actor: User, scheme: Scheme) -> int:
+    """Queue certificates_issue_eligible for the worker: a national scheme has thousands
+    due at once, far more than a request may take. Returns how many are due."""
+    _require_organiser(actor, scheme)
+    due = len(_due(scheme))
+    if due:
+        from attendance.tasks import issue_eligible_certificates
+
+        transaction.on_commit(lambda: issue_eligible_certificates.delay(scheme.pk, actor.pk))
+    return due
 
 
 def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) -> Certificate:

@@ -1,7 +1,12 @@
 from celery import shared_task
 
+# Imported here, not only where used, so that a worker loads WeasyPrint (over half a second)
+# once in its main process before forking the pool: otherwise each pool process would pay for
+# it on its first certificate export.
+import attendance.pdf  # noqa: F401
 from attendance import services
 from attendance.models import CertificateExport
+from groups.models import Scheme, User
 
 
 def _marking_failure(export_id: int, work):
@@ -37,3 +42,11 @@ def render_certificate_export_chunk(export_id: int, index: int) -> None:
 @shared_task(changes_pages=False)
 def purge_expired_exports() -> int:
     return services.certificate_exports_purge()
+
+
+@shared_task(acks_late=True)
+def issue_eligible_certificates(scheme_id: int, actor_id: int) -> int:
+    """Certificates for everyone eligible; run again, it issues only what is still due."""
+    scheme = Scheme.objects.get(pk=scheme_id)
+    actor = User.objects.get(pk=actor_id)
+    return len(services.certificates_issue_eligible(actor=actor, scheme=scheme))
