@@ -66,11 +66,7 @@ def cached_file(build, *key_parts) -> bytes:
     if not settings.PAGE_CACHE_SECONDS:
         return build()
     key = f"file:{data_version()}:{_digest(*key_parts, timezone.localdate())}"
-    content = cache.get(key)
-    if content is None:
-        content = build()
-        cache.set(key, content, settings.PAGE_CACHE_SECONDS)
-    return content
+    return cache.get_or_set(key, build, settings.PAGE_CACHE_SECONDS)
 
 
 class BumpAfterWritesMiddleware:

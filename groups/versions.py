@@ -83,10 +83,10 @@ def bump_data_version(**_signal_kwargs) -> None:
 def _on_save(sender, update_fields=None, **kwargs) -> None:
     if update_fields is not None and set(update_fields) == {"last_login"}:
         return  # signing in changes nothing any page shows
-    _on_delete(sender)
+    _bump_for(sender)
 
 
-def _on_delete(sender, **kwargs) -> None:
+def _bump_for(sender, **kwargs) -> None:
     if sender._meta.label_lower in FIGURES_MODELS:
         bump_figures()
     else:
@@ -100,4 +100,4 @@ def connect_signals() -> None:
             name = model._meta.label_lower
             if name not in UNVERSIONED:
                 post_save.connect(_on_save, sender=model, dispatch_uid=f"version-{name}")
-                post_delete.connect(_on_delete, sender=model, dispatch_uid=f"version-{name}-del")
+                post_delete.connect(_bump_for, sender=model, dispatch_uid=f"version-{name}-del")
