@@ -19,11 +19,13 @@ import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
 from weasyprint import HTML
 
 from attendance.models import Certificate
+from groups.models import Scheme
 
 # Certificates per WeasyPrint document, and per export chunk (one task each). Per page,
 # 50 lays out as fast as 100 or faster: a document keeps all its pages' boxes alive, and
@@ -266,3 +268,27 @@ def render_certificates(certificates: list[Certificate]) -> Iterator[tuple[Certi
         if len(files) != len(batch):  # a certificate overflowed its page: render one by one
             files = [render_certificate(c) for c in batch]
         yield from zip(batch, files, strict=True)
+
+
+def warm_up() -> None:
+    """Render one certificate held in memory, touching no database.
+
+    A process's first batch pays about half a second of one-time costs: cffi's type
+    parsing, the template, the URL map, pypdf. The Celery worker calls this before it
+    forks its pool, so every pool process starts warm and an export pays only for pages.
+    """
+    day = timezone.localdate()
+    certificate = Certificate(
+        scheme=Scheme(name="Warm-up"),
+        holder_name="Warm-up",
+        sessions_counted=1,
+        sessions_required=1,
+        period_start=day,
+        period_end=day,
+        groups="Warm-up",
+        leaders="Warm-up",
+        issued_by_name="Warm-up",
+        issued_at=timezone.now(),
+    )
+    for _certificate, _body in render_certificates([certificate]):
+        pass

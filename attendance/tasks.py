@@ -1,12 +1,24 @@
-from celery import shared_task
+import logging
 
-# Imported here, not only where used, so that a worker loads WeasyPrint (over half a second)
-# once in its main process before forking the pool: otherwise each pool process would pay for
-# it on its first certificate export.
-import attendance.pdf  # noqa: F401
-from attendance import services
+from celery import shared_task
+from celery.signals import worker_init
+
+from attendance import pdf, services
 from attendance.models import CertificateExport
 from groups.models import Scheme, User
+
+logger = logging.getLogger(__name__)
+
+
+@worker_init.connect
+def _warm_up_certificates(**kwargs) -> None:
+    """Render once in the worker's main process, before it forks the pool: otherwise
+    each pool process pays about a second on its first export. A failure is logged, not
+    raised: a worker that cannot render certificates must still send reminders."""
+    try:
+        pdf.warm_up()
+    except Exception:
+        logger.exception("Certificate rendering failed to warm up.")
 
 
 def _marking_failure(export_id: int, work):

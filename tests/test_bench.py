@@ -45,3 +45,18 @@ def test_the_page_benchmark_runs_at_a_small_size(tmp_path):
 def test_the_certificate_benchmark_runs_at_a_small_size(tmp_path):
     stdout = run("bench/certificates.py", "--count=12", "--workers=1", tmp_path=tmp_path)
     assert "bulk, per certificate" in stdout
+
+
+@pytest.mark.slow
+def test_the_certificate_benchmark_runs_on_redis_as_in_production(tmp_path, redis_url):
+    # Its own Redis database: the benchmark empties it first.
+    bench_url = redis_url.rsplit("/", 1)[0] + "/13"
+    stdout = run(
+        "bench/certificates.py",
+        "--count=12",
+        "--workers=1",
+        f"--redis-url={bench_url}",
+        tmp_path=tmp_path,
+    )
+    assert "broker: Redis" in stdout
+    assert "bulk export (12 PDFs in a ZIP)" in stdout

@@ -102,3 +102,54 @@ def test_bulk_rendering_gives_one_page_per_certificate_in_order(pdf, db, monkeyp
         others = [c for c in certificates if c != certificate]
         assert not any(o.holder_name in text or o.display_code in text for o in others)
     assert qr_codes(rendered[1][1]) == [pdf.verify_url(certificates[1])]
+
+
+def test_warming_up_renders_a_certificate_without_the_database(pdf, monkeypatch):
+    # No `db` fixture: any query would fail the test. The worker warms up before it
+    # forks its pool, when it must hold no database connection.
+    rendered = []
+    render = pdf.render_certificates
+    monkeypatch.setattr(pdf, "render_certificates", lambda cs: rendered.extend(render(cs)) or [])
+
+    pdf.warm_up()
+
+    [(certificate, body)] = rendered
+    assert certificate.pk is None
+    assert "Warm-up" in words(one_page(body))
+
+
+def start_a_worker() -> None:
+    """Send what a worker's main process sends before it forks its pool.
+
+    The sender is a worker of another Celery app, so Django's fixup for ours leaves it
+    alone instead of rewiring this test process's database handling."""
+    from celery import Celery
+    from celery.signals import worker_init
+
+    import attendance.tasks  # noqa: F401 - connects the receiver, as the worker's import does
+
+    class Worker:
+        app = Celery("elsewhere")
+
+    worker_init.send(sender=Worker())
+
+
+def test_the_worker_warms_up_before_forking_its_pool(pdf, monkeypatch):
+    calls = []
+    monkeypatch.setattr(pdf, "warm_up", lambda: calls.append("warm"))
+
+    start_a_worker()
+
+    assert calls == ["warm"]
+
+
+def test_a_worker_that_cannot_warm_up_still_starts(pdf, monkeypatch, caplog):
+    def broken():
+        raise OSError("no fonts")
+
+    monkeypatch.setattr(pdf, "warm_up", broken)
+
+    start_a_worker()  # does not raise
+
+    assert "failed to warm up" in caplog.text
+    assert "no fonts" in caplog.text
