@@ -273,7 +273,7 @@ def render_certificates(certificates: list[Certificate]) -> Iterator[tuple[Certi
 def warm_up() -> None:
     """Render one certificate held in memory, touching no database.
 
-    A process's first batch pays about half a second of one-time costs: cffi's type
+    A process's first batch pays about a second of one-time costs: cffi's type
     parsing, the template, the URL map, pypdf. The Celery worker calls this before it
     forks its pool, so every pool process starts warm and an export pays only for pages.
     """
