@@ -80,10 +80,6 @@ def _pdf(html: str) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
-def _document(certificates: list[Certificate]) -> bytes:
-    return _pdf(_html(certificates))
-
-
 # --- Splitting a document into one-page files -----------------------------------------------
 #
 # Every page of a batch shares the fonts (and their subsets), so pypdf's page-by-page
@@ -220,7 +216,7 @@ def _split(pdf: bytes) -> list[bytes]:
 
 
 def render_certificate(certificate: Certificate) -> bytes:
-    return _document([certificate])
+    return _pdf(_html([certificate]))
 
 
 @contextmanager
@@ -290,5 +286,4 @@ def warm_up() -> None:
         issued_by_name="Warm-up",
         issued_at=timezone.now(),
     )
-    for _certificate, _body in render_certificates([certificate]):
-        pass
+    list(render_certificates([certificate]))

@@ -307,8 +307,10 @@ def _manifest_row(name: str, certificate: Certificate) -> list:
     ]
 
 
-def _export_ids(export: CertificateExport) -> list[int]:
-    return list(export.certificates.order_by("holder_name", "code").values_list("pk", flat=True))
+def _chunk_ids(export: CertificateExport, index: int, size: int) -> list[int]:
+    """The certificates of one chunk, in the export's order; only that chunk's rows are read."""
+    ordered = export.certificates.order_by("holder_name", "code").values_list("pk", flat=True)
+    return list(ordered[index * size : (index + 1) * size])
 
 
 def _part_name(export_id: int, index: int) -> str:
@@ -326,7 +328,7 @@ def certificate_export_build(*, export_id: int) -> CertificateExport:
     export = CertificateExport.objects.get(pk=export_id)
     if export.status == CertificateExport.Status.DONE:
         return export
-    total = len(_export_ids(export))
+    total = export.certificates.count()
     chunks = max(1, -(-total // pdf.BATCH_SIZE))
     with transaction.atomic():
         export.parts.all().delete()
@@ -348,7 +350,7 @@ def certificate_export_render_chunk(*, export_id: int, index: int) -> None:
     export = CertificateExport.objects.get(pk=export_id)
     if export.status != CertificateExport.Status.RUNNING:
         return
-    ids = _export_ids(export)[index * pdf.BATCH_SIZE : (index + 1) * pdf.BATCH_SIZE]
+    ids = _chunk_ids(export, index, pdf.BATCH_SIZE)
     by_id = Certificate.objects.select_related("scheme").in_bulk(ids)
     certificates = [by_id[pk] for pk in ids]
     buffer = io.BytesIO()
