@@ -206,6 +206,32 @@ def test_progress_is_stored_chunk_by_chunk(
     assert export.parts.count() == 3
 
 
+def test_the_chunks_together_render_each_certificate_once_in_the_exports_order(
+    organiser, scheme, monkeypatch, django_capture_on_commit_callbacks
+):
+    chosen = [CertificateFactory(scheme=scheme, issued_by=organiser) for _ in range(25)]
+    export = pending_export(organiser, scheme, total=25)
+    export.certificates.set(chosen)
+    rendered = []
+
+    def render_certificates(certificates):
+        for certificate in certificates:
+            rendered.append(certificate.pk)
+            yield certificate, b"%PDF-1.7 fake"
+
+    monkeypatch.setattr("attendance.pdf.render_certificates", render_certificates)
+    monkeypatch.setattr("attendance.pdf.BATCH_SIZE", 10)  # three chunks: 10 + 10 + 5
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.certificate_export_build(export_id=export.pk)
+
+    in_order = export.certificates.order_by("holder_name", "code")
+    assert rendered == list(in_order.values_list("pk", flat=True))
+    export.refresh_from_db()
+    codes = [row["code"] for row in manifest(members(export))]
+    assert codes == [c.display_code for c in in_order]
+
+
 def test_a_failed_build_is_marked_failed_with_its_error(
     organiser, scheme, monkeypatch, django_capture_on_commit_callbacks
 ):
