@@ -11,11 +11,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from attendance import permissions, selectors
 from attendance.models import Attendance, AttendanceChange, Certificate, CertificateExport
+from balint.outbox import email_queue
+from balint.queue import enqueue_on_commit
 from groups import permissions as group_permissions
 from groups.models import AttendanceStatus, Membership, PersonErasure, Scheme, User
 from groups.versions import bump_figures
@@ -207,7 +210,25 @@ def certificate_issue(*, actor: User, scheme: Scheme, trainee: User) -> Certific
         if current:
             current.superseded_by = certificate
             current.save(update_fields=["superseded_by"])
+        _queue_certificate_notice(certificate)
     return certificate
+
+
+def _queue_certificate_notice(certificate: Certificate) -> None:
+    trainee = certificate.trainee
+    email_queue(
+        kind="certificate_issued",
+        object_key=f"certificate:{certificate.pk}",
+        to=trainee.email,
+        person=trainee,
+        scheme=certificate.scheme,
+        template="certificate_issued",
+        context={
+            "certificate": certificate,
+            "pdf_url": settings.SITE_URL + reverse("certificate_pdf", args=[certificate.pk]),
+            "progress_url": settings.SITE_URL + reverse("my_progress"),
+        },
+    )
 
 
 def _due(scheme: Scheme) -> list[User]:
@@ -234,9 +255,7 @@ def certificates_issue_eligible_start(*, actor: User, scheme: Scheme) -> int:
     _require_organiser(actor, scheme)
     due = len(_due(scheme))
     if due:
-        from attendance.tasks import issue_eligible_certificates
-
-        transaction.on_commit(lambda: issue_eligible_certificates.delay(scheme.pk, actor.pk))
+        enqueue_on_commit("attendance.tasks.issue_eligible_certificates", scheme.pk, actor.pk)
     return due
 
 
@@ -272,9 +291,7 @@ def certificate_export_start(
             expires_at=timezone.now() + timedelta(hours=settings.CERTIFICATE_EXPORT_HOURS),
         )
         export.certificates.set(certificates)
-        from attendance.tasks import build_certificate_export
-
-        transaction.on_commit(lambda: build_certificate_export.delay(export.pk))
+        enqueue_on_commit("attendance.tasks.build_certificate_export", export.pk)
     return export
 
 
@@ -323,7 +340,6 @@ def certificate_export_build(*, export_id: int) -> CertificateExport:
     The last chunk to finish assembles the ZIP. Running it again starts over cleanly.
     """
     from attendance import pdf
-    from attendance.tasks import render_certificate_export_chunk
 
     export = CertificateExport.objects.get(pk=export_id)
     if export.status == CertificateExport.Status.DONE:
@@ -336,9 +352,7 @@ def certificate_export_build(*, export_id: int) -> CertificateExport:
             status=CertificateExport.Status.RUNNING, done=0, total=total, chunks=chunks
         )
         for index in range(chunks):
-            transaction.on_commit(
-                lambda index=index: render_certificate_export_chunk.delay(export.pk, index)
-            )
+            enqueue_on_commit("attendance.tasks.render_certificate_export_chunk", export.pk, index)
     export.refresh_from_db()
     return export
 

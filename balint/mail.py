@@ -1,9 +1,21 @@
-"""Email from templates: `emails/<name>_subject.txt`, `<name>.txt` and `<name>.html`."""
+"""Email from templates: `emails/<name>_subject.txt`, `<name>.txt` and `<name>.html`.
+
+Rendered when a message is queued (balint.outbox), so what is sent is what the
+change that caused it said, however late the mail server takes it.
+"""
+
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template import Context, engines
 from django.template.loader import render_to_string
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
 
 
 def _render_text(name: str, context: dict) -> str:
@@ -12,11 +24,11 @@ def _render_text(name: str, context: dict) -> str:
     return template.render(Context(context, autoescape=False))
 
 
-def send_templated_mail(*, to: list[str], template: str, context: dict) -> None:
+def render_templated_mail(template: str, context: dict) -> RenderedMail:
     context = {"site_url": settings.SITE_URL, **context}
     subject = " ".join(_render_text(f"emails/{template}_subject.txt", context).split())
-    text = _render_text(f"emails/{template}.txt", context)
-    html = render_to_string(f"emails/{template}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to)
-    message.attach_alternative(html, "text/html")
-    message.send()
+    return RenderedMail(
+        subject=subject[:255],
+        text=_render_text(f"emails/{template}.txt", context),
+        html=render_to_string(f"emails/{template}.html", context),
+    )

@@ -12,7 +12,7 @@ import xstatic.pkg.bootstrap
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from balint.env import env_bool, env_int, env_list, env_str
+from balint.env import env_bool, env_int, env_int_list, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Local state of a development checkout: SQLite file, embedded broker, beat schedule.
@@ -150,8 +150,22 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_RATE_LIMITS = {
+    # Failures only: allauth's default "login" limit (30/m/ip) counts successes,
+    # and one hospital NAT holds many people signing in at nine o'clock.
+    "login": None,
     "login_failed": env_str("LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key"),
+    # allauth's other defaults stay: sign-up is closed, password resets send mail
+    # (20/m per address, 5/m per email), the rest count per user or per key.
 }
+
+# Proxies in front of gunicorn that each append the address they saw to
+# X-Forwarded-For; 0 believes no header. balint.ratelimit.client_ip reads them
+# for every rate limit, allauth's through the adapter's get_client_ip (so
+# allauth's own ALLAUTH_TRUSTED_PROXY_COUNT stays unset).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# If set, the header is believed only from a peer in these networks (the proxy),
+# so a client that reaches port 8000 directly cannot choose its own address.
+TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS")
 
 # ---------------------------------------------------------------------------
 # Email
@@ -236,11 +250,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "attendance.tasks.purge_expired_exports",
         "schedule": 3600,
     },
-    # Each reminder is claimed in the database before it is sent, so a tick that
-    # overlaps the previous one, or runs twice, never mails anyone twice.
-    "send-due-reminders": {
-        "task": "sessions.tasks.send_due_reminders",
+    # Queues the reminders now due into the outbox; the unique key of each
+    # (reminder, person) makes a duplicated or overlapping tick harmless.
+    "queue-due-reminders": {
+        "task": "sessions.tasks.queue_due_reminders",
         "schedule": crontab(minute="*/10"),
+    },
+    # Sends what is due in the outbox: anything whose on-commit run was lost
+    # (broker away), and every retry after a temporary refusal.
+    "send-outbox": {
+        "task": "balint.tasks.send_outbox",
+        "schedule": env_int("OUTBOX_SEND_INTERVAL_SECONDS", 60),
     },
     "refresh-roster-feeds": {
         "task": "sessions.tasks.refresh_roster_feeds",
@@ -326,6 +346,18 @@ ROSTER_FEED_REFRESH_HOURS = env_int("ROSTER_FEED_REFRESH_HOURS", 6)
 # Networks exempt from the "public addresses only" rule for feeds. Leave empty in
 # production: anything else lets a trainee make the server fetch internal URLs.
 ROSTER_FEED_ALLOWED_NETWORKS = env_list("ROSTER_FEED_ALLOWED_NETWORKS")
-# A reminder claimed but not marked sent after this long is taken to have died
-# with its worker and is sent again. Keep it well above EMAIL_TIMEOUT.
-REMINDER_CLAIM_STALE_SECONDS = env_int("REMINDER_CLAIM_STALE_SECONDS", 300)
+# The outbox (balint/outbox.py). A sender's claim on an email is a lease: after this
+# long unmarked, its worker is taken to have died mid-send and another sends it.
+# It must outlast one SMTP conversation (a few round trips of EMAIL_TIMEOUT each).
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
+# After a temporary refusal (4xx, server away) the next try waits the next of these.
+OUTBOX_RETRY_SECONDS = env_int_list("OUTBOX_RETRY_SECONDS", "60,300,900,3600,14400,86400")
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
+# One sender run sends for at most this long, then hands over to the next, so a
+# worker asked to stop finishes within its grace period.
+OUTBOX_RUN_SECONDS = env_int("OUTBOX_RUN_SECONDS", 20)
+if OUTBOX_LEASE_SECONDS <= 6 * EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        "OUTBOX_LEASE_SECONDS must exceed six EMAIL_TIMEOUTs: a lease shorter than "
+        "one send would let two workers send the same email."
+    )

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from balint.outbox import email_queue
 from feedback import permissions
 from feedback.guard import find_identifier
 from feedback.models import (
@@ -25,8 +26,9 @@ from feedback.models import (
     TermEvaluation,
     Theme,
 )
+from feedback.permissions import evaluation_members_q
 from groups import permissions as group_permissions
-from groups.models import BalintGroup, Scheme, User
+from groups.models import BalintGroup, Membership, Scheme, User
 from sessions.models import Session
 
 # A session is tagged with a few short themes, not described.
@@ -227,6 +229,23 @@ def session_themes_set(
 # --- Term evaluations ---------------------------------------------------------------------
 
 
+def _queue_evaluation_opened(evaluation: TermEvaluation) -> None:
+    """Tell the group's members that an end-of-term questionnaire is open."""
+    members = Membership.objects.filter(evaluation_members_q(evaluation)).select_related("person")
+    for person in sorted({m.person for m in members}, key=lambda p: p.email):
+        email_queue(
+            kind="evaluation_opened",
+            object_key=f"evaluation:{evaluation.pk}",
+            to=person.email,
+            person=person,
+            scheme=evaluation.group.scheme,
+            template="evaluation_opened",
+            context={"evaluation": evaluation},
+        )
+    evaluation.notified_at = timezone.now()
+    evaluation.save(update_fields=["notified_at"])
+
+
 def evaluation_open(*, actor: User, group: BalintGroup, title: str) -> TermEvaluation:
     """Open an end-of-term questionnaire; the group's members hear by email."""
     if not group_permissions.is_organiser(actor, group.scheme):
@@ -239,9 +258,7 @@ def evaluation_open(*, actor: User, group: BalintGroup, title: str) -> TermEvalu
             evaluation = TermEvaluation.objects.create(
                 group=group, title=title[:80], opened_by=actor, opened_at=timezone.now()
             )
-            from feedback.tasks import notify_evaluation_opened
-
-            transaction.on_commit(lambda: notify_evaluation_opened.delay(evaluation.pk))
+            _queue_evaluation_opened(evaluation)
     except IntegrityError:
         raise ValidationError(
             {"group": f"{group} already has an open evaluation: close it first."}

@@ -5,7 +5,7 @@ Erasure keeps the person's row, anonymised, so everything that counts them
 (attendance, memberships) still adds up; what identified them is replaced.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.admin.models import LogEntry
@@ -14,6 +14,7 @@ from django.contrib.sessions.models import Session as DjangoSession
 from django.db.models import Q
 from django.utils import timezone
 
+from balint.models import OutboundEmail
 from balint.privacy import PersonalDataPart, mentions, row, scrub_mentions
 from groups.models import (
     ERASED_NAME,
@@ -26,6 +27,7 @@ from groups.models import (
 )
 
 SESSION_BATCH = 2_000
+EMAIL_KEEP_DAYS = 90
 
 
 def erased_email(person: User) -> str:
@@ -35,6 +37,11 @@ def erased_email(person: User) -> str:
 
 def _invitations_to(person: User):
     return Invitation.objects.filter(Q(accepted_by=person) | Q(email__iexact=person.email))
+
+
+def _emails_to(person: User):
+    """Mail to their account, and to their address before they had one (invitations)."""
+    return OutboundEmail.objects.filter(Q(person=person) | Q(to__iexact=person.email))
 
 
 def end_signed_in_sessions(person: User) -> int:
@@ -64,6 +71,7 @@ class AccountPart(PersonalDataPart):
             (AccessLogEntry, "subject"),
             (EmailAddress, "user"),
             (LogEntry, "user"),
+            (OutboundEmail, "person"),
             (User.groups.through, "user"),
             (User.user_permissions.through, "user"),
         }
@@ -73,6 +81,8 @@ class AccountPart(PersonalDataPart):
         "Your memberships of groups (role, track, start and end dates) and organiser roles.",
         "Invitations sent to you and by you.",
         "A log of who exported or opened other people's data, and when.",
+        f"The emails sent to you (reminders, notices, invitations), kept {EMAIL_KEEP_DAYS} "
+        "days after sending so a failed delivery can be seen and retried.",
     )
 
     def export(self, person: User) -> dict[str, list[dict]]:
@@ -161,6 +171,17 @@ class AccountPart(PersonalDataPart):
                 )
                 for e in AccessLogEntry.objects.filter(actor=person).select_related("scheme")
             ],
+            "emails": [
+                row(
+                    to=e.to,
+                    subject=e.subject,
+                    state=e.get_state_display(),
+                    queued_at=e.created_at,
+                    sent_at=e.sent_at,
+                    problem=e.last_error,
+                )
+                for e in _emails_to(person).defer("body_text", "body_html")
+            ],
             "admin_actions": [
                 row(
                     when=e.action_time,
@@ -188,6 +209,7 @@ class AccountPart(PersonalDataPart):
         )
         invitations.update(email=erased_email(person), full_name=ERASED_NAME)
 
+        _emails_to(person).delete()
         EmailAddress.objects.filter(user=person).delete()  # confirmations go with them
         SchemeOrganiser.objects.filter(person=person).delete()
         person.groups.clear()
@@ -203,6 +225,12 @@ class AccountPart(PersonalDataPart):
         end_signed_in_sessions(person)
         # Kept, pointing at the anonymised person: memberships (group figures), the
         # access log (it records what others did), erasures (this one included).
+
+    def expire(self, *, now: datetime) -> dict[str, int]:
+        """Emails are kept long enough to see and retry a failure, then go."""
+        old = OutboundEmail.objects.filter(created_at__lt=now - timedelta(days=EMAIL_KEEP_DAYS))
+        removed, _ = old.exclude(state=OutboundEmail.State.PENDING).delete()
+        return {"emails": removed}
 
 
 part = AccountPart()

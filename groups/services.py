@@ -18,7 +18,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from balint import privacy
+from balint import outbox, privacy
+from balint.models import OutboundEmail
+from balint.outbox import email_queue
 from groups import permissions, selectors
 from groups.models import (
     AccessLogEntry,
@@ -238,10 +240,15 @@ def validate_invitation(
     return errors
 
 
-def _send_invitation_on_commit(invitation: Invitation) -> None:
-    from groups.tasks import send_invitation_email
-
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
+def _queue_invitation_email(invitation: Invitation) -> None:
+    email_queue(
+        kind="invitation",
+        object_key=f"invitation:{invitation.pk}",
+        to=invitation.email,
+        scheme=invitation.scheme,
+        template="invitation",
+        context={"invitation": invitation, "url": invitation_url(invitation)},
+    )
 
 
 def invitations_create(
@@ -275,7 +282,7 @@ def _invitations_save(*, actor: User, scheme: Scheme, items: list[InvitationData
                 invited_by=actor,
                 expires_at=expires_at,
             )
-            _send_invitation_on_commit(invitation)
+            _queue_invitation_email(invitation)
             created.append(invitation)
     return created
 
@@ -289,6 +296,7 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     with transaction.atomic():
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        outbox.emails_withdraw(object_key=f"invitation:{invitation.pk}")
     return invitation
 
 
@@ -547,3 +555,15 @@ def retention_enforce(*, now: datetime | None = None) -> RetentionRun:
         "Retention run %s removed %s", run.pk, ", ".join(f"{n} {k}" for k, n in removed.items())
     )
     return run
+
+
+# --- Undelivered mail ---------------------------------------------------------------------
+
+
+def failed_email_retry(*, actor: User, email: OutboundEmail) -> OutboundEmail:
+    """An organiser sends an undelivered email of their scheme again."""
+    if email.scheme_id is None or not permissions.is_organiser(actor, email.scheme):
+        raise PermissionDenied("Only the scheme's organisers can send its mail again.")
+    if email.state != OutboundEmail.State.FAILED:
+        raise ValidationError("This email was not refused: there is nothing to send again.")
+    return outbox.email_retry(email=email)

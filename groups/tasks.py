@@ -1,28 +1,5 @@
 from celery import shared_task
 
-from balint.mail import send_templated_mail
-from groups.models import Invitation
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_invitation_email(invitation_id: int) -> bool:
-    """Email the link. Skips invitations that were used or withdrawn meanwhile."""
-    from groups.services import invitation_url
-
-    invitation = (
-        Invitation.objects.select_related("scheme", "group", "invited_by")
-        .filter(pk=invitation_id)
-        .first()
-    )
-    if invitation is None or not invitation.is_pending:
-        return False
-    send_templated_mail(
-        to=[invitation.email],
-        template="invitation",
-        context={"invitation": invitation, "url": invitation_url(invitation)},
-    )
-    return True
-
 
 @shared_task(changes_pages=False)
 def ping() -> str:

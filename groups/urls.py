@@ -1,6 +1,6 @@
 from django.urls import path
 
-from groups import privacy_views, views
+from groups import mail_views, privacy_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,4 +34,11 @@ urlpatterns = [
     ),
     path("schemes/<int:pk>/access-log/", privacy_views.scheme_access_log, name="scheme_access_log"),
     path("schemes/<int:pk>/privacy/", privacy_views.scheme_privacy, name="scheme_privacy"),
+    # Undelivered mail
+    path("schemes/<int:pk>/mail/", mail_views.scheme_mail, name="scheme_mail"),
+    path(
+        "schemes/<int:pk>/mail/<int:email_pk>/retry/",
+        mail_views.scheme_mail_retry,
+        name="scheme_mail_retry",
+    ),
 ]

@@ -41,7 +41,6 @@ UNVERSIONED = {
     "groups.accesslogentry",
     "attendance.certificateexport",
     "attendance.certificateexportpart",
-    "balint_sessions.reminderclaim",
 }
 
 

@@ -5,7 +5,6 @@ from sessions.models import (
     Clash,
     Leave,
     OnCallShift,
-    ReminderClaim,
     ReminderPreference,
     RosterSource,
     RosterUpload,
@@ -88,16 +87,6 @@ class ClashAdmin(admin.ModelAdmin):
     list_select_related = ["person", "session__group"]
     search_fields = ["person__full_name", "person__email", "session__group__name"]
     raw_id_fields = ["session", "person", "shift"]
-
-
-@admin.register(ReminderClaim)
-class ReminderClaimAdmin(admin.ModelAdmin):
-    list_display = ["person", "kind", "session", "state", "claimed_at", "sent_at", "attempts"]
-    list_filter = ["kind", "state"]
-    list_select_related = ["person", "session__group"]
-    search_fields = ["person__full_name", "person__email"]
-    raw_id_fields = ["session", "person"]
-    readonly_fields = ["token", "claimed_at", "sent_at", "attempts"]
 
 
 @admin.register(ReminderPreference)

@@ -7,15 +7,17 @@ Called by `manage.py seed_demo` after groups.demo; idempotent.
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from balint.models import OutboundEmail
+from balint.outbox import email_queue
 from groups.demo import DemoGroups
 from groups.models import Membership
-from sessions import rota, selectors, services
+from sessions import reminders, rota, selectors, services
 from sessions.models import (
     Leave,
-    ReminderClaim,
     ReminderKind,
     RosterSource,
     RosterUpload,
@@ -176,22 +178,43 @@ def _seed_rosters(people: DemoGroups) -> None:
 
 
 def _seed_reminders(people: DemoGroups) -> None:
-    """Reminders as the worker would have sent them: before recent sessions and for the clash."""
+    """Reminders as the worker would have sent them, before recent sessions and for the
+    clash; and one that bounced, so the organiser's undelivered mail page has a row."""
     trainee = people.trainee
     first = people.groups[0]
     recent = first.sessions.filter(status=Session.Status.HELD).order_by("-starts_at")[:3]
-    sent = [(s, ReminderKind.DAY_BEFORE, s.starts_at - timedelta(days=1)) for s in recent]
+    sent = [(s, trainee, ReminderKind.DAY_BEFORE, s.starts_at - timedelta(days=1)) for s in recent]
     for clash in selectors.upcoming_clashes(trainee):
-        sent.append((clash.session, ReminderKind.CLASH, clash.detected_at))
-    for session, kind, when in sent:
-        ReminderClaim.objects.get_or_create(
-            session=session,
-            person=trainee,
-            kind=kind,
-            defaults={
-                "state": ReminderClaim.State.SENT,
-                "token": "demo",
-                "claimed_at": when,
-                "sent_at": when,
-            },
-        )
+        sent.append((clash.session, trainee, ReminderKind.CLASH, clash.detected_at))
+    bounced = (
+        Membership.objects.filter(group=first, role=Membership.Role.MEMBER)
+        .exclude(person=trainee)
+        .order_by("person__email")
+        .first()
+    )
+    if recent and bounced:
+        sent.append((recent[0], bounced.person, ReminderKind.DAY_BEFORE, None))
+    for session, person, kind, when in sent:
+        with transaction.atomic():
+            template, context = reminders.message_for(session, person, kind, when or timezone.now())
+            email = email_queue(
+                kind=reminders.email_kind(kind),
+                object_key=reminders.object_key(session.pk),
+                to=person.email,
+                person=person,
+                scheme=first.scheme,
+                template=template,
+                context=context,
+            )
+            if email is None:
+                continue  # seeded before
+            done = OutboundEmail.objects.filter(pk=email.pk)
+            if when:
+                done.update(state="sent", attempts=1, created_at=when, sent_at=when)
+            else:
+                done.update(
+                    state="failed",
+                    attempts=1,
+                    failed_at=session.starts_at - timedelta(days=1),
+                    last_error="550 5.1.1 Mailbox unavailable (the demo's closed mailbox)",
+                )

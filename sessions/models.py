@@ -321,45 +321,6 @@ class ReminderKind(models.TextChoices):
     CLASH = "clash", "On-call clash"
 
 
-class ReminderClaim(models.Model):
-    """A reminder about one session to one person, claimed before it is sent.
-
-    The unique key is what makes sending happen at most once: a worker inserts
-    the claim (committed) before it mails, and only the worker whose insert
-    succeeded sends. A claim left unsent for a few minutes (the worker died)
-    may be taken over by the next run.
-    """
-
-    class State(models.TextChoices):
-        CLAIMED = "claimed", "Claimed"
-        SENT = "sent", "Sent"
-
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="reminders")
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
-    )
-    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.CLAIMED)
-    token = models.CharField(max_length=32, help_text="Which run holds the claim.")
-    claimed_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=1)
-
-    class Meta:
-        ordering = ["-claimed_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["session", "person", "kind"], name="one_reminder_per_kind"
-            ),
-            models.CheckConstraint(
-                condition=~Q(state="sent") | Q(sent_at__isnull=False), name="sent_reminder_has_time"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.person} ({self.state})"
-
-
 class ReminderPreference(models.Model):
     """Which kinds of reminder a person wants. No row means all of them."""
 

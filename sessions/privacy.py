@@ -21,7 +21,6 @@ from sessions.models import (
     Clash,
     Leave,
     OnCallShift,
-    ReminderClaim,
     ReminderPreference,
     RosterSource,
     RosterUpload,
@@ -79,7 +78,6 @@ class SessionsPart(PersonalDataPart):
             (RosterSource, "created_by"),
             (OnCallShift, "person"),
             (Clash, "person"),
-            (ReminderClaim, "person"),
             (ReminderPreference, "person"),
             (RosterUpload, "uploaded_by"),
         }
@@ -90,8 +88,7 @@ class SessionsPart(PersonalDataPart):
         "Leave and unavailability you record.",
         "On-call rosters you or your organiser upload or subscribe to, their shifts, and "
         "the clashes found between shifts and sessions.",
-        "The reminders sent to you and your reminder choices; a secret address for your "
-        "calendar feed.",
+        "Your reminder choices; a secret address for your calendar feed.",
     )
 
     def export(self, person: User) -> dict[str, list[dict]]:
@@ -179,17 +176,6 @@ class SessionsPart(PersonalDataPart):
                     "session__group__scheme"
                 )
             ],
-            "reminders": [
-                row(
-                    **_session_fields(r.session),
-                    kind=r.get_kind_display(),
-                    state=r.get_state_display(),
-                    sent_at=r.sent_at,
-                )
-                for r in ReminderClaim.objects.filter(person=person).select_related(
-                    "session__group__scheme"
-                )
-            ],
             "reminder_choices": (
                 [
                     row(
@@ -228,7 +214,6 @@ class SessionsPart(PersonalDataPart):
         Clash.objects.filter(person=person).delete()
         OnCallShift.objects.filter(person=person).delete()  # from scheme-wide rosters too
         RosterSource.objects.filter(person=person).delete()
-        ReminderClaim.objects.filter(person=person).delete()
         ReminderPreference.objects.filter(person=person).delete()
         CalendarToken.objects.filter(person=person).delete()
         Leave.objects.filter(person=person).delete()

@@ -1,4 +1,5 @@
-"""Which reminders are due, and what each one says. Reads only; sending is services.reminder_send.
+"""Which reminders are due, and what each one says. Reads only; queueing is
+services.reminders_queue, sending the outbox (balint/outbox.py).
 
 Kinds and when each is due (local times in the session's scheme zone; the
 days and hours are the scheme's settings):
@@ -26,8 +27,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.urls import reverse
 
+from balint.models import OutboundEmail
 from groups.models import Membership
-from sessions.models import Clash, ReminderClaim, ReminderKind, ReminderPreference, Session
+from sessions.models import Clash, ReminderKind, ReminderPreference, Session
 from sessions.selectors import unavailable_by_day
 
 MAX_REMINDER_DAYS = 28  # the scheme's reminder days are at most this (a database constraint)
@@ -110,21 +112,45 @@ def due_reminders(
     return due
 
 
-def pending_reminders(now: datetime) -> list[Due]:
-    """Due reminders not yet sent, and not claimed by a run that may still be sending them."""
-    due = due_reminders(now)
+def email_kind(kind: str) -> str:
+    """The outbox kind of a reminder: one email per (session, person, kind)."""
+    return f"reminder_{kind}"
+
+
+def object_key(session_id: int) -> str:
+    return f"session:{session_id}"
+
+
+def pending_reminders(
+    now: datetime,
+    *,
+    session_ids: list[int] | None = None,
+    person_ids: list[int] | None = None,
+    kinds: set[str] | None = None,
+) -> list[Due]:
+    """Due reminders not yet in the outbox (in any state: queued once is queued for good)."""
+    due = due_reminders(now, session_ids=session_ids, person_ids=person_ids)
+    if kinds is not None:
+        due = {d for d in due if d.kind in kinds}
     if not due:
         return []
-    stale = now - timedelta(seconds=settings.REMINDER_CLAIM_STALE_SECONDS)
-    claims = ReminderClaim.objects.filter(session_id__in={d.session_id for d in due})
+    queued = OutboundEmail.objects.filter(
+        kind__in={email_kind(d.kind) for d in due},
+        object_key__in={object_key(d.session_id) for d in due},
+        person_id__in={d.person_id for d in due},
+    ).values_list("object_key", "person_id", "kind")
     taken = {
-        Due(session_id, person_id, kind)
-        for session_id, person_id, kind, state, claimed_at in claims.values_list(
-            "session_id", "person_id", "kind", "state", "claimed_at"
-        )
-        if state == ReminderClaim.State.SENT or claimed_at >= stale
+        Due(int(key.partition(":")[2]), person_id, kind.removeprefix("reminder_"))
+        for key, person_id, kind in queued
     }
     return sorted(due - taken)
+
+
+def expires_at(session: Session, kind: str) -> datetime:
+    """After this a reminder is no use: the session began, or the register window closed."""
+    if kind == ReminderKind.REGISTER:
+        return session.ends_at + timedelta(days=REGISTER_REMINDER_DAYS + 1)
+    return session.starts_at
 
 
 # --- What a reminder says ------------------------------------------------------------------------

@@ -1,13 +1,12 @@
 """Writes for sessions, the presenter rota, leave, swaps, calendar tokens, on-call
 rosters, clashes and reminders.
 
-Each function checks permission, runs in one transaction and sends email only
-after the transaction commits. (Reminders are the exception that proves the
-rule: each is claimed in its own committed transaction *before* it is sent.)
+Each function checks permission and runs in one transaction; the emails it causes
+are queued in the outbox inside that transaction (sessions.notices) and sent by the
+worker once it commits.
 """
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -15,21 +14,30 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from balint.imports import ImportFailed
-from balint.mail import send_templated_mail
+from balint.queue import enqueue_on_commit
 from groups import permissions as group_permissions
 from groups.models import BalintGroup, Membership, Scheme, User
 from groups.versions import bump_figures
-from sessions import clashes, feeds, permissions, reminders, rosters, rota, schedule, selectors
+from sessions import (
+    clashes,
+    feeds,
+    notices,
+    permissions,
+    reminders,
+    rosters,
+    rota,
+    schedule,
+    selectors,
+)
 from sessions.models import (
     CalendarToken,
     Clash,
     Leave,
     OnCallShift,
-    ReminderClaim,
     ReminderPreference,
     RosterSource,
     RosterUpload,
@@ -41,15 +49,15 @@ from sessions.models import (
 log = logging.getLogger(__name__)
 
 MAX_TERM_DAYS = 400
+# Tasks by name: sessions.tasks wraps these services, so importing it here would be a cycle.
+RECOMPUTE_CLASHES = "sessions.tasks.recompute_session_clashes"
+NOTIFY_CLASHES = "sessions.tasks.notify_clashes"
+REMINDER_BATCH = 100
 
 
 def _require_scheduler(actor: User, group: BalintGroup) -> None:
     if not permissions.can_schedule(actor, group):
         raise PermissionDenied("Only the group's leaders and the scheme's organisers can do this.")
-
-
-def _on_commit(task, *args) -> None:
-    transaction.on_commit(lambda: task.delay(*args))
 
 
 # --- Term and single sessions ----------------------------------------------
@@ -98,9 +106,7 @@ def term_generate(
         Session.objects.bulk_create(sessions)
         bump_figures()
         if sessions:
-            from sessions.tasks import recompute_session_clashes
-
-            _on_commit(recompute_session_clashes, [s.pk for s in sessions])
+            enqueue_on_commit(RECOMPUTE_CLASHES, [s.pk for s in sessions])
     return sessions
 
 
@@ -131,9 +137,7 @@ def session_add(
         with transaction.atomic():
             session.save()
             bump_figures()
-            from sessions.tasks import recompute_session_clashes
-
-            _on_commit(recompute_session_clashes, [session.pk])
+            enqueue_on_commit(RECOMPUTE_CLASHES, [session.pk])
     except IntegrityError:
         raise ValidationError(
             {"day": f"{group} already has a session on {day:%d %b %Y}."}
@@ -173,10 +177,8 @@ def session_move(
         session.sequence += 1
         session.save()
         bump_figures()
-        from sessions.tasks import notify_session_changed, recompute_session_clashes
-
-        _on_commit(notify_session_changed, session.pk, "moved")
-        _on_commit(recompute_session_clashes, [session.pk])
+        notices.session_changed(session, "moved")
+        enqueue_on_commit(RECOMPUTE_CLASHES, [session.pk])
     return session
 
 
@@ -193,10 +195,9 @@ def session_cancel(*, actor: User, session: Session, reason: str) -> Session:
         session.sequence += 1
         session.save()
         bump_figures()
-        from sessions.tasks import notify_session_changed, recompute_session_clashes
-
-        _on_commit(notify_session_changed, session.pk, "cancelled")
-        _on_commit(recompute_session_clashes, [session.pk])
+        notices.session_changed(session, "cancelled")
+        notices.reminders_withdraw(session)
+        enqueue_on_commit(RECOMPUTE_CLASHES, [session.pk])
     return session
 
 
@@ -276,9 +277,7 @@ def presentation_give_back(*, actor: User, session: Session) -> Session:
     with transaction.atomic():
         session.presenter = None
         session.save(update_fields=["presenter", "updated_at"])
-        from sessions.tasks import notify_given_back
-
-        _on_commit(notify_given_back, session.pk, actor.pk)
+        notices.date_given_back(session, actor)
     return session
 
 
@@ -325,9 +324,7 @@ def swap_request(
                 requester_session=requester_session,
                 recipient_session=recipient_session,
             )
-            from sessions.tasks import notify_swap
-
-            _on_commit(notify_swap, swap.pk)
+            notices.swap_changed(swap)
     except IntegrityError:
         raise ValidationError("You have already asked for this swap.") from None
     return swap
@@ -355,9 +352,7 @@ def swap_accept(*, actor: User, swap: SwapRequest) -> SwapRequest:
         swap.decided_at = timezone.now()
         swap.save(update_fields=["status", "decided_at"])
         _withdraw_pending_swaps([mine.pk, theirs.pk])
-        from sessions.tasks import notify_swap
-
-        _on_commit(notify_swap, swap.pk)
+        notices.swap_changed(swap)
     return swap
 
 
@@ -374,9 +369,7 @@ def swap_decline(*, actor: User, swap: SwapRequest) -> SwapRequest:
         swap.decided_at = timezone.now()
         swap.save(update_fields=["status", "decided_at"])
         if not withdrawn:
-            from sessions.tasks import notify_swap
-
-            _on_commit(notify_swap, swap.pk)
+            notices.swap_changed(swap)
     return swap
 
 
@@ -703,86 +696,30 @@ def clashes_recompute(
             batch_size=1_000,
         )
         if changes.new:
-            from sessions.tasks import notify_clashes
-
-            _on_commit(notify_clashes, [c.pk for c in changes.new])
+            enqueue_on_commit(NOTIFY_CLASHES, [c.pk for c in changes.new])
     return changes
 
 
 # --- Reminders --------------------------------------------------------------------------------
 
 
-def _reminder_claim(session_id: int, person_id: int, kind: str, now: datetime):
-    """Take the (session, person, kind) claim, committed, or None if someone else holds it.
+def reminders_queue_due(
+    now: datetime | None = None, *, session_ids=None, person_ids=None, kinds=None
+) -> int:
+    """Queue every due reminder not queued yet into the outbox; how many were queued.
 
-    A claim still unsent after REMINDER_CLAIM_STALE_SECONDS is taken over: its
-    worker died between claiming and sending.
-    """
-    token = uuid.uuid4().hex
-    key = {"session_id": session_id, "person_id": person_id, "kind": kind}
-    try:
-        with transaction.atomic():
-            return ReminderClaim.objects.create(**key, token=token, claimed_at=now)
-    except IntegrityError:
-        pass
-    stale = now - timedelta(seconds=settings.REMINDER_CLAIM_STALE_SECONDS)
-    taken = ReminderClaim.objects.filter(
-        **key, state=ReminderClaim.State.CLAIMED, claimed_at__lt=stale
-    ).update(token=token, claimed_at=now, attempts=F("attempts") + 1)
-    if not taken:
-        return None
-    return ReminderClaim.objects.get(**key, token=token)
-
-
-def _reminder_release(claim: ReminderClaim) -> None:
-    ReminderClaim.objects.filter(
-        pk=claim.pk, token=claim.token, state=ReminderClaim.State.CLAIMED
-    ).delete()
-
-
-def reminder_send(
-    *, session_id: int, person_id: int, kind: str, now: datetime | None = None
-) -> bool:
-    """Send one reminder at most once. True if this call sent it.
-
-    The claim row is inserted and committed before the email goes out, so a
-    second worker, a retried task or a duplicated beat tick finds it and does
-    nothing. If sending fails the claim is released for the next run; if the
-    worker dies while sending, the claim goes stale and the next run sends it.
-    (Call it outside a transaction, as tasks do: the claim must commit on its own.)
+    In batches, each its own transaction: the write lock is held briefly, and a
+    run that dies part-way keeps what it queued (the next run skips those).
     """
     now = now or timezone.now()
-    claim = _reminder_claim(session_id, person_id, kind, now)
-    if claim is None:
-        return False
-    due = reminders.due_reminders(now, session_ids=[session_id], person_ids=[person_id])
-    if reminders.Due(session_id, person_id, kind) not in due:
-        _reminder_release(claim)
-        return False
-    session = Session.objects.select_related("group__scheme", "presenter").get(pk=session_id)
-    person = User.objects.get(pk=person_id)
-    template, context = reminders.message_for(session, person, kind, now)
-    try:
-        send_templated_mail(to=[person.email], template=template, context=context)
-    except Exception:
-        _reminder_release(claim)
-        raise
-    ReminderClaim.objects.filter(pk=claim.pk, token=claim.token).update(
-        state=ReminderClaim.State.SENT, sent_at=timezone.now()
+    due = reminders.pending_reminders(
+        now, session_ids=session_ids, person_ids=person_ids, kinds=kinds
     )
-    return True
-
-
-def reminders_send_due(now: datetime | None = None) -> int:
-    """Send every pending reminder; the number sent by this run."""
-    now = now or timezone.now()
-    sent = 0
-    for due in reminders.pending_reminders(now):
-        if reminder_send(
-            session_id=due.session_id, person_id=due.person_id, kind=due.kind, now=now
-        ):
-            sent += 1
-    return sent
+    queued = 0
+    for start in range(0, len(due), REMINDER_BATCH):
+        with transaction.atomic():
+            queued += notices.reminders_queue(now, due[start : start + REMINDER_BATCH])
+    return queued
 
 
 def reminder_preferences_for(person: User) -> ReminderPreference:

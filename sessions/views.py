@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from balint import outbox
 from balint.imports import ImportFailed
 from balint.pagecache import cached_page
 from balint.pages import add_service_errors, form_page
@@ -32,7 +33,6 @@ from sessions.forms import (
 )
 from sessions.models import (
     CalendarToken,
-    ReminderClaim,
     RosterSource,
     RosterUpload,
     Session,
@@ -651,11 +651,6 @@ def reminder_settings(request):
         services.reminder_preferences_update(person=request.user, **form.cleaned_data)
         messages.success(request, "Reminder choices saved.")
         return redirect("reminder_settings")
-    sent = (
-        ReminderClaim.objects.filter(person=request.user, state=ReminderClaim.State.SENT)
-        .select_related("session__group__scheme")
-        .order_by("-sent_at")[:10]
-    )
     return form_page(
         request,
         form,
@@ -663,5 +658,5 @@ def reminder_settings(request):
         template="sessions/reminder_settings.html",
         intro="Choose which reminders you get by email. Each is sent once.",
         submit_label="Save choices",
-        sent=sent,
+        emails=outbox.emails_to(request.user),
     )

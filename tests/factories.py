@@ -5,6 +5,7 @@ from datetime import time, timedelta
 import factory
 from django.utils import timezone
 
+from balint.models import OutboundEmail
 from groups.models import BalintGroup, Invitation, Membership, Scheme, SchemeOrganiser, User
 
 PASSWORD = "correct-horse-battery"
@@ -82,3 +83,25 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     role = Invitation.Role.MEMBER
     start_date = factory.LazyFunction(timezone.localdate)
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+
+
+class OutboundEmailFactory(factory.django.DjangoModelFactory):
+    """An email in the outbox, already sent unless told otherwise."""
+
+    class Meta:
+        model = OutboundEmail
+
+    kind = "session_changed"
+    object_key = factory.Sequence(lambda n: f"session:{n}")
+    person = factory.SubFactory(UserFactory)
+    to = factory.LazyAttribute(lambda e: e.person.email if e.person else "someone@example.org")
+    scheme = None
+    subject = "A message"
+    body_text = "Hello"
+    message_id = factory.Sequence(lambda n: f"<test-{n}@example.org>")
+    state = OutboundEmail.State.SENT
+    attempts = 1
+    next_attempt_at = factory.LazyFunction(timezone.now)
+    created_at = factory.LazyFunction(timezone.now)
+    sent_at = factory.LazyAttribute(lambda e: e.created_at if e.state == "sent" else None)
+    failed_at = factory.LazyAttribute(lambda e: e.created_at if e.state == "failed" else None)

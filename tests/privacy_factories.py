@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from attendance.models import Attendance, AttendanceChange, Certificate
+from balint.models import OutboundEmail
 from feedback.models import EvaluationReceipt, SessionFeedback, TermEvaluation
 from groups.models import AccessLogEntry, BalintGroup, Invitation, Membership, Scheme, User
-from sessions.models import Clash, Leave, OnCallShift, ReminderClaim, Session, SwapRequest
+from sessions.models import Clash, Leave, OnCallShift, Session, SwapRequest
 from tests import factories
 from tests.attendance_factories import AttendanceFactory, held_sessions, past_wednesdays
 from tests.certificate_factories import REQUIRED, CertificateFactory
@@ -22,10 +23,10 @@ from tests.roster_factories import (
     ClashFactory,
     FeedSourceFactory,
     OnCallShiftFactory,
-    ReminderClaimFactory,
     ReminderPreferenceFactory,
     RosterSourceFactory,
     dublin,
+    reminder_email,
 )
 from tests.session_factories import NOW, CalendarTokenFactory, LeaveFactory
 
@@ -104,7 +105,7 @@ def _everything_of(scene: Scene, key: str, who: User, *, presents: Session) -> N
         shift_starts_at=shift.starts_at,
         shift_ends_at=shift.ends_at,
     )
-    ReminderClaimFactory(session=scene.sessions[-1], person=who)
+    reminder_email(session=scene.sessions[-1], person=who)
     ReminderPreferenceFactory(person=who, clash=False)
     CalendarTokenFactory(person=who)
 
@@ -179,7 +180,7 @@ CATEGORY_MODELS = [
     Leave,
     OnCallShift,
     Clash,
-    ReminderClaim,
+    OutboundEmail,
     SwapRequest,
     SessionFeedback,
     EvaluationReceipt,

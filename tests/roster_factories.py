@@ -12,7 +12,6 @@ import factory
 from sessions.models import (
     Clash,
     OnCallShift,
-    ReminderClaim,
     ReminderKind,
     ReminderPreference,
     RosterSource,
@@ -82,17 +81,17 @@ class ClashFactory(factory.django.DjangoModelFactory):
     detected_at = NOW
 
 
-class ReminderClaimFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ReminderClaim
-
-    session = None
-    person = None
-    kind = ReminderKind.DAY_BEFORE
-    state = ReminderClaim.State.SENT
-    token = factory.Sequence(lambda n: f"token{n}")
-    claimed_at = NOW
-    sent_at = NOW
+def reminder_email(*, session, person, kind=ReminderKind.DAY_BEFORE, **fields):
+    """A reminder as the outbox holds it once sent."""
+    return factories.OutboundEmailFactory(
+        kind=f"reminder_{kind}",
+        object_key=f"session:{session.pk}",
+        person=person,
+        scheme=session.group.scheme,
+        subject=fields.pop("subject", f"Reminder: {session.group.name}"),
+        created_at=fields.pop("created_at", NOW),
+        **fields,
+    )
 
 
 class ReminderPreferenceFactory(factory.django.DjangoModelFactory):

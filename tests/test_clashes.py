@@ -10,9 +10,10 @@ from datetime import date, time, timedelta
 import pytest
 import time_machine
 
+from balint.models import OutboundEmail
 from groups.models import Membership
 from sessions import selectors, services
-from sessions.models import Clash, ReminderClaim
+from sessions.models import Clash
 from tests import factories
 from tests.roster_factories import (
     OnCallShiftFactory,
@@ -295,7 +296,7 @@ def test_a_new_clash_is_mailed_once(
     assert message.subject == f"On-call clash: {session.group.name} on 4 Mar"
     assert "on call Wednesday 4 March 08:00–Wednesday 4 March 20:00" in message.body
     assert "/swap/" not in message.body
-    assert ReminderClaim.objects.get().state == ReminderClaim.State.SENT
+    assert OutboundEmail.objects.get().state == OutboundEmail.State.SENT
 
 
 def test_a_presenter_who_gains_a_clash_is_offered_a_swap(

@@ -9,6 +9,8 @@ from django.contrib.auth import SESSION_KEY
 from django.core import signing
 from django.utils import timezone
 
+from balint.models import OutboundEmail
+from balint.outbox import outbox_send_due
 from groups import services
 from groups.models import Invitation, Membership, SchemeOrganiser, User
 from tests import factories
@@ -316,15 +318,24 @@ def test_someone_else_signed_in_cannot_take_an_existing_persons_invitation(
 
 
 def test_the_email_is_not_sent_for_an_invitation_withdrawn_before_delivery(
-    scheme, group, mailoutbox
+    scheme, group, organiser, mailoutbox
 ):
-    from groups.tasks import send_invitation_email
+    data = services.InvitationData(
+        email="late@example.org",
+        full_name="Late Withdrawal",
+        role="member",
+        group=group,
+        start_date=timezone.localdate(),
+    )
+    # Queued, not sent yet (the worker has not run: no on-commit callbacks here).
+    invitation = services.invitation_create(actor=organiser, scheme=scheme, data=data)
 
-    invitation = factories.InvitationFactory(scheme=scheme, group=group, revoked_at=timezone.now())
+    services.invitation_revoke(actor=organiser, invitation=invitation)
+    outbox_send_due()
 
-    assert send_invitation_email(invitation.pk) is False
-    assert send_invitation_email(999_999) is False
     assert mailoutbox == []
+    email = OutboundEmail.objects.get(object_key=f"invitation:{invitation.pk}")
+    assert email.state == OutboundEmail.State.CANCELLED
 
 
 def test_invitation_link_uses_the_site_url(scheme, group, settings):

@@ -18,6 +18,7 @@ from django.db.models import Count
 from attendance import selectors as attendance_selectors
 from attendance import services as attendance_services
 from attendance.models import Attendance, Certificate, CertificateExport
+from balint.models import OutboundEmail
 from feedback import selectors as feedback_selectors
 from feedback.models import EvaluationAnswer, EvaluationReceipt, SessionFeedback
 from groups import selectors as group_selectors
@@ -36,7 +37,6 @@ from sessions.models import (
     Clash,
     Leave,
     OnCallShift,
-    ReminderClaim,
     ReminderPreference,
     RosterSource,
     RosterUpload,
@@ -231,7 +231,7 @@ def test_what_stays_and_what_goes(scene):
         RosterSource.objects.filter(person=zeb),
         OnCallShift.objects.filter(person=zeb),
         Clash.objects.filter(person=zeb),
-        ReminderClaim.objects.filter(person=zeb),
+        OutboundEmail.objects.filter(person=zeb),
         ReminderPreference.objects.filter(person=zeb),
         CalendarToken.objects.filter(person=zeb),
         SessionFeedback.objects.filter(person=zeb),

@@ -1,6 +1,6 @@
-"""Reminders: which are due when (sessions/reminders.py) and sending each at most once
-(services.reminder_send with its database claim). Through a real worker and SMTP server:
-tests/test_reminder_worker.py.
+"""Reminders: which are due when (sessions/reminders.py), queued once each into the
+outbox (services.reminders_queue_due) and what they say. Sending under real faults,
+through a real worker and SMTP server: tests/test_mail_faults.py.
 
 The group meets on Wednesdays 09:00–10:00 Dublin; the scheme reminds presenters 7 and 1
 days before and everyone 1 day before, at 09:00, and leaders about a register at 19:00.
@@ -11,14 +11,16 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
+from balint.models import OutboundEmail
+from balint.outbox import outbox_send_due
 from sessions import reminders, services, tasks
-from sessions.models import ReminderClaim, ReminderKind, Session
+from sessions.models import ReminderKind, Session
 from tests import factories
 from tests.roster_factories import (
     ClashFactory,
-    ReminderClaimFactory,
     ReminderPreferenceFactory,
     dublin,
+    reminder_email,
 )
 from tests.session_factories import NOW, LeaveFactory, SessionFactory
 
@@ -153,26 +155,33 @@ def test_reminder_hours_are_local_across_summer_time(group, members):
     assert last in due_at(dublin(2026, 3, 31, 9))
 
 
-# --- Sent once --------------------------------------------------------------------------------
+# --- Queued once ------------------------------------------------------------------------------
+
+
+def send_due(**kwargs) -> int:
+    """A beat tick: queue what is due, then the outbox run it kicks on commit."""
+    queued = services.reminders_queue_due(**kwargs)
+    outbox_send_due()
+    return queued
 
 
 def test_each_due_reminder_is_sent_once_however_often_the_run_repeats(session, members, mailoutbox):
     with at(dublin(2026, 3, 10, 9, 5)):
-        assert services.reminders_send_due() == 3
-        assert services.reminders_send_due() == 0
-        assert tasks.send_due_reminders.delay().get() == 0
+        assert send_due() == 3
+        assert send_due() == 0
+        assert tasks.queue_due_reminders.delay().get() == 0
 
     assert sorted(m.to[0] for m in mailoutbox) == sorted(
         [members["presenter"].email, members["member"].email, members["leader"].email]
     )
-    assert set(ReminderClaim.objects.values_list("state", flat=True)) == {"sent"}
+    assert set(OutboundEmail.objects.values_list("state", flat=True)) == {"sent"}
 
 
 def test_the_presenters_two_reminders_are_two_kinds(session, members, mailoutbox):
     with at(dublin(2026, 3, 4, 9, 5)):
-        services.reminders_send_due()
+        send_due()
     with at(dublin(2026, 3, 10, 9, 5)):
-        services.reminders_send_due()
+        send_due()
     to_presenter = [m for m in mailoutbox if m.to == [members["presenter"].email]]
     assert [m.subject for m in to_presenter] == [
         f"You present at {session.group.name} on Wednesday 11 Mar",
@@ -180,80 +189,60 @@ def test_the_presenters_two_reminders_are_two_kinds(session, members, mailoutbox
     ]
 
 
-def test_sending_the_same_reminder_twice_sends_it_once(session, members, mailoutbox):
-    key = {"session_id": session.pk, "person_id": members["member"].pk, "kind": Kind.DAY_BEFORE}
+def test_a_reminder_already_in_the_outbox_is_not_queued_again(session, members, mailoutbox):
+    """Whatever its state: queued once is queued for good, even if it failed."""
+    reminder_email(session=session, person=members["member"], state="failed")
+    reminder_email(session=session, person=members["leader"], state="pending", sent_at=None)
     with at(dublin(2026, 3, 10, 10)):
-        assert services.reminder_send(**key) is True
-        assert services.reminder_send(**key) is False
-    assert len(mailoutbox) == 1
+        pending = reminders.pending_reminders(dublin(2026, 3, 10, 10))
+        assert send_due() == 1
+    assert [(d.person_id, d.kind) for d in pending] == [
+        (members["presenter"].pk, Kind.PRESENTER_LAST)
+    ]
 
 
-def test_a_claim_being_sent_elsewhere_is_left_alone(session, members, mailoutbox):
-    moment = dublin(2026, 3, 10, 10)
-    ReminderClaimFactory(
-        session=session,
-        person=members["member"],
-        state=ReminderClaim.State.CLAIMED,
-        claimed_at=moment - timedelta(minutes=1),
-        sent_at=None,
+def test_each_reminder_carries_its_session_person_and_scheme(session, members):
+    with at(dublin(2026, 3, 10, 10)):
+        services.reminders_queue_due()
+    email = OutboundEmail.objects.get(person=members["member"])
+    assert (email.kind, email.object_key, email.to) == (
+        "reminder_day_before",
+        f"session:{session.pk}",
+        members["member"].email,
     )
-    with at(moment):
-        assert (session.pk, members["member"].pk, Kind.DAY_BEFORE) not in {
-            (d.session_id, d.person_id, d.kind) for d in reminders.pending_reminders(moment)
-        }
-        services.reminders_send_due()
-    assert members["member"].email not in [m.to[0] for m in mailoutbox]
+    assert email.scheme == session.group.scheme
+    assert email.expires_at == session.starts_at  # a reminder after the start is no use
 
 
-def test_a_claim_left_unsent_by_a_dead_worker_is_sent_by_the_next_run(session, members, mailoutbox):
-    moment = dublin(2026, 3, 10, 10)
-    claim = ReminderClaimFactory(
-        session=session,
-        person=members["member"],
-        state=ReminderClaim.State.CLAIMED,
-        claimed_at=moment - timedelta(minutes=6),
-        sent_at=None,
-    )
-    with at(moment):
-        services.reminders_send_due()
-        services.reminders_send_due()
-
-    assert [m.to[0] for m in mailoutbox].count(members["member"].email) == 1
-    claim.refresh_from_db()
-    assert (claim.state, claim.attempts, claim.claimed_at) == ("sent", 2, moment)
-
-
-def test_a_failed_send_releases_the_claim_for_the_next_run(
-    session, members, mailoutbox, monkeypatch
+def test_a_reminder_the_server_could_not_take_before_the_session_is_not_sent_after_it(
+    session, members, mailoutbox
 ):
-    def smtp_down(**kwargs):
-        raise ConnectionRefusedError("SMTP server down")
-
-    key = {"session_id": session.pk, "person_id": members["member"].pk, "kind": Kind.DAY_BEFORE}
     with at(dublin(2026, 3, 10, 10)):
-        monkeypatch.setattr(services, "send_templated_mail", smtp_down)
-        with pytest.raises(ConnectionRefusedError):
-            services.reminder_send(**key)
-        assert not ReminderClaim.objects.exists()
-
-        monkeypatch.undo()
-        assert services.reminder_send(**key) is True
-    assert len(mailoutbox) == 1
+        services.reminders_queue_due()
+    with at(session.starts_at + timedelta(minutes=1)):
+        outbox_send_due()
+    assert mailoutbox == []
+    assert set(OutboundEmail.objects.values_list("state", flat=True)) == {"cancelled"}
 
 
-def test_a_reminder_no_longer_due_when_its_turn_comes_is_not_sent(session, members, mailoutbox):
+def test_a_cancelled_sessions_reminders_are_withdrawn(session, members, mailoutbox):
+    with at(dublin(2026, 3, 10, 10)):
+        services.reminders_queue_due()
+        services.session_cancel(actor=members["leader"], session=session, reason="Snow")
+        outbox_send_due()
+    assert {m.subject for m in mailoutbox} == {f"Cancelled: {session.group.name} on 11 Mar"}
+    reminders_left = OutboundEmail.objects.filter(kind__startswith="reminder_")
+    assert set(reminders_left.values_list("state", flat=True)) == {"cancelled"}
+
+
+def test_a_clash_resolved_before_its_notice_is_queued_is_not_sent(session, members, mailoutbox):
     clash = ClashFactory(session=session, person=members["member"])
     clash.resolved_at = NOW
     clash.save()
     with at(NOW):
-        assert (
-            services.reminder_send(
-                session_id=session.pk, person_id=members["member"].pk, kind=Kind.CLASH
-            )
-            is False
-        )
+        assert tasks.notify_clashes.delay([clash.pk]).get() == 0
+        assert send_due(kinds={Kind.CLASH}) == 0
     assert mailoutbox == []
-    assert not ReminderClaim.objects.exists()
 
 
 # --- What they say ----------------------------------------------------------------------------
@@ -267,9 +256,7 @@ def test_the_day_before_reminder_notes_a_clash(session, members, mailoutbox):
         shift_ends_at=dublin(2026, 3, 11, 9, 30),
     )
     with at(dublin(2026, 3, 10, 9, 5)):
-        services.reminder_send(
-            session_id=session.pk, person_id=members["member"].pk, kind=Kind.DAY_BEFORE
-        )
+        send_due(person_ids=[members["member"].pk], kinds={Kind.DAY_BEFORE})
 
     (message,) = mailoutbox
     assert message.subject == f"On call during {session.group.name} tomorrow, 09:00"
@@ -281,9 +268,7 @@ def test_the_day_before_reminder_notes_a_clash(session, members, mailoutbox):
 def test_the_presenter_with_a_clash_is_offered_a_swap(session, members, mailoutbox):
     ClashFactory(session=session, person=members["presenter"])
     with at(dublin(2026, 3, 4, 9, 5)):
-        services.reminder_send(
-            session_id=session.pk, person_id=members["presenter"].pk, kind=Kind.PRESENTER_FIRST
-        )
+        send_due(person_ids=[members["presenter"].pk], kinds={Kind.PRESENTER_FIRST})
     (message,) = mailoutbox
     assert "(in 7 days)" in message.body
     assert f"http://127.0.0.1:8000/sessions/{session.pk}/swap/" in message.body
@@ -293,7 +278,7 @@ def test_the_presenter_with_a_clash_is_offered_a_swap(session, members, mailoutb
 def test_the_register_reminder_links_to_the_register(group, members, mailoutbox):
     session = SessionFactory(group=group, slot_date=date(2026, 3, 4))
     with at(dublin(2026, 3, 4, 19, 5)):
-        services.reminders_send_due()
+        send_due()
     (message,) = mailoutbox
     assert message.to == [members["leader"].email]
     assert message.subject == f"Register not taken: {group.name} on 4 Mar"

@@ -7,7 +7,9 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.conf import settings
+from django.utils import timezone
 
+from balint.models import OutboundEmail
 from groups import services
 from groups.models import ERASED_NAME, PersonErasure, RetentionRun, User
 from groups.tasks import enforce_retention
@@ -95,7 +97,7 @@ def test_the_clashes_of_a_removed_shift_go_with_it(scheme):
     run = services.retention_enforce()
 
     assert list(Clash.objects.all()) == [kept_clash]
-    assert run.removed == {"on-call shifts": 1, "clashes": 1, "accounts erased": 0}
+    assert run.removed == {"emails": 0, "on-call shifts": 1, "clashes": 1, "accounts erased": 0}
 
 
 def test_a_clash_whose_shift_was_replaced_follows_its_sessions_scheme(scheme):
@@ -330,10 +332,10 @@ def test_each_run_is_recorded_with_its_counts_and_logged(scheme, caplog):
         services.retention_enforce()
 
     first, second = RetentionRun.objects.order_by("pk")
-    assert first.removed == {"on-call shifts": 1, "clashes": 0, "accounts erased": 0}
-    assert second.removed == {"on-call shifts": 0, "clashes": 0, "accounts erased": 0}
+    assert first.removed == {"emails": 0, "on-call shifts": 1, "clashes": 0, "accounts erased": 0}
+    assert second.removed == {"emails": 0, "on-call shifts": 0, "clashes": 0, "accounts erased": 0}
     assert first.ran_at == NOW
-    assert "1 on-call shifts, 0 clashes, 0 accounts erased" in caplog.text
+    assert "0 emails, 1 on-call shifts, 0 clashes, 0 accounts erased" in caplog.text
 
 
 def test_the_task_wraps_the_service_and_reports_what_it_removed(scheme):
@@ -342,7 +344,7 @@ def test_the_task_wraps_the_service_and_reports_what_it_removed(scheme):
 
     result = enforce_retention.delay().get()
 
-    assert result == {"on-call shifts": 1, "clashes": 0, "accounts erased": 0}
+    assert result == {"emails": 0, "on-call shifts": 1, "clashes": 0, "accounts erased": 0}
     assert RetentionRun.objects.count() == 1
 
 
@@ -355,3 +357,18 @@ def test_beat_runs_it_daily():
 
     assert entry["schedule"].hour == {3}
     assert entry["schedule"].minute == {15}
+
+
+def test_sent_emails_go_after_their_keeping_time_and_waiting_ones_stay(db):
+    old = timezone.now() - timedelta(days=91)
+    gone = factories.OutboundEmailFactory(created_at=old)
+    failed = factories.OutboundEmailFactory(created_at=old, state="failed")
+    waiting = factories.OutboundEmailFactory(created_at=old, state="pending")
+    recent = factories.OutboundEmailFactory()
+
+    run = services.retention_enforce()
+
+    assert run.removed["emails"] == 2
+    left = set(OutboundEmail.objects.values_list("pk", flat=True))
+    assert left == {waiting.pk, recent.pk}
+    assert gone.pk not in left and failed.pk not in left

@@ -3,6 +3,9 @@
 import pytest
 from django.core import mail
 
+from balint.models import OutboundEmail
+from balint.outbox import outbox_send_due
+from feedback import services
 from feedback.models import TermEvaluation
 from tests import factories
 from tests.feedback_factories import TermEvaluationFactory
@@ -61,13 +64,18 @@ def test_opening_tells_the_members_once(
     assert leader.email not in str([m.to for m in mail.outbox])
 
 
-def test_the_notice_is_sent_once_even_if_the_task_runs_again(group, trainee):
-    from feedback.tasks import notify_evaluation_opened
+def test_the_notice_is_queued_once_per_member_and_sent_once(scheme, group, organiser, trainee):
+    evaluation = services.evaluation_open(actor=organiser, group=group, title="Autumn")
+    outbox_send_due()
+    outbox_send_due()  # a second run, as a duplicated beat tick would
 
-    evaluation = TermEvaluationFactory(group=group)
-    assert notify_evaluation_opened(evaluation.pk) == 1
-    assert notify_evaluation_opened(evaluation.pk) == 0
-    assert len(mail.outbox) == 1
+    assert [m.to for m in mail.outbox] == [[trainee.email]]
+    email = OutboundEmail.objects.get()
+    assert (email.kind, email.object_key, email.scheme) == (
+        "evaluation_opened",
+        f"evaluation:{evaluation.pk}",
+        scheme,
+    )
 
 
 def test_one_open_evaluation_per_group(client, scheme, group, organiser):

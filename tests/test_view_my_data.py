@@ -31,7 +31,7 @@ CATEGORIES = [
     ("sessions", "roster_sources"),
     ("sessions", "on_call_shifts"),
     ("sessions", "clashes"),
-    ("sessions", "reminders"),
+    ("account", "emails"),
     ("sessions", "reminder_choices"),
     ("feedback", "session_feedback"),
     ("feedback", "evaluations_answered"),

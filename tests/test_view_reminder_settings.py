@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from sessions.models import ReminderKind, ReminderPreference
-from tests.roster_factories import ReminderClaimFactory
+from tests.roster_factories import reminder_email
 from tests.session_factories import NOW, SessionFactory
 
 URL = "/reminders/"
@@ -56,11 +56,13 @@ def test_choices_are_remembered(client, trainee):
 
 def test_shows_my_sent_reminders_only(client, group, trainee, leader):
     session = SessionFactory(group=group, slot_date=date(2026, 3, 4))
-    ReminderClaimFactory(session=session, person=trainee, kind=ReminderKind.CLASH)
-    ReminderClaimFactory(session=session, person=leader, kind=ReminderKind.REGISTER)
+    mine = reminder_email(
+        session=session, person=trainee, kind=ReminderKind.CLASH, subject="On-call clash: x"
+    )
+    reminder_email(session=session, person=leader, kind=ReminderKind.REGISTER)
     client.force_login(trainee)
 
     response = client.get(URL)
 
-    assert [(r.person, r.kind) for r in response.context["sent"]] == [(trainee, ReminderKind.CLASH)]
+    assert response.context["emails"] == [mine]
     assert "On-call clash: " in response.content.decode()

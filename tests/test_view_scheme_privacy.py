@@ -66,7 +66,7 @@ def test_the_page_shows_the_latest_retention_runs_and_links_the_log(client, sche
 
     content = client.get(url(scheme)).content.decode()
 
-    assert "0 accounts erased, 0 clashes, 0 on-call shifts removed" in content
+    assert "0 accounts erased, 0 clashes, 0 emails, 0 on-call shifts removed" in content
     assert f"/schemes/{scheme.pk}/access-log/" in content
     assert RetentionRun.objects.count() == 1
 

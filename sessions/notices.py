@@ -1,0 +1,114 @@
+"""Emails about sessions, queued in the outbox inside the transaction of the change.
+
+Each is keyed by what it tells, so the same news is never queued twice for one
+person, while news that can recur (a session moved again) gets a key of its own.
+"""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from balint.outbox import email_queue, emails_withdraw
+from groups.models import Membership, User
+from sessions import reminders
+from sessions.models import Session, SwapRequest
+
+
+def _current(session: Session, **filters):
+    memberships = Membership.objects.current(session.slot_date).filter(
+        group=session.group_id, **filters
+    )
+    return memberships.select_related("person").order_by("person__email")
+
+
+def session_changed(session: Session, change: str) -> int:
+    """Tell everyone in the group that a session moved or was cancelled."""
+    # A session can move more than once: each new time is news.
+    news = f"moved:{session.starts_at.isoformat()}" if change == "moved" else change
+    queued = 0
+    for membership in _current(session):
+        queued += bool(
+            email_queue(
+                kind="session_changed",
+                object_key=f"session:{session.pk}:{news}",
+                to=membership.person.email,
+                person=membership.person,
+                scheme=session.group.scheme,
+                template="session_changed",
+                context={"session": session, "change": change},
+            )
+        )
+    return queued
+
+
+def date_given_back(session: Session, person: User) -> int:
+    """Tell the group's leaders that a presenter gave their date back."""
+    when = timezone.now().isoformat()
+    queued = 0
+    for membership in _current(session, role__in=Membership.LEADING_ROLES):
+        queued += bool(
+            email_queue(
+                kind="date_given_back",
+                object_key=f"session:{session.pk}:given_back:{person.pk}:{when}",
+                to=membership.person.email,
+                person=membership.person,
+                scheme=session.group.scheme,
+                template="date_given_back",
+                context={"session": session, "person": person},
+            )
+        )
+    return queued
+
+
+def swap_changed(swap: SwapRequest) -> int:
+    """A swap was asked for (tell the recipient) or decided (tell both)."""
+    if swap.status == SwapRequest.Status.PENDING:
+        people = [swap.recipient]
+    else:
+        people = [swap.requester, swap.recipient]
+    queued = 0
+    for person in people:
+        queued += bool(
+            email_queue(
+                kind="swap",
+                object_key=f"swap:{swap.pk}:{swap.status}",
+                to=person.email,
+                person=person,
+                scheme=swap.requester_session.group.scheme,
+                template="swap",
+                context={"swap": swap},
+            )
+        )
+    return queued
+
+
+def reminders_queue(now: datetime, due: list[reminders.Due]) -> int:
+    """Queue these due reminders; how many were new."""
+    if not due:
+        return 0
+    sessions = Session.objects.select_related("group__scheme", "presenter").in_bulk(
+        {d.session_id for d in due}
+    )
+    people = User.objects.in_bulk({d.person_id for d in due})
+    queued = 0
+    for reminder in due:
+        session, person = sessions[reminder.session_id], people[reminder.person_id]
+        template, context = reminders.message_for(session, person, reminder.kind, now)
+        queued += bool(
+            email_queue(
+                kind=reminders.email_kind(reminder.kind),
+                object_key=reminders.object_key(session.pk),
+                to=person.email,
+                person=person,
+                scheme=session.group.scheme,
+                template=template,
+                context=context,
+                expires_at=reminders.expires_at(session, reminder.kind),
+            )
+        )
+    return queued
+
+
+def reminders_withdraw(session: Session) -> int:
+    """A cancelled session's reminders not sent yet are not sent."""
+    return emails_withdraw(object_key=reminders.object_key(session.pk), kind_prefix="reminder_")
