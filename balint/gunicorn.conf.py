@@ -10,4 +10,7 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
+# Peers gunicorn believes for X-Forwarded-Proto (wsgi.url_scheme) only. gunicorn
+# keeps REMOTE_ADDR as the socket peer and never reads X-Forwarded-For; the client
+# address for rate limits comes from TRUSTED_PROXY_COUNT (balint/ratelimit.py).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
