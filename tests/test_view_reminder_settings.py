@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from sessions.models import ReminderKind, ReminderPreference
+from tests import factories
 from tests.roster_factories import reminder_email
 from tests.session_factories import NOW, SessionFactory
 
@@ -66,3 +67,21 @@ def test_shows_my_sent_reminders_only(client, group, trainee, leader):
 
     assert response.context["emails"] == [mine]
     assert "On-call clash: " in response.content.decode()
+
+
+def test_a_bounced_address_is_shown_to_its_owner(client, trainee):
+    factories.OutboundEmailFactory(
+        person=trainee, state="failed", last_error="550 5.1.1 Mailbox unavailable"
+    )
+    client.force_login(trainee)
+
+    content = client.get(URL).content.decode()
+
+    assert f"We could not deliver email to {trainee.email}" in content
+    assert "550 5.1.1 Mailbox unavailable" in content
+
+
+def test_no_warning_when_everything_was_delivered(client, trainee):
+    factories.OutboundEmailFactory(person=trainee)
+    client.force_login(trainee)
+    assert "We could not deliver" not in client.get(URL).content.decode()
