@@ -8,6 +8,7 @@ from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subque
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from balint.models import OutboundEmail
 from groups import permissions
 from groups.models import BalintGroup, Invitation, Membership, Scheme, SchemeOrganiser, User
 
@@ -55,6 +56,7 @@ class Home:
     member_groups: list[BalintGroup]
     led_groups: list[BalintGroup]
     organised_schemes: list[Scheme]
+    bounced: OutboundEmail | None = None  # the latest mail to them that could not be delivered
 
     @property
     def is_empty(self) -> bool:
@@ -98,13 +100,30 @@ def home_for(user: User) -> Home:
                 ),
                 distinct=True,
             ),
+            undelivered_mail=Subquery(
+                OutboundEmail.objects.filter(scheme=OuterRef("pk"), state="failed")
+                .values("scheme")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
         )
         .prefetch_related(scheme_groups)
     )
     for scheme in organised:
         for group in scheme.all_groups:
             group.size_warning = group_size_warning(group)
-    return Home(member_groups=member_groups, led_groups=led_groups, organised_schemes=organised)
+    bounced = (
+        OutboundEmail.objects.filter(person=user, state=OutboundEmail.State.FAILED)
+        .only("to", "failed_at", "last_error")
+        .order_by("-failed_at")
+        .first()
+    )
+    return Home(
+        member_groups=member_groups,
+        led_groups=led_groups,
+        organised_schemes=organised,
+        bounced=bounced,
+    )
 
 
 def people_in_scheme(scheme: Scheme) -> QuerySet[User]:

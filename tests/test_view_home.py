@@ -9,7 +9,7 @@ from groups.models import Membership
 from tests import factories
 
 # Session, user, member groups + roster, led groups, organised schemes + groups, navigation.
-HOME_QUERIES = 8
+HOME_QUERIES = 9  # 8, and the latest undelivered mail to the person
 
 
 def test_anonymous_is_sent_to_sign_in(client):
@@ -170,7 +170,7 @@ def test_organiser_sees_groups_and_pending_invitations(
     (organised,) = response.context["home"].organised_schemes
     assert organised == scheme
     assert organised.pending_invitations == 2
-    assert organised.all_groups == [group, other_group]
+    assert organised.all_groups == sorted([group, other_group], key=lambda g: g.name)
     content = response.content.decode()
     assert scheme.name in content
     assert group.name in content
@@ -250,3 +250,24 @@ def test_leading_roles_are_badged_in_the_member_list(client, group, trainee):
     content = client.get("/").content.decode()
     assert "Co Leader" in content
     assert '<span class="badge text-bg-info">Co-leader</span>' in content
+
+
+def test_a_person_whose_mail_bounced_is_told(client, trainee):
+    factories.OutboundEmailFactory(
+        person=trainee, state="failed", last_error="550 5.1.1 Mailbox unavailable"
+    )
+    client.force_login(trainee)
+    content = client.get("/").content.decode()
+    assert f"We could not deliver email to {trainee.email}" in content
+    assert "550 5.1.1 Mailbox unavailable" in content
+
+
+def test_an_organiser_sees_how_much_mail_was_not_delivered(client, scheme, organiser):
+    for _ in range(2):
+        factories.OutboundEmailFactory(scheme=scheme, state="failed")
+    factories.OutboundEmailFactory(scheme=scheme)
+    factories.OutboundEmailFactory(scheme=factories.SchemeFactory(), state="failed")
+    client.force_login(organiser)
+    content = client.get("/").content.decode()
+    assert "2 undelivered emails" in content
+    assert f"/schemes/{scheme.pk}/mail/" in content
