@@ -14,50 +14,44 @@ from sessions import reminders
 from sessions.models import Session, SwapRequest
 
 
-def _current(session: Session, **filters):
+def _tell_group(session: Session, *, kind: str, news: str, context: dict, **filters) -> int:
+    """Queue one email per person currently in the session's group (narrowed by filters)."""
     memberships = Membership.objects.current(session.slot_date).filter(
         group=session.group_id, **filters
     )
-    return memberships.select_related("person").order_by("person__email")
+    queued = 0
+    for membership in memberships.select_related("person").order_by("person__email"):
+        queued += bool(
+            email_queue(
+                kind=kind,
+                object_key=f"session:{session.pk}:{news}",
+                to=membership.person.email,
+                person=membership.person,
+                scheme=session.group.scheme,
+                template=kind,
+                context=context,
+            )
+        )
+    return queued
 
 
 def session_changed(session: Session, change: str) -> int:
     """Tell everyone in the group that a session moved or was cancelled."""
     # A session can move more than once: each new time is news.
     news = f"moved:{session.starts_at.isoformat()}" if change == "moved" else change
-    queued = 0
-    for membership in _current(session):
-        queued += bool(
-            email_queue(
-                kind="session_changed",
-                object_key=f"session:{session.pk}:{news}",
-                to=membership.person.email,
-                person=membership.person,
-                scheme=session.group.scheme,
-                template="session_changed",
-                context={"session": session, "change": change},
-            )
-        )
-    return queued
+    context = {"session": session, "change": change}
+    return _tell_group(session, kind="session_changed", news=news, context=context)
 
 
 def date_given_back(session: Session, person: User) -> int:
     """Tell the group's leaders that a presenter gave their date back."""
-    when = timezone.now().isoformat()
-    queued = 0
-    for membership in _current(session, role__in=Membership.LEADING_ROLES):
-        queued += bool(
-            email_queue(
-                kind="date_given_back",
-                object_key=f"session:{session.pk}:given_back:{person.pk}:{when}",
-                to=membership.person.email,
-                person=membership.person,
-                scheme=session.group.scheme,
-                template="date_given_back",
-                context={"session": session, "person": person},
-            )
-        )
-    return queued
+    return _tell_group(
+        session,
+        kind="date_given_back",
+        news=f"given_back:{person.pk}:{timezone.now().isoformat()}",
+        context={"session": session, "person": person},
+        role__in=Membership.LEADING_ROLES,
+    )
 
 
 def swap_changed(swap: SwapRequest) -> int:
