@@ -232,6 +232,7 @@ def session_cookies() -> dict:
 def run_jobs() -> dict:
     """Time the background jobs on this database: clash scan, reminders, certificates."""
     from attendance import services as attendance_services
+    from balint import outbox
     from groups.models import Scheme, SchemeOrganiser
     from sessions import services as session_services
 
@@ -241,8 +242,9 @@ def run_jobs() -> dict:
     timings[f"full clash scan ({len(changes.new)} new clashes)"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    sent = session_services.reminders_send_due()
-    timings[f"reminder run ({sent} sent)"] = time.perf_counter() - started
+    queued = session_services.reminders_queue_due()
+    sent = outbox.outbox_send_due(seconds=3600).sent
+    timings[f"reminder run ({queued} queued, {sent} sent)"] = time.perf_counter() - started
 
     scheme = Scheme.objects.get(name=SCHEME)
     organiser = SchemeOrganiser.objects.filter(scheme=scheme).first().person
