@@ -17,6 +17,7 @@ other row would meet it too.
 """
 
 import contextlib
+import logging
 import smtplib
 import time
 import uuid
@@ -35,6 +36,7 @@ from balint.mail import render_templated_mail
 from balint.models import OutboundEmail
 
 SEND_TASK = "balint.tasks.send_outbox"
+log = logging.getLogger(__name__)
 State = OutboundEmail.State
 
 
@@ -167,7 +169,12 @@ def problem_with(exc: Exception) -> Problem:
         return Problem(
             f"mail server refused us: {exc.smtp_code} {_text(exc.smtp_error)}", server_down=True
         )
-    if isinstance(exc, smtplib.SMTPResponseException):  # refused sender or data
+    if isinstance(exc, smtplib.SMTPSenderRefused):  # about us, not the recipient: all rows meet it
+        return Problem(
+            f"mail server refused our sender: {exc.smtp_code} {_text(exc.smtp_error)}",
+            server_down=True,
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):  # refused data
         code = exc.smtp_code
         return Problem(
             f"{code} {_text(exc.smtp_error)}", permanent=code >= 500, server_down=code == 421
@@ -178,7 +185,10 @@ def problem_with(exc: Exception) -> Problem:
         )
     if isinstance(exc, ValueError):  # Django refuses addresses it cannot encode safely
         return Problem(f"invalid address: {exc}", permanent=True)
-    raise exc
+    # A bug, not the mail server: logged in full, and the row counts its attempts like any
+    # other, so it ends as undelivered instead of being retried for ever.
+    log.exception("Unexpected error sending an email")
+    return Problem(f"unexpected error: {exc.__class__.__name__}: {exc}")
 
 
 class _Mailer:

@@ -432,8 +432,15 @@ def main() -> None:
     uncached = time_pages(large, found, args, cache_seconds=0)
     jobs = inside(large, "jobs") if args.jobs else {}
     text = report(args, small_counts, large_counts, cached, uncached, jobs)
-    Path(args.output).write_text(text)
+    write_keeping_sections(Path(args.output), text)
     print(text)
+
+
+def write_keeping_sections(path: Path, text: str) -> None:
+    """Replace the page figures; keep the "## " sections other benches wrote below them."""
+    old = path.read_text() if path.exists() else ""
+    tail = old[old.index("\n## ") :] if "\n## " in old else ""
+    path.write_text(text.rstrip("\n") + "\n" + tail)
 
 
 if __name__ == "__main__":

@@ -237,7 +237,8 @@ def test_a_sender_whose_lease_was_taken_over_does_not_mark_the_other_run_s_work(
         (smtplib.SMTPRecipientsRefused({"a@b.c": (550, b"no")}), True, False),
         (smtplib.SMTPRecipientsRefused({"a@b.c": (450, b"busy")}), False, False),
         (smtplib.SMTPRecipientsRefused({"a@b.c": (421, b"closing")}), False, True),
-        (smtplib.SMTPSenderRefused(553, b"bad sender", "x@y"), True, False),
+        (smtplib.SMTPSenderRefused(553, b"bad sender", "x@y"), False, True),
+        (smtplib.SMTPSenderRefused(530, b"5.7.0 Authentication required", "x@y"), False, True),
         (smtplib.SMTPDataError(554, b"rejected"), True, False),
         (smtplib.SMTPDataError(451, b"later"), False, False),
         (smtplib.SMTPAuthenticationError(535, b"bad password"), False, True),
@@ -252,9 +253,25 @@ def test_what_an_error_means(error, permanent, server_down):
     assert (problem.permanent, problem.server_down) == (permanent, server_down)
 
 
-def test_an_unexpected_error_is_not_hidden():
-    with pytest.raises(KeyError):
-        outbox.problem_with(KeyError("a bug"))
+def test_an_unexpected_error_is_logged_and_counted_not_retried_for_ever(caplog):
+    problem = outbox.problem_with(KeyError("a bug"))
+    assert (problem.permanent, problem.server_down) == (False, False)
+    assert problem.reason == "unexpected error: KeyError: 'a bug'"
+    assert "Unexpected error sending an email" in caplog.text
+
+
+def test_a_server_that_refuses_our_sender_fails_no_email(db, fault_smtp, monkeypatch):
+    """A relay that starts demanding authentication is about us: back off, fail nobody."""
+    queue(5)
+
+    async def refuse_sender(self, server, session, envelope, address, mail_options):
+        return "530 5.7.0 Authentication required"
+
+    monkeypatch.setattr(type(fault_smtp), "handle_MAIL", refuse_sender, raising=False)
+    report = outbox.outbox_send_due()
+
+    assert (report.failed, report.deferred) == (0, 1)
+    assert states() == {"pending": 5}
 
 
 # --- Retry and withdraw --------------------------------------------------------------------
