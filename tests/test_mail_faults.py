@@ -9,6 +9,7 @@ on PostgreSQL and Redis. Every test counts what arrived AT THE SERVER.
 3. A worker killed (SIGKILL) while the server holds an email's answer: the next worker sends
    everything else; the one email in flight may arrive twice, with the same Message-ID.
 4. The server away for a minute mid-batch: everything arrives once, without a manual run.
+5. A worker asked to stop (SIGTERM) mid-batch ends its short run, not the batch.
 
 The worker gets a short lease, retry steps and beat interval (WORKER_ENV) so each fault plays
 out in seconds. Skipped without PostgreSQL (the worker process must see the test database) or
@@ -297,3 +298,27 @@ def test_a_server_away_for_a_minute_gets_everything_once_without_a_manual_run(wo
 
     assert received == Counter({row.message_id: 1 for row in rows})
     assert states() == {"sent": len(rows)}
+
+
+# --- 5. A worker asked to stop ---------------------------------------------------------------
+
+
+def test_a_worker_asked_to_stop_ends_its_short_run_not_the_whole_batch(workers, fault_smtp):
+    """SIGTERM (docker stop, a deploy) waits for the task in hand. A sender run lasts at most
+    OUTBOX_RUN_SECONDS, then hands over, so the worker stops long before the batch is done
+    (here a slow server makes the batch a minute); the next worker sends the rest, once."""
+    rows = pending(300, factories.SchemeFactory())
+    fault_smtp.slow(0.2)
+    worker = workers()
+    send_outbox.delay()
+    assert fault_smtp.wait_for(5, WAIT)
+
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=WAIT) == 0  # a warm shutdown, not a kill
+    delivered = len(fault_smtp.messages)
+    assert delivered < len(rows)  # it did not wait for the whole batch
+    assert not OutboundEmail.objects.filter(state="pending", claimed_at__isnull=False).exists()
+
+    fault_smtp.slow(0)
+    received = settle(fault_smtp, workers(beat=True))
+    assert received == Counter({row.message_id: 1 for row in rows})
