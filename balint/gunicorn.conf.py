@@ -2,6 +2,8 @@
 
 import multiprocessing
 import os
+import subprocess
+import sys
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -14,3 +16,11 @@ accesslog = "-"
 # keeps REMOTE_ADDR as the socket peer and never reads X-Forwarded-For; the client
 # address for rate limits comes from TRUSTED_PROXY_COUNT (balint/ratelimit.py).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    """Refuse to start, in one line and before any worker, without collected static
+    files (balint/staticcheck.py). A separate process, so the master imports no Django
+    and a HUP still reloads everything."""
+    if subprocess.run([sys.executable, "-m", "balint.staticcheck"], check=False).returncode:
+        sys.exit(1)

@@ -110,7 +110,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            # Fails open: with Redis down or hung, pages are built afresh (balint.cache).
+            "BACKEND": "balint.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            # Seconds: Redis answers in a millisecond or is in trouble, and a hung
+            # Redis must not hold a page for long.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {
@@ -226,6 +233,35 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # Redis may go away and come back: the worker and beat wait for it, reconnecting
+    # for ever, instead of exiting after 100 tries (some 45 minutes) or at start-up.
+    CELERY_BROKER_CONNECTION_RETRY = True
+    CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+    CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+    # Timeouts find a dead or hung Redis; keepalive and health checks find a connection
+    # that died quietly (a restarted Redis, a dropped NAT entry). The read timeout stays
+    # above the 1 s BRPOP the worker waits on for work.
+    _redis_sockets = {"socket_connect_timeout": 1, "socket_timeout": 3}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **_redis_sockets,
+        "socket_keepalive": True,
+        "health_check_interval": 10,
+    }
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = _redis_sockets["socket_connect_timeout"]
+    CELERY_REDIS_SOCKET_TIMEOUT = _redis_sockets["socket_timeout"]
+    CELERY_REDIS_SOCKET_KEEPALIVE = True
+    CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 10
+    # Queuing a task while Redis hangs gives up after one socket timeout, not after
+    # four tries (15 s of a page); what was not queued is picked up by periodic jobs
+    # (balint.queue). A restarted Redis needs no retry: redis-py reconnects.
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+    # A task that ends while Redis is down stores its result once Redis is back
+    # (retrying every 10 s at most, each try logged), rather than losing it.
+    CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
+    CELERY_RESULT_BACKEND_BASE_SLEEP_BETWEEN_RETRIES_MS = 1000
+    # A task running when the connection drops runs to its end; cancelling it (Celery
+    # 6's default) would cut an email off mid-send.
+    CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 else:
     _broker_dir = VAR_DIR / "celery"
     for _folder in ("queue", "control", "results"):

@@ -5,9 +5,9 @@ from django.core.cache import cache
 
 from tests import factories
 
-# Real Celery worker and Redis fixtures (redis_url, broker, worker); a real SMTP server
-# that misbehaves on request (fault_smtp).
-pytest_plugins = ["tests.workers", "tests.smtp_server"]
+# Real Celery worker and Redis fixtures (redis_url, broker, worker), a private Redis to stop
+# and start (private_redis), and a real SMTP server that misbehaves on request (fault_smtp).
+pytest_plugins = ["tests.workers", "tests.smtp_server", "tests.redis_server"]
 
 
 def require_services() -> bool:

@@ -167,7 +167,7 @@ def test_redis_url_selects_redis_for_cache_and_celery(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.core.cache.backends.redis.RedisCache",
+        "balint.cache.FailOpenRedisCache",
         "redis://127.0.0.1:6379/9",
     ]
 
