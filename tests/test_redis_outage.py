@@ -6,6 +6,7 @@ subprocess), on a private redis-server that each test stops and starts.
 """
 
 import json
+import logging
 import os
 import secrets
 import signal
@@ -82,6 +83,19 @@ def clock(monkeypatch):
     monkeypatch.setattr(fail_open, "clock", clock)
     monkeypatch.setattr(fail_open, "_outage", fail_open._Outage())  # per process: per test here
     return clock
+
+
+@pytest.fixture(autouse=True)
+def _cache_log(caplog, monkeypatch):
+    """balint.cache's warnings reach caplog directly, whatever an earlier test did to the
+    logging tree (a logger disabled by a dictConfig, a parent that stops propagation)."""
+    logger = logging.getLogger("balint.cache")
+    monkeypatch.setattr(logger, "disabled", False)
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    monkeypatch.setattr(logger, "propagate", False)  # else caplog sees each record twice
+    logger.addHandler(caplog.handler)
+    yield
+    logger.removeHandler(caplog.handler)
 
 
 @pytest.fixture
