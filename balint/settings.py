@@ -156,14 +156,37 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PRESERVE_USERNAME_CASING = False
+# Failed sign-ins: nobody who knows a leader's email can keep the leader out.
+#  - "login_failed" counts failures per client address (10 a minute, whatever the
+#    email) and, as its "key", per email *from that address*
+#    (groups.adapters: the key is email + address). The tiers are a progressive
+#    delay without sleeping a worker: 5 failures wait out 5 minutes, 10 an hour,
+#    20 a day -- for that address and that email only. The owner signing in from
+#    anywhere else is not affected.
+#  - "login_failed_account" counts failures per email from every address, a
+#    ceiling against guessing one password from many addresses. It can block the
+#    password for an hour only when several addresses take part, and even then
+#    the emailed sign-in code below still lets the owner in at once.
+# The successes are never counted (allauth rolls a success back).
 ACCOUNT_RATE_LIMITS = {
     # Failures only: allauth's default "login" limit (30/m/ip) counts successes,
     # and one hospital NAT holds many people signing in at nine o'clock.
     "login": None,
-    "login_failed": env_str("LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key"),
+    "login_failed": env_str("LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key,10/h/key,20/d/key"),
+    "login_failed_account": env_str("LOGIN_FAILED_ACCOUNT_RATE_LIMIT", "30/h/key"),
     # allauth's other defaults stay: sign-up is closed, password resets send mail
-    # (20/m per address, 5/m per email), the rest count per user or per key.
+    # (20/m per address, 5/m per email), sign-in codes likewise (20/m per
+    # address, 3/m per email), the rest count per user or per key.
 }
+# "Send me a sign-in code" on the sign-in page: a code emailed to the person, the
+# way in when the password is forgotten or blocked by someone else's failures.
+# Three wrong codes void it; a code lasts ten minutes (hospital mail can be slow).
+# allauth sends this mail (like its password-reset mail) with Django's mail
+# backend directly, not through our outbox (balint.outbox): no retry if SMTP is down,
+# the person asks again.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60
 
 # Proxies in front of gunicorn that each append the address they saw to
 # X-Forwarded-For; 0 believes no header. balint.ratelimit.client_ip reads them

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from balint.admin_login import admin_login
 from balint.health import healthz
 from balint.views import empty_page
 
@@ -9,6 +10,8 @@ admin.site.site_header = "Balint administration"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("bench/empty/", empty_page, name="empty_page"),
+    # Before admin.site.urls: the admin signs in through allauth and its limits.
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("groups.urls")),

@@ -99,7 +99,8 @@ def test_sign_in_page_does_not_offer_sign_up(client, db):
 
 
 def test_login_rate_limit_engages_after_repeated_failures(client, trainee):
-    # ACCOUNT_RATE_LIMITS["login_failed"] allows 5 failures per email in 5 minutes.
+    # ACCOUNT_RATE_LIMITS["login_failed"] allows 5 failures per email from one address
+    # in 5 minutes (the test client is always 127.0.0.1).
     for _ in range(5):
         failed = sign_in(client, trainee.email, "not-the-password")
         assert TOO_MANY not in failed.content.decode()

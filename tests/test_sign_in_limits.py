@@ -178,3 +178,63 @@ def test_verify_without_a_trusted_proxy_ignores_a_forged_header(verify_url, sett
     ]
 
     assert statuses == [200, 200, 200, 429]
+
+
+# --- Failures against one person's email (ACCOUNT_RATE_LIMITS policy) -------
+
+ATTACKER = "192.0.2.66"
+
+
+def attack(sign_in, email, count, *, xff=ATTACKER):
+    """`count` wrong passwords for `email`; returns how many were refused unchecked."""
+    return sum(refused_for_too_many(sign_in(email, "guess", xff=xff)[0]) for _ in range(count))
+
+
+def test_fifty_failures_from_one_address_are_throttled_not_the_leader_elsewhere(
+    leader, sign_in, behind_proxy
+):
+    refused = attack(sign_in, leader.email, 50)
+    attacker_with_the_password, who_there = sign_in(leader.email, factories.PASSWORD, xff=ATTACKER)
+    at_work, who_at_work = sign_in(leader.email, factories.PASSWORD, xff="198.51.100.7")
+
+    assert refused == 45  # five passwords checked, then 5 minutes' wait
+    assert refused_for_too_many(attacker_with_the_password)
+    assert who_there is None
+    assert at_work.status_code == 302
+    assert who_at_work == leader.pk
+
+
+def test_the_wait_grows_for_an_address_that_keeps_failing(leader, sign_in, behind_proxy, clock):
+    checked = []
+    for _ in range(5):  # five rounds of ten guesses, five minutes apart
+        checked.append(10 - attack(sign_in, leader.email, 10))
+        clock.shift(5 * 60)
+
+    assert checked == [5, 5, 0, 0, 0]  # 10 an hour: the rest of the hour waits
+    clock.shift(60 * 60)
+    assert attack(sign_in, leader.email, 10) == 5  # a new hour, five more...
+    clock.shift(60 * 60)
+    assert attack(sign_in, leader.email, 10) == 5
+    clock.shift(60 * 60)
+    assert attack(sign_in, leader.email, 10) == 10  # ...until 20 in a day: wait a day
+
+
+def test_many_addresses_against_one_email_meet_a_ceiling(leader, sign_in, behind_proxy, clock):
+    """login_failed_account: 30 failures an hour for one email, whatever the addresses."""
+    checked = [
+        not refused_for_too_many(sign_in(leader.email, "guess", xff=f"192.0.2.{n + 1}")[0])
+        for n in range(40)
+    ]
+    blocked, who = sign_in(leader.email, factories.PASSWORD, xff="198.51.100.7")
+
+    assert checked == [True] * 30 + [False] * 10
+    assert refused_for_too_many(blocked)
+    assert who is None  # the emailed code still works: tests/test_login_by_code.py
+    clock.shift(60 * 60)
+    assert sign_in(leader.email, factories.PASSWORD, xff="198.51.100.7")[1] == leader.pk
+
+
+def test_successes_do_not_count_towards_the_ceiling(leader, sign_in, behind_proxy):
+    """A guard on groups.adapters rolling back the per-account count on success."""
+    for n in range(40):
+        assert sign_in(leader.email, factories.PASSWORD, xff=f"192.0.2.{n + 1}")[1] == leader.pk
