@@ -1,7 +1,10 @@
 """Exporters: small classes that yield rows, rendered to CSV or XLSX by one function each.
 
-Cells a spreadsheet would run as a formula are made inert: defusedcsv escapes
-them in CSV, and XLSX cells are written as plain strings, never formulas.
+Cells a spreadsheet would run as a formula are made inert: in CSV a cell that starts
+with a formula trigger (= + - @ | %, or a tab or carriage return, also after leading
+spaces) gets a leading apostrophe, and XLSX cells are written as plain strings, never
+formulas. XLSX cannot hold control characters (openpyxl refuses them), so they are
+left out of its cells.
 """
 
 import io
@@ -128,11 +131,39 @@ class LeaderLogExporter(Exporter):
             ]
 
 
+# What makes a spreadsheet read a cell as a formula. defusedcsv covers = + - @ | % but not
+# a cell starting with a tab or carriage return, nor one where spaces come first.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "|", "%", "\t", "\r", "\n")
+_NUMBER = re.compile(r"-?[0-9,.]+")
+# What XML 1.0 (and so XLSX) cannot hold: control characters other than tab, line feed
+# and carriage return (openpyxl's ILLEGAL_CHARACTERS_RE), surrogates, U+FFFE and U+FFFF.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def inert(value):
+    """A CSV cell no spreadsheet runs as a formula: an apostrophe before any trigger."""
+    if not isinstance(value, str) or not value:
+        return value
+    if _NUMBER.fullmatch(value):
+        return value  # "-3" is a number, not a formula
+    if value.startswith(FORMULA_TRIGGERS) or value.lstrip().startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def xml_safe(value):
+    """A string XLSX can hold: the characters it cannot are left out."""
+    if isinstance(value, str):
+        return _NOT_IN_XML.sub("", value)
+    return value
+
+
 def to_csv(exporter: Exporter) -> bytes:
     buffer = io.StringIO()
+    # defusedcsv as well: it also escapes a | in a cell it defuses.
     writer = csv.writer(buffer)
-    writer.writerow(exporter.headers)
-    writer.writerows(exporter.rows())
+    writer.writerow([inert(value) for value in exporter.headers])
+    writer.writerows([inert(value) for value in row] for row in exporter.rows())
     return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
 
 
@@ -140,9 +171,10 @@ def to_xlsx(exporter: Exporter) -> bytes:
     workbook = Workbook(write_only=False)
     sheet = workbook.active
     # A sheet title may not hold \ / ? * [ ] : (openpyxl refuses them) nor exceed 31 characters.
-    sheet.title = re.sub(r"[\\/?*\[\]:]", "-", exporter.name)[:31] or "Export"
+    title = re.sub(r"[\\/?*\[\]:]", "-", xml_safe(exporter.name))[:31].strip()
+    sheet.title = title or "Export"
     for row in _with_headers(exporter):
-        sheet.append(row)
+        sheet.append([xml_safe(value) for value in row])
     for row in sheet.iter_rows():
         for cell in row:
             if isinstance(cell.value, str):

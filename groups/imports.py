@@ -6,6 +6,7 @@ the whole file at once; nothing is saved unless every row is good.
 
 import csv
 import io
+import logging
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -15,8 +16,13 @@ from balint.imports import ImportFailed, ImportProblem
 from groups.models import BalintGroup, Invitation, Membership, Scheme
 from groups.services import InvitationData, people_by_email, validate_invitation
 
+log = logging.getLogger(__name__)
+
 MAX_BYTES = 1_000_000
 MAX_ROWS = 2_000
+# How much of a cell a message repeats: enough to find it, never the whole of a huge one.
+ECHO_CHARS = 80
+UNCLOSED_QUOTE = 'A quote is not closed: a cell starts with " but never ends.'
 REQUIRED_COLUMNS = ("name", "email", "role", "group", "start_date", "end_date")
 OPTIONAL_COLUMNS = ("track",)
 ROLE_ALIASES = {"co-leader": "co_leader", "coleader": "co_leader", "trainee": "member"}
@@ -38,6 +44,26 @@ def _decode(raw: bytes, filename: str) -> str:
                 )
             ]
         ) from None
+
+
+def _echo(value: str) -> str:
+    """A cell as a message quotes it: repr-quoted and cut to ECHO_CHARS characters."""
+    if len(value) > ECHO_CHARS:
+        value = value[:ECHO_CHARS] + "…"
+    return repr(value)
+
+
+def too_large(filename: str) -> ImportFailed:
+    return ImportFailed(
+        [ImportProblem(filename, None, None, f"The file is larger than {MAX_BYTES // 1000} kB.")]
+    )
+
+
+def read_upload(upload) -> bytes:
+    """The uploaded file's bytes, refusing one over MAX_BYTES before reading it whole."""
+    if upload.size is not None and upload.size > MAX_BYTES:
+        raise too_large(upload.name)
+    return upload.read(MAX_BYTES + 1)
 
 
 def _parse_date(value: str) -> date:
@@ -63,15 +89,15 @@ def _row_to_data(row: dict, groups: dict[str, BalintGroup]) -> tuple[InvitationD
         validate_email(email)
     except ValidationError:
         errors["email"] = (
-            f"{email!r} is not a valid email address." if email else "An email is required."
+            f"{_echo(email)} is not a valid email address." if email else "An email is required."
         )
     if role not in Invitation.Role.values:
-        errors["role"] = f"{role!r} is not a role; use member, leader, co-leader or organiser."
+        errors["role"] = f"{_echo(role)} is not a role; use member, leader, co-leader or organiser."
     group = None
     if group_name:
         group = groups.get(group_name.casefold())
         if group is None:
-            errors["group"] = f"There is no group called {group_name!r} in this scheme."
+            errors["group"] = f"There is no group called {_echo(group_name)} in this scheme."
     for field in ("start_date", "end_date"):
         value = (row.get(field) or "").strip()
         dates[field] = None
@@ -79,7 +105,7 @@ def _row_to_data(row: dict, groups: dict[str, BalintGroup]) -> tuple[InvitationD
             try:
                 dates[field] = _parse_date(value)
             except ValueError:
-                errors[field] = f"{value!r} is not a date; write it as YYYY-MM-DD."
+                errors[field] = f"{_echo(value)} is not a date; write it as YYYY-MM-DD."
     if errors:
         return None, errors
     data = InvitationData(
@@ -95,24 +121,85 @@ def _row_to_data(row: dict, groups: dict[str, BalintGroup]) -> tuple[InvitationD
 
 
 def parse_invitations_csv(*, scheme: Scheme, raw: bytes, filename: str) -> list[InvitationData]:
-    if len(raw) > MAX_BYTES:
+    """Every row as InvitationData, or ImportFailed listing every problem; never another error."""
+    try:
+        return _parse(scheme=scheme, raw=raw, filename=filename)
+    except ImportFailed:
+        raise
+    except Exception:
+        # A file we did not foresee must still get an answer, not a server error.
+        log.exception("Invitation import of %r failed unexpectedly", filename)
         raise ImportFailed(
             [
                 ImportProblem(
-                    filename, None, None, f"The file is larger than {MAX_BYTES // 1000} kB."
+                    filename,
+                    None,
+                    None,
+                    "The file could not be read. Check that it is a CSV file saved from a "
+                    "spreadsheet, or send it to us.",
                 )
             ]
-        )
+        ) from None
+
+
+class _Reader:
+    """csv.DictReader whose csv.Error becomes ImportFailed naming the line."""
+
+    def __init__(self, text: str, filename: str):
+        self.filename = filename
+        self.reader = csv.DictReader(io.StringIO(text, newline=""))
+        self.line_num = 0
+
+    def header(self) -> list[str]:
+        return self._guard(lambda: self.reader.fieldnames) or []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> dict:
+        return self._guard(lambda: next(self.reader))
+
+    def _guard(self, step):
+        # The csv reader's own count: DictReader's lags behind when a row fails.
+        starts = self.reader.reader.line_num + 1
+        try:
+            return step()
+        except csv.Error as exc:
+            raise self._failed(exc, starts) from None
+        finally:
+            self.line_num = self.reader.reader.line_num
+
+    def _failed(self, exc: csv.Error, starts: int) -> ImportFailed:
+        detail, line = str(exc), self.reader.reader.line_num or 1
+        if "field larger than field limit" in detail:
+            if line > starts:
+                # A quote left open swallows every line after it into one cell.
+                line, message = (
+                    starts,
+                    'A quote is not closed: a cell starts with " but never ends.',
+                )
+            else:
+                message = f"A field is longer than {csv.field_size_limit():,} characters."
+        elif "unexpected end of data" in detail or "EOF" in detail:
+            line, message = starts, UNCLOSED_QUOTE
+        else:
+            message = "This line is not valid CSV; check its quotes and save it again as CSV."
+        return ImportFailed([ImportProblem(self.filename, line, None, message)])
+
+
+def _parse(*, scheme: Scheme, raw: bytes, filename: str) -> list[InvitationData]:
+    if len(raw) > MAX_BYTES:
+        raise too_large(filename)
     text = _decode(raw, filename)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    reader = _Reader(text, filename)
+    header = [h.strip().lower() for h in reader.header()]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         message = (
             f"Missing column(s): {', '.join(missing)}. Expected: {', '.join(REQUIRED_COLUMNS)}."
         )
         raise ImportFailed([ImportProblem(filename, 1, None, message)])
-    reader.fieldnames = header
+    reader.reader.fieldnames = header
 
     groups = {g.name.casefold(): g for g in scheme.groups.all()}
     problems: list[ImportProblem] = []

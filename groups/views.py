@@ -20,7 +20,7 @@ from groups.forms import (
     MembershipEndForm,
     MembershipForm,
 )
-from groups.imports import ImportFailed
+from groups.imports import ImportFailed, read_upload
 from groups.models import BalintGroup, Membership, User
 
 PAGE_SIZE = 50
@@ -220,8 +220,10 @@ def invitation_import(request, scheme_pk):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
+            # The size is checked before the file is read, and never more than the limit is read.
+            raw = read_upload(upload)
             created = services.invitations_import_csv(
-                actor=request.user, scheme=scheme, raw=upload.read(), filename=upload.name
+                actor=request.user, scheme=scheme, raw=raw, filename=upload.name
             )
         except ImportFailed as exc:
             problems = exc.problems

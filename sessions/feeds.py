@@ -1,6 +1,9 @@
 """Fetching a roster feed over HTTP(S), carefully: the URL comes from a user.
 
 - http and https only (webcal:// is https); no user name or password in the URL;
+- an address that is not a web address is refused with a sentence, never an error;
+  an international host name is written in IDNA (xn--) and a non-ASCII path or query
+  percent-encoded as UTF-8, as a browser does;
 - every host is resolved here and each of its addresses checked: a private,
   loopback, link-local or otherwise non-public address is refused, and the
   connection goes to the address that was checked (no second lookup that
@@ -15,15 +18,16 @@ check (empty in production; tests serve feeds from 127.0.0.1).
 
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import time
 from collections.abc import Callable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from django.conf import settings
 
-from balint.imports import fail
+from balint.imports import ImportFailed, fail
 
 MAX_REDIRECTS = 3
 CHUNK = 64 * 1024
@@ -32,19 +36,80 @@ REDIRECTS = {301, 302, 303, 307, 308}
 
 Resolver = Callable[[str, int], list[str]]
 
+NOT_A_WEB_ADDRESS = "That address is not a valid web address."
+SHOWN_CHARS = 200
+# A host name as DNS has it, once in IDNA: letters, digits, hyphens, underscores and dots.
+_HOST = re.compile(r"[A-Za-z0-9_.-]+")
+# What is percent-encoded in a path or query: anything but printable ASCII.
+_UNSAFE = re.compile(r"[^\x21-\x7e]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
 
 def display_url(url: str) -> str:
     """The address as shown in messages: without a query string, which often holds a secret."""
-    return url.strip().split("?", 1)[0].split("#", 1)[0]
+    shown = url.strip().split("?", 1)[0].split("#", 1)[0]
+    shown = _CONTROL.sub("\ufffd", shown)  # nothing a page, a log or a database would choke on
+    if len(shown) > SHOWN_CHARS:
+        shown = shown[:SHOWN_CHARS] + "…"
+    return shown
 
 
 def normalise_url(url: str) -> str:
+    """The address to fetch, or ImportFailed saying it is not a web address.
+
+    webcal:// becomes https://; an international host name is written in IDNA and
+    anything but printable ASCII in the path or query is percent-encoded (UTF-8).
+    """
+    shown = display_url(url)
     url = url.strip()
     lowered = url.lower()
     for prefix in ("webcal://", "webcals://"):
         if lowered.startswith(prefix):
-            return "https://" + url[len(prefix) :]
-    return url
+            url = "https://" + url[len(prefix) :]
+            break
+    try:
+        parts = urlsplit(url)  # ValueError for e.g. http://[::1/
+    except ValueError:
+        fail(shown, NOT_A_WEB_ADDRESS)
+    netloc = _ascii_netloc(parts.netloc, shown)
+    try:
+        path, query, fragment = (
+            _UNSAFE.sub(_percent, part) for part in (parts.path, parts.query, parts.fragment)
+        )
+    except UnicodeError:  # a lone surrogate has no UTF-8
+        fail(shown, NOT_A_WEB_ADDRESS)
+    return urlunsplit((parts.scheme, netloc, path, query, fragment))
+
+
+def _percent(match: re.Match) -> str:
+    return quote(match.group(), safe="", errors="strict")
+
+
+def _ascii_netloc(netloc: str, shown: str) -> str:
+    """[user@]host[:port] with the host in IDNA; the rest must be printable ASCII already."""
+    userinfo, at, hostport = netloc.rpartition("@")
+    if hostport.startswith("["):
+        host, port = hostport, ""
+        if "]" in hostport:
+            end = hostport.index("]") + 1
+            host, port = hostport[:end], hostport[end:]
+    else:
+        host, colon, port = hostport.partition(":")
+        port = colon + port
+        if host and not host.isascii():
+            try:
+                host = host.encode("idna").decode("ascii")
+            except UnicodeError:
+                fail(shown, f"{NOT_A_WEB_ADDRESS[:-1]}: its host name cannot be written in DNS.")
+        if host and not _HOST.fullmatch(host):
+            fail(shown, NOT_A_WEB_ADDRESS)
+    if not port.isascii() or _UNSAFE.search(port):
+        fail(shown, NOT_A_WEB_ADDRESS)
+    try:
+        userinfo = _UNSAFE.sub(_percent, userinfo)
+    except UnicodeError:
+        fail(shown, NOT_A_WEB_ADDRESS)
+    return f"{userinfo}{at}{host}{port}"
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -108,7 +173,7 @@ def fetch(
         allowed_networks = settings.ROSTER_FEED_ALLOWED_NETWORKS
     shown = display_url(url)
     deadline = time.monotonic() + total_timeout
-    current = normalise_url(url)
+    current = normalise_url(url)  # ImportFailed if it is not a web address
     for _hop in range(MAX_REDIRECTS + 1):
         if time.monotonic() > deadline:
             fail(shown, "The feed took too long to answer.")
@@ -136,13 +201,20 @@ def fetch(
                 fail(shown, f"The feed did not answer within {read_timeout:g} seconds.")
             except ssl.SSLError as exc:
                 fail(shown, f"The secure connection failed: {exc.reason or exc}.")
+            except http.client.InvalidURL:
+                fail(shown, NOT_A_WEB_ADDRESS)
             except (OSError, http.client.HTTPException) as exc:
                 fail(shown, f"The feed could not be reached: {_reason(exc)}.")
+            except ValueError:  # e.g. a character http.client cannot send
+                fail(shown, NOT_A_WEB_ADDRESS)
             if response.status in REDIRECTS:
                 location = response.getheader("Location")
                 if not location:
                     fail(shown, f"The feed answered {response.status} without saying where to go.")
-                current = urljoin(current, location.strip())
+                try:
+                    current = normalise_url(urljoin(current, location.strip()))
+                except (ValueError, ImportFailed):
+                    fail(shown, "The feed redirected to an address that is not a web address.")
                 continue
             if response.status != 200:
                 fail(shown, f"The feed answered HTTP {response.status} {response.reason}.")

@@ -348,3 +348,44 @@ def test_leading_log_export_for_a_leader_is_their_own(
     ]
     assert {r[0] for r in everyone[1:]} == {leader.full_name, other_group_leader.full_name}
     assert len(everyone) == 4
+
+
+# --- Hostile names ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\t=HYPERLINK(1)",  # defusedcsv lets a leading tab through
+        "\r=HYPERLINK(1)",  # and a carriage return
+        "  =HYPERLINK(1)",  # spaces before the formula
+        "@SUM(A1:A9)",
+        "-2+3",
+    ],
+)
+def test_a_name_with_any_formula_trigger_is_inert_in_csv(client, scheme, group, organiser, name):
+    factories.MembershipFactory(group=group, person__full_name=name)
+    client.force_login(organiser)
+
+    overview = read_csv(client.get(overview_url(scheme, "csv")))
+    register = read_csv(client.get(register_url(group, "csv")))
+
+    assert [row[0] for row in overview[1:]] == ["'" + name]
+    assert "'" + name in register[0]
+
+
+def test_a_name_with_a_control_character_still_exports(client, scheme, group, organiser, sessions):
+    person = factories.MembershipFactory(group=group, person__full_name="Ann\x0bLee").person
+    attend(person, sessions[:1], ["present"])
+    leading = factories.LeaderFactory(group=group, person__full_name="Bo\x1fYd\x0c").person
+    attend(leading, sessions[1:2], ["present"], role="leader")
+    client.force_login(organiser)
+
+    for page in (overview_url(scheme, "xlsx"), register_url(group, "xlsx")):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert "AnnLee" in {cell for row in xlsx_values(response) for cell in row}, page
+    leading = client.get(leading_url(scheme, "xlsx"))
+    assert leading.status_code == 200
+    assert xlsx_values(leading)[1][0] == "BoYd"
+    assert read_csv(client.get(overview_url(scheme, "csv")))[1][0] == "Ann\x0bLee"

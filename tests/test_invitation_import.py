@@ -340,3 +340,98 @@ def test_rows_spanning_lines_are_named_by_where_they_end(upload, group, mailoutb
 
     assert_nothing_saved(response, mailoutbox)
     assert problems(response) == [(4, "email")]
+
+
+# --- Hostile files ----------------------------------------------------------------------------
+
+
+def test_a_file_too_large_is_refused_before_it_is_read(upload, group, mailoutbox, monkeypatch):
+    """The upload's size is checked first; a large file is never read into memory."""
+    from django.core.files.uploadedfile import InMemoryUploadedFile, TemporaryUploadedFile
+
+    reads = []
+
+    def spy(self):
+        if not isinstance(self, SimpleUploadedFile):  # the test client reads what it sends
+            reads.append(self.name)
+        return self.file.read
+
+    for kind in (InMemoryUploadedFile, TemporaryUploadedFile):  # what the view receives
+        monkeypatch.setattr(kind, "read", property(spy), raising=False)
+    content = csv(f"Aoife Byrne,aoife@example.org,member,{group.name},2026-08-01,,") + " " * (
+        imports.MAX_BYTES
+    )
+
+    response = upload(content)
+
+    assert_nothing_saved(response, mailoutbox)
+    assert "people.csv: The file is larger than 1000 kB." in page_text(response)
+    assert reads == []
+
+
+def test_a_file_is_read_no_further_than_the_limit():
+    class Lying:
+        """An upload that claims to be small: the reader still stops after the limit."""
+
+        name, size = "people.csv", 10
+
+        def __init__(self):
+            self.asked = []
+
+        def read(self, size=-1):
+            self.asked.append(size)
+            return b"x" * (imports.MAX_BYTES * 2 if size < 0 else size)
+
+    lying = Lying()
+    assert len(imports.read_upload(lying)) == imports.MAX_BYTES + 1
+    assert lying.asked == [imports.MAX_BYTES + 1]
+
+
+def test_an_unclosed_quote_before_many_rows_names_the_line_it_opens(upload, group, mailoutbox):
+    good = f"Cian Murphy,cian@example.org,member,{group.name},2026-08-01,,"
+    rows = [good.replace("cian@", f"cian{n}@") for n in range(2500)]
+    response = upload(
+        csv(f'"Aoife Byrne,aoife@example.org,member,{group.name},2026-08-01,,', *rows)
+    )
+
+    assert_nothing_saved(response, mailoutbox)
+    assert problems(response) == [(2, None)]
+    assert "people.csv, line 2: A quote is not closed" in page_text(response)
+
+
+def test_a_huge_field_is_refused_with_its_line(upload, group, mailoutbox):
+    response = upload(
+        csv(
+            f"Aoife Byrne,aoife@example.org,member,{group.name},2026-08-01,,",
+            f"{'x' * 200_000},cian@example.org,member,{group.name},2026-08-01,,",
+        )
+    )
+
+    assert_nothing_saved(response, mailoutbox)
+    assert problems(response) == [(3, None)]
+    assert "people.csv, line 3: A field is longer than 131,072 characters." in page_text(response)
+
+
+def test_a_long_cell_is_quoted_cut_short(upload, group, mailoutbox):
+    response = upload(csv(f"Aoife Byrne,{'y' * 5000}@,member,{group.name},2026-08-01,,"))
+
+    assert_nothing_saved(response, mailoutbox)
+    [problem] = response.context["problems"]
+    assert problem.field == "email"
+    assert problem.message == f"'{'y' * 80}…' is not a valid email address."
+
+
+def test_anything_unforeseen_is_an_import_problem_and_logged(
+    upload, group, mailoutbox, monkeypatch, caplog
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("something nobody expected")
+
+    monkeypatch.setattr(imports, "people_by_email", broken)
+    response = upload(csv(f"Aoife Byrne,aoife@example.org,member,{group.name},2026-08-01,,"))
+
+    assert_nothing_saved(response, mailoutbox)
+    assert "people.csv: The file could not be read." in page_text(response)
+    assert "something nobody expected" not in page_text(response)
+    [record] = [r for r in caplog.records if r.name == "groups.imports"]
+    assert record.exc_info is not None

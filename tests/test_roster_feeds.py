@@ -388,3 +388,80 @@ def test_a_failed_scheduled_refresh_is_recorded_not_raised(server, local_feeds_a
     assert tasks.refresh_roster_feed.delay(source.pk).get() == 0
     source.refresh_from_db()
     assert "answered HTTP 404" in source.last_error
+
+
+# --- Addresses that are not web addresses -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1/feed.ics",  # urlsplit raises ValueError
+        "http://[not-an-address]/feed.ics",
+        "https://rota example.org/feed.ics",
+        "https://rota\x00.example.org/feed.ics",
+        "https://ex%41mple.org/feed.ics",
+        "https://" + "ä" * 70 + ".example/feed.ics",  # a label too long for DNS
+        "https://rota.example.org/\ud800.ics",  # a lone surrogate has no UTF-8
+        "https://\ud800@rota.example.org/feed.ics",
+    ],
+)
+def test_an_address_that_is_not_a_web_address_is_refused(url, monkeypatch):
+    made = []
+
+    def refuse(address, *args, **kwargs):  # never a real connection, whatever the code does
+        made.append(address)
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(feeds.socket, "create_connection", refuse)
+
+    message = fetch_error(url, resolver=lambda host, port: ["93.184.215.14"])
+
+    assert "That address is not a valid web address" in message
+    assert made == []
+
+
+def test_an_international_address_is_written_as_a_browser_would():
+    assert (
+        feeds.normalise_url("https://Bücher.example/Straße/ä b.ics?q=ü#x")
+        == "https://xn--bcher-kva.example/Stra%C3%9Fe/%C3%A4%20b.ics?q=%C3%BC#x"
+    )
+    assert feeds.normalise_url("webcal://rota.example.org/a.ics") == (
+        "https://rota.example.org/a.ics"
+    )
+
+
+def test_a_feed_with_a_non_ascii_path_is_fetched(server, local_feeds_allowed):
+    server.routes["/caf%C3%A9.ics"] = body(FEED)
+    assert feeds.fetch(server.url + "/café.ics") == FEED
+    assert server.requests == ["/caf%C3%A9.ics"]
+
+
+def test_a_redirect_to_a_broken_address_is_refused(server, local_feeds_allowed):
+    server.routes["/feed.ics"] = redirect("http://[::1/elsewhere")
+    assert "redirected to an address that is not a web address" in fetch_error(
+        server.url + "/feed.ics"
+    )
+
+
+def test_subscribing_to_a_broken_address_is_refused(trainee):
+    with pytest.raises(ImportFailed) as refused:
+        services.roster_feed_subscribe(actor=trainee, url="http://[::1/feed.ics")
+    assert "That address is not a valid web address" in str(refused.value)
+    assert not RosterSource.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["http://[::1/feed.ics", "https://rota\x00.example.org/é.ics"])
+def test_refreshing_a_broken_address_records_why(trainee, url, connections):
+    source = RosterSource.objects.create(
+        person=trainee, kind=RosterSource.Kind.FEED, name="Broken", feed_url=url
+    )
+
+    with pytest.raises(ImportFailed):
+        services.roster_feed_refresh(source_id=source.pk)
+    assert tasks.refresh_roster_feed.delay(source.pk).get() == 0
+
+    source.refresh_from_db()
+    assert "not a valid web address" in source.last_error
+    assert "\x00" not in source.last_error
+    assert connections == []

@@ -1,5 +1,6 @@
 """`/rosters/feed/`: subscribing to a calendar feed. Fetching itself: test_roster_feeds.py."""
 
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -97,3 +98,43 @@ def test_refreshing_now(client, trainee, feed_url):
 
     assert "1 shift saved" in response.content.decode()
     assert OnCallShift.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1/feed.ics", "https://rota example.org/x.ics", "https://ä..example/"]
+)
+def test_an_address_that_is_not_a_web_address_gets_a_sentence(client, trainee, url, monkeypatch):
+    def offline(*args, **kwargs):  # no DNS lookup, whatever the code does
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
+    client.force_login(trainee)
+
+    response = client.post(URL, {"url": url})
+
+    assert response.status_code == 400
+    assert "That address is not a valid web address" in response.content.decode()
+    assert not RosterSource.objects.exists()
+
+
+def test_subscribing_to_an_address_with_accents(client, trainee, feed_url):
+    client.force_login(trainee)
+
+    response = client.post(URL, {"url": feed_url + "/café.ics?for=Zoë"})
+
+    assert response.status_code == 302
+    assert RosterSource.objects.get().feed_url == feed_url + "/caf%C3%A9.ics?for=Zo%C3%AB"
+    assert OnCallShift.objects.get().person == trainee
+
+
+def test_refreshing_a_feed_whose_address_is_broken(client, trainee):
+    source = RosterSource.objects.create(
+        person=trainee, kind=RosterSource.Kind.FEED, name="Old", feed_url="http://[::1/feed.ics"
+    )
+    client.force_login(trainee)
+
+    response = client.post(f"/rosters/{source.pk}/refresh/", follow=True)
+
+    assert response.status_code == 200
+    assert "Not refreshed" in response.content.decode()
+    assert "That address is not a valid web address" in response.content.decode()
