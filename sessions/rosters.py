@@ -4,15 +4,15 @@ Pure functions from bytes to `ShiftRow`s. A file is read whole or refused:
 every problem is collected with its file, line and field (balint.imports),
 so a person can fix everything at once, and nothing of a bad file is saved.
 
-iCalendar: time zones from VTIMEZONE (Outlook's "GMT Standard Time" too) or
-UTC, Google's X-WR-TIMEZONE, floating times in the person's own zone, all-day
-events as whole local days, and recurrence (RRULE, RDATE, EXDATE) expanded by
-`recurring-ical-events` over a bounded window around today. Event titles are
-never stored: a calendar may hold more than duty times.
+The iCalendar reader is in sessions/ics.py (and time zone names in
+sessions/timezones.py); `parse_ics` here is the way in. Every reader is
+`guarded`: whatever a file holds, only ImportFailed comes out.
 """
 
 import csv
+import functools
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Iterable
@@ -20,11 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import icalendar
-import recurring_ical_events
-from icalendar.prop import vBroken
-
 from balint.imports import ImportFailed, ImportProblem, fail
+
+logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 2_000_000
 MAX_ORGANISER_BYTES = 10_000_000
@@ -41,8 +39,14 @@ WINDOW_FUTURE_DAYS = 400
 # yield in the window and by the steps the rule engine may take to get there.
 MAX_EXPANDED = 20_000
 MAX_RULE_STEPS = 1_000_000
-ALLOWED_FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
-MAX_TIMES_A_DAY = 4
+# A date outside these years is a mistake, and near their ends it breaks date arithmetic.
+MIN_YEAR, MAX_YEAR = 1000, 9000
+MAX_CELL_CHARS = 500  # longer CSV and XLSX cells are cut to this before they are read
+# An .xlsx is a zip: what it may unpack to is checked before openpyxl opens it.
+MAX_XLSX_UNPACKED_BYTES = 20_000_000
+MAX_XLSX_ENTRIES = 1_000
+MAX_XLSX_RATIO = 200  # unpacked size / packed size of one entry over 1 MB
+MAX_XLSX_COLUMNS = 100  # columns read of each row
 
 ICS, CSV, XLSX = "ics", "csv", "xlsx"
 PERSONAL_FORMATS = (ICS, CSV)
@@ -144,6 +148,31 @@ class _Problems:
             raise ImportFailed(self.items)
 
 
+def guarded(parse):
+    """The last resort: a reader lets out nothing but ImportFailed, whatever the file holds.
+
+    Every failure a file can cause should already be a sentence naming its line and field;
+    anything else is logged in full for us and told to the person without library text.
+    """
+
+    @functools.wraps(parse)
+    def reader(raw: bytes, filename: str, *args, **kwargs):
+        try:
+            return parse(raw, filename, *args, **kwargs)
+        except ImportFailed:
+            raise
+        except Exception as exc:
+            logger.error("Unexpected error reading roster file %r", filename, exc_info=True)
+            fail(
+                filename,
+                "The file could not be read: something in it is not in a form this site "
+                "understands. Export it again from your calendar or spreadsheet; if that "
+                f"does not help, tell us (error {type(exc).__name__}).",
+            )
+
+    return reader
+
+
 # --- Which kind of file ---------------------------------------------------------------
 
 
@@ -191,99 +220,19 @@ def parse_personal(
     return kind, parse_csv(raw, filename, zone=zone, window=window)
 
 
-# --- iCalendar --------------------------------------------------------------------------
-
-_EVENT_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE")
+# --- iCalendar (sessions/ics.py) --------------------------------------------------------------
 
 
-def _event_lines(text: str) -> list[dict[str, int]]:
-    """For each VEVENT in file order, the physical line of its BEGIN and of each property."""
-    events: list[dict[str, int]] = []
-    current: dict[str, int] | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line or line[0] in " \t":  # a folded continuation line
-            continue
-        name = re.split(r"[;:]", line, maxsplit=1)[0].strip().upper()
-        value = line.split(":", 1)[-1].strip().upper()
-        if name == "BEGIN" and value == "VEVENT":
-            current = {"BEGIN": number}
-            events.append(current)
-        elif name == "END" and value == "VEVENT":
-            current = None
-        elif current is not None:
-            current.setdefault(name, number)
-    return events
+@guarded
+def parse_ics(raw: bytes, filename: str, *, zone: ZoneInfo, window: Window) -> list[ShiftRow]:
+    from sessions import ics  # imported here: sessions.ics builds on this module
+
+    return ics.parse_ics(raw, filename, zone=zone, window=window)
 
 
 def _short(text: object, limit: int = 160) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _values(prop) -> list:
-    return prop if isinstance(prop, list) else [prop]
-
-
-def _times_a_day(rule) -> int:
-    times = 1
-    for part in ("BYHOUR", "BYMINUTE", "BYSECOND"):
-        times *= max(1, len(rule.get(part) or []))
-    return times
-
-
-def _check_rule(rule, add) -> None:
-    frequency = (rule.get("FREQ") or [""])[0]
-    if frequency not in ALLOWED_FREQUENCIES:
-        add(
-            f"An on-call shift cannot repeat {frequency.lower() or 'without a frequency'}; "
-            "use DAILY, WEEKLY, MONTHLY or YEARLY."
-        )
-        return
-    times = _times_a_day(rule)
-    if times > MAX_TIMES_A_DAY:
-        add(f"The rule repeats {times} times a day; an on-call shift cannot.")
-
-
-def _check_event(event, where: dict[str, int], problems: _Problems) -> bool:
-    """Problems of one VEVENT before expansion, each at its line and field. True when usable."""
-    begin = where.get("BEGIN")
-    found = len(problems.items)
-
-    def add(prop: str, message: str) -> None:
-        problems.add(where.get(prop, begin), prop, message)
-
-    for prop in _EVENT_PROPERTIES:
-        for value in _values(event.get(prop)) if prop in event else []:
-            if isinstance(value, vBroken):
-                shown = _short(value.to_ical().decode(errors="replace"))
-                add(prop, f"{shown!r} is not valid here.")
-    if len(problems.items) > found:
-        return False
-    start = event.get("DTSTART")
-    if start is None:
-        add("DTSTART", "The event has no start (DTSTART).")
-        return False
-    for prop in ("DTSTART", "DTEND"):
-        value = event.get(prop)
-        if value is not None and "TZID" in value.params and getattr(value.dt, "tzinfo", 1) is None:
-            add(prop, f"Unknown time zone {value.params['TZID']!r}.")
-    end = event.get("DTEND")
-    if end is not None and len(problems.items) == found:
-        if isinstance(start.dt, datetime) != isinstance(end.dt, datetime):
-            add("DTEND", "The start and end must both be dates or both be times.")
-        elif _comparable(end.dt) < _comparable(start.dt):
-            add("DTEND", "The event ends before it starts.")
-    rule = event.get("RRULE")
-    if rule is not None:
-        for one in _values(rule):
-            _check_rule(one, lambda message: add("RRULE", message))
-    return len(problems.items) == found
-
-
-def _comparable(value: date | datetime) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.combine(value, time.min, UTC)
 
 
 def _aware(value: date | datetime, zone: ZoneInfo) -> datetime:
@@ -295,78 +244,11 @@ def _aware(value: date | datetime, zone: ZoneInfo) -> datetime:
     return datetime.combine(value, time.min, zone)
 
 
-def _check_expansion(events, filename: str, *, zone: ZoneInfo, window: Window) -> None:
-    """Refuse, before expanding, a calendar whose rules would yield or walk too much."""
-    window_days = (window.end - window.start).days + 1
-    expanded = steps = 0
-    for event in events:
-        start = _aware(event["DTSTART"].dt, zone)
-        expanded += 1
-        if "RDATE" in event:
-            expanded += sum(len(getattr(v, "dts", [])) for v in _values(event["RDATE"]))
-        if "RRULE" not in event or start >= window.end:
-            continue
-        for rule in _values(event["RRULE"]):
-            times = _times_a_day(rule)
-            expanded += window_days * times
-            steps += (window.end - start).days * times
-    if expanded > MAX_EXPANDED or steps > MAX_RULE_STEPS:
-        fail(
-            filename,
-            "The calendar has too many events, or repeats too often or from too long ago, "
-            "to be read; export the coming months only.",
-        )
-
-
-def parse_ics(raw: bytes, filename: str, *, zone: ZoneInfo, window: Window) -> list[ShiftRow]:
-    text = decode_text(raw, filename)
-    try:
-        calendar = icalendar.Calendar.from_ical(text)
-    except Exception as exc:  # icalendar raises several kinds for broken input
-        fail(filename, f"This is not a valid iCalendar file: {_short(exc)}")
-    if not isinstance(calendar, icalendar.Calendar):
-        fail(filename, "This is not a valid iCalendar file: it holds no VCALENDAR.")
-    events = calendar.walk("VEVENT")
-    if not events:
-        fail(filename, "The calendar has no events.")
-    lines = _event_lines(text)
-    problems = _Problems(filename)
-    for index, event in enumerate(events):
-        _check_event(event, lines[index] if index < len(lines) else {}, problems)
-        if problems.full:
-            break
-    problems.raise_if_any()
-
-    _check_expansion(events, filename, zone=zone, window=window)
-    try:
-        occurrences = recurring_ical_events.of(calendar).between(window.start, window.end)
-    except Exception as exc:  # recurring-ical-events has its own errors for bad recurrences
-        fail(filename, f"The repeating events could not be worked out: {_short(exc)}")
-
-    shifts: dict[tuple, ShiftRow] = {}
-    for occurrence in occurrences:
-        if str(occurrence.get("STATUS", "")).upper() == "CANCELLED":
-            continue
-        start = occurrence["DTSTART"].dt
-        end = occurrence["DTEND"].dt if "DTEND" in occurrence else None
-        if end is None:
-            end = start + timedelta(days=1) if not isinstance(start, datetime) else start
-        starts_at, ends_at = _aware(start, zone), _aware(end, zone)
-        if ends_at <= starts_at:
-            continue  # a moment, not a shift: it cannot clash with anything
-        if ends_at - starts_at > timedelta(days=MAX_SHIFT_DAYS):
-            fail(
-                filename,
-                f"An event from {starts_at:%d %b %Y} lasts more than {MAX_SHIFT_DAYS} days; "
-                "that is not an on-call shift.",
-            )
-        row = ShiftRow(
-            starts_at=starts_at, ends_at=ends_at, all_day=not isinstance(start, datetime)
-        )
-        shifts.setdefault(row.key, row)
-    if len(shifts) > MAX_SHIFTS:
-        fail(filename, f"The calendar has more than {MAX_SHIFTS} shifts in the next year.")
-    return sorted(shifts.values(), key=lambda s: (s.starts_at, s.ends_at))
+def nothing_in_window(what: str, window: Window) -> str:
+    return (
+        f"Nothing was imported: none of the {what} falls between "
+        f"{window.start:%d %b %Y} and {window.end:%d %b %Y}, the span of time kept."
+    )
 
 
 # --- Dates and times in CSV and XLSX cells ---------------------------------------------------
@@ -421,6 +303,10 @@ def _row_span(row, columns, *, zone: ZoneInfo, add) -> tuple[datetime, datetime,
     if len(values) < 2 or None in values.values():
         return None
     start, end = values["start"], values["end"]
+    for name, value in values.items():
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            add(name, f"The year {value.year} cannot be right for a shift.")
+            return None
     if isinstance(start, datetime) != isinstance(end, datetime):
         add("end", "Give the start and end both as dates (a whole-day shift) or both with a time.")
         return None
@@ -482,11 +368,23 @@ def _csv_rows(raw: bytes, filename: str) -> Iterable[tuple[int, list[str]]]:
     try:
         for row in reader:
             if any(cell.strip() for cell in row):
-                yield reader.line_num, row
+                yield reader.line_num, [cell[:MAX_CELL_CHARS] for cell in row]
     except csv.Error as exc:
-        fail(filename, f"The CSV cannot be read: {exc}", line=reader.line_num)
+        fail(filename, _csv_error(str(exc)), line=reader.line_num or None)
 
 
+def _csv_error(error: str) -> str:
+    if "field larger than field limit" in error:
+        return (
+            f"A cell is far too long for a roster (over {csv.field_size_limit():,} characters); "
+            "a quote mark may be missing, or this is not the roster file."
+        )
+    if "NUL" in error:
+        return "The line holds a null character; this is not a text export of a roster."
+    return 'The CSV cannot be read from this line on; check its quote marks (").'
+
+
+@guarded
 def parse_csv(raw: bytes, filename: str, *, zone: ZoneInfo, window: Window) -> list[ShiftRow]:
     """A trainee's CSV: start, end and optionally shift_type."""
     rows = iter(_csv_rows(raw, filename))
@@ -516,6 +414,8 @@ def parse_csv(raw: bytes, filename: str, *, zone: ZoneInfo, window: Window) -> l
     problems.raise_if_any()
     if count == 0:
         fail(filename, "The file has no shifts, only a header line.")
+    if not shifts:
+        fail(filename, nothing_in_window("shifts in the file", window))
     return sorted(shifts.values(), key=lambda s: (s.starts_at, s.ends_at))
 
 
@@ -525,25 +425,57 @@ def parse_csv(raw: bytes, filename: str, *, zone: ZoneInfo, window: Window) -> l
 def _xlsx_rows(raw: bytes, filename: str) -> Iterable[tuple[int, list]]:
     from openpyxl import load_workbook
 
+    _check_zip(raw, filename)
+    unreadable = (
+        "This is not a readable Excel (.xlsx) file: it may be damaged, protected by a "
+        "password or in another format. Open it in Excel and save it as .xlsx again."
+    )
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        fail(filename, f"This is not a readable Excel (.xlsx) file: {_short(exc)}")
-    except Exception as exc:  # openpyxl raises its own errors for damaged workbooks
-        fail(filename, f"This is not a readable Excel (.xlsx) file: {_short(exc)}")
+    except Exception:  # openpyxl raises many kinds of error for damaged workbooks
+        logger.info("Unreadable workbook %r", filename, exc_info=True)
+        fail(filename, unreadable)
+    number = 0
     try:
         sheet = book.worksheets[0]
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
+        for number, cells in enumerate(sheet.iter_rows(max_col=MAX_XLSX_COLUMNS), start=1):
             values = [_xlsx_value(cell) for cell in cells]
             if any(v not in (None, "") for v in values):
                 yield number, values
+    except Exception:
+        logger.info("Unreadable sheet in workbook %r", filename, exc_info=True)
+        fail(filename, unreadable, line=number + 1)
     finally:
         book.close()
+
+
+def _check_zip(raw: bytes, filename: str) -> None:
+    """Refuse a workbook that would unpack to far more than it is (a "zip bomb")."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        fail(filename, "This is not a readable Excel (.xlsx) file: it is damaged or incomplete.")
+    unpacked = sum(entry.file_size for entry in entries)
+    absurd = any(
+        entry.file_size > 1_000_000
+        and entry.file_size > MAX_XLSX_RATIO * max(entry.compress_size, 1)
+        for entry in entries
+    )
+    if len(entries) > MAX_XLSX_ENTRIES or unpacked > MAX_XLSX_UNPACKED_BYTES or absurd:
+        fail(
+            filename,
+            "This workbook would unpack to more than a roster can be "
+            f"({unpacked / 1_000_000:.0f} MB from {len(raw) / 1_000_000:.1f} MB); "
+            "copy the roster alone into a new workbook and upload that.",
+        )
 
 
 def _xlsx_value(cell):
     """Excel keeps dates as date-times; a cell formatted without hours is a whole day."""
     value = cell.value
+    if isinstance(value, str):
+        return value[:MAX_CELL_CHARS]
     if isinstance(value, datetime):
         number_format = (getattr(cell, "number_format", "") or "").lower()
         if "h" not in number_format and value.time() == time.min:
@@ -551,6 +483,7 @@ def _xlsx_value(cell):
     return value
 
 
+@guarded
 def parse_organiser(
     raw: bytes, filename: str, *, people: PeopleIndex, zone: ZoneInfo, today: date
 ) -> list[ShiftRow]:
@@ -587,6 +520,8 @@ def parse_organiser(
     problems.raise_if_any()
     if count == 0:
         fail(filename, "The file has no shifts, only a header line.")
+    if not shifts:
+        fail(filename, nothing_in_window("shifts in the file", window))
     return sorted(shifts.values(), key=lambda s: (s.starts_at, s.person_id or 0, s.ends_at))
 
 
@@ -597,12 +532,15 @@ def _person(row, columns, people: PeopleIndex, add) -> int | None:
     if email:
         by_email = people.by_email.get(email)
         if by_email is None:
-            add("email", f"No one in this scheme has the email address {email!r}.")
+            add("email", f"No one in this scheme has the email address {_short(email, 80)!r}.")
             return None
     if registration:
         matches = people.by_registration.get(PeopleIndex.normalise_registration(registration), [])
         if not matches:
-            add("registration_number", f"No one in this scheme has registration {registration!r}.")
+            add(
+                "registration_number",
+                f"No one in this scheme has registration {_short(registration, 40)!r}.",
+            )
             return None
         if by_email is not None:
             if by_email not in matches:
@@ -614,7 +552,8 @@ def _person(row, columns, people: PeopleIndex, add) -> int | None:
         elif len(matches) > 1:
             add(
                 "registration_number",
-                f"Several people share registration {registration!r}; give their email instead.",
+                f"Several people share registration {_short(registration, 40)!r}; "
+                "give their email instead.",
             )
             return None
         else:

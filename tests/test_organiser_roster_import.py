@@ -1,6 +1,7 @@
 """An organiser's scheme-wide roster (CSV or XLSX): read, previewed, then applied as previewed."""
 
 import io
+import zipfile
 from datetime import date, datetime
 
 import pytest
@@ -338,3 +339,44 @@ def test_kept_files_are_purged_after_a_week(organiser, scheme, aoife):
         created_at=datetime(2026, 2, 1, tzinfo=NOW.tzinfo)
     )
     assert services.roster_uploads_purge(now=NOW) == 1
+
+
+# --- Hostile and broken scheme files ----------------------------------------------------------
+
+
+def test_a_workbook_that_would_unpack_to_too_much_is_refused_unopened(organiser, scheme, aoife):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" * (rosters.MAX_XLSX_UNPACKED_BYTES + 1))
+    raw = buffer.getvalue()
+    assert len(raw) < 100_000
+
+    ((_line, _field, message),) = problems_of(organiser, scheme, raw, "rota.xlsx")
+
+    assert "would unpack to more than a roster can be" in message
+
+
+def test_rows_too_far_in_the_future_or_past_are_named(organiser, scheme, aoife):
+    raw = csv_file(
+        "aoife@example.org,,9999-12-31,9999-12-31,",
+        "aoife@example.org,,0001-01-01 08:00,0001-01-01 20:00,",
+        header=HEADER,
+    )
+    assert problems_of(organiser, scheme, raw) == [
+        (2, "start", "The year 9999 cannot be right for a shift."),
+        (3, "start", "The year 1 cannot be right for a shift."),
+    ]
+
+
+def test_a_long_cell_is_cut_short_where_it_is_quoted(organiser, scheme, aoife):
+    raw = csv_file(f"{'a' * 50_000}@example.org,,2026-03-10 08:00,2026-03-10 20:00,", header=HEADER)
+    ((line, field, message),) = problems_of(organiser, scheme, raw)
+    assert (line, field) == (2, "email")
+    assert len(message) < 200
+
+
+def test_a_roster_with_no_shift_in_the_span_kept_imports_nothing(organiser, scheme, aoife):
+    raw = csv_file("aoife@example.org,,2024-03-10 08:00,2024-03-10 20:00,", header=HEADER)
+    ((_line, _field, message),) = problems_of(organiser, scheme, raw)
+    assert message.startswith("Nothing was imported: none of the shifts in the file falls")

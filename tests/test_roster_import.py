@@ -6,6 +6,7 @@ instants, across the change to summer time too.
 """
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -29,6 +30,11 @@ from tests.roster_factories import (
     utc,
 )
 from tests.session_factories import NOW
+
+# The files in tests/files/ were written by hand for these tests to mimic what Outlook Web
+# Access, Outlook for Windows and Google Calendar export (their quirks included); they are
+# not real exports.
+FILES = Path(__file__).parent / "files"
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +65,7 @@ TOO_MANY = [
         "RRULE:FREQ=DAILY;BYHOUR=0,6,12,18",
         uid=f"many{i}",
     )
-    for i in range(1, 8)
+    for i in range(1, 3)  # 2 × 4 a day × 461 days: over MAX_SHIFTS, under MAX_OCCURRENCES
 ]
 
 BAD_FILES = [
@@ -476,3 +482,123 @@ def test_window_reaches_from_sixty_days_back_to_four_hundred_ahead():
     window = rosters.Window.around(NOW.date(), NOW.tzinfo)
     assert window.start == dublin(2026, 1, 1)
     assert window.end == dublin(2026, 3, 2) + timedelta(days=400)
+
+
+# --- Files as real calendar programs write them -------------------------------------------------
+
+
+def test_outlook_web_access_zones_named_by_display_name(trainee):
+    """OWA writes Windows display names as TZIDs and no VTIMEZONE defines them."""
+    upload(trainee, (FILES / "owa_display_name_tzid.ics").read_bytes(), "calendar.ics")
+
+    assert spans(trainee) == [
+        (utc(2026, 3, 3, 21), utc(2026, 3, 4, 9)),  # 08:00 in Sydney, summer time (UTC+11)
+        (utc(2026, 3, 11, 0), utc(2026, 3, 11, 12)),  # 20:00 in New York, summer time (UTC−4)
+        (utc(2026, 4, 12, 7), utc(2026, 4, 12, 19)),  # "(GMT +01:00)": Irish summer time
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tzid", "starts_at"),
+    [
+        ('"(GMT+10:00) Canberra, Melbourne, Sydney"', utc(2026, 3, 3, 21)),
+        ("(UTC+10:00) Canberra, Melbourne, Sydney", utc(2026, 3, 3, 21)),  # unquoted, as some do
+        ('"(UTC-05:00) Eastern Time (US and Canada)"', utc(2026, 3, 4, 13)),
+        ("GMT Standard Time", utc(2026, 3, 4, 8)),
+        ('"(GMT) Greenwich Mean Time : Dublin, Edinburgh, Lisbon, London"', utc(2026, 3, 4, 8)),
+        ('"(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna"', utc(2026, 3, 4, 7)),
+        ('"(GMT+05:30) Chennai, Kolkata, Mumbai, New Delhi"', utc(2026, 3, 4, 2, 30)),
+        # Only an offset: the person's own zone if it is ever at that offset (OWA names the
+        # offset of the day of export), else that fixed offset.
+        ("(GMT +01:00)", dublin(2026, 3, 4, 8)),
+        ("(GMT+03:00)", utc(2026, 3, 4, 5)),
+        ("Customized Time Zone", dublin(2026, 3, 4, 8)),  # no clue: the person's own zone
+    ],
+)
+def test_windows_zone_names_without_a_vtimezone(trainee, tzid, starts_at):
+    raw = ics(event(f"DTSTART;TZID={tzid}:20260304T080000", f"DTEND;TZID={tzid}:20260304T200000"))
+    upload(trainee, raw)
+    assert spans(trainee) == [(starts_at, starts_at + timedelta(hours=12))]
+
+
+def test_outlook_daily_rule_ending_at_a_local_time_keeps_its_last_day(trainee):
+    """UNTIL=20260306T200000 is 20:00 in New York (the start's zone), not 20:00 UTC."""
+    upload(trainee, (FILES / "outlook_local_until.ics").read_bytes(), "Outlook.ics")
+
+    assert spans(trainee) == [
+        (utc(2026, 3, 5, 1), utc(2026, 3, 5, 4)),
+        (utc(2026, 3, 6, 1), utc(2026, 3, 6, 4)),
+        (utc(2026, 3, 7, 1), utc(2026, 3, 7, 4)),  # 6 March, 20:00 in New York
+    ]
+
+
+def test_google_export_with_a_moved_occurrence_and_an_all_day_weekend(trainee):
+    upload(trainee, (FILES / "google_export.ics").read_bytes(), "Rota_4k2b@group.ics")
+
+    assert spans(trainee) == [
+        (dublin(2026, 3, 5, 8), dublin(2026, 3, 5, 20)),
+        (dublin(2026, 3, 13, 9), dublin(2026, 3, 13, 21)),  # moved from Thursday 12th
+        (dublin(2026, 3, 19, 8), dublin(2026, 3, 19, 20)),
+        (dublin(2026, 3, 28), dublin(2026, 3, 30)),
+    ]
+
+
+def test_a_floating_end_is_read_in_the_zone_of_the_start(trainee):
+    upload(
+        trainee,
+        ics(event("DTSTART;TZID=America/New_York:20260304T080000", "DTEND:20260304T100000")),
+    )
+    assert spans(trainee) == [(utc(2026, 3, 4, 13), utc(2026, 3, 4, 15))]
+
+
+def test_an_empty_rule_is_no_rule(trainee):
+    upload(trainee, ics(event("DTSTART:20260304T080000Z", "DTEND:20260304T200000Z", "RRULE:")))
+    assert spans(trainee) == [(utc(2026, 3, 4, 8), utc(2026, 3, 4, 20))]
+
+
+def test_events_sharing_a_uid_without_recurrence_id_are_each_kept(trainee):
+    raw = ics(
+        event("DTSTART:20260304T080000Z", "DTEND:20260304T200000Z", uid="rota-export"),
+        event("DTSTART:20260305T080000Z", "DTEND:20260305T200000Z", uid="rota-export"),
+        event("DTSTART:20260306T080000Z", "DTEND:20260306T200000Z", uid="rota-export"),
+    )
+    upload(trainee, raw)
+    assert [start for start, _ in spans(trainee)] == [
+        utc(2026, 3, 4, 8),
+        utc(2026, 3, 5, 8),
+        utc(2026, 3, 6, 8),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "filename", "message"),
+    [
+        (
+            ics(
+                event("DTSTART:20260304T080000Z", "DTEND:20260304T080000Z", uid="a"),
+                event("DTSTART:20260305T080000Z", "DURATION:PT0S", uid="b"),
+            ),
+            "roster.ics",
+            "every event in the calendar ends when it starts",
+        ),
+        (
+            ics(event("DTSTART:20240304T080000Z", "DTEND:20240304T200000Z")),
+            "roster.ics",
+            "none of the events in the calendar falls between 01 Jan 2026 and 06 Apr 2027",
+        ),
+        (
+            csv_file("2024-03-04 08:00,2024-03-04 20:00,Day"),
+            "roster.csv",
+            "none of the shifts in the file falls between 01 Jan 2026",
+        ),
+    ],
+)
+def test_a_file_with_nothing_to_import_says_why(trainee, raw, filename, message):
+    with pytest.raises(ImportFailed) as refused:
+        upload(trainee, raw, filename)
+
+    (problem,) = refused.value.problems
+    assert problem.message.startswith("Nothing was imported: ")
+    assert message in problem.message
+    assert not RosterSource.objects.exists()
+    assert not OnCallShift.objects.exists()
