@@ -1,4 +1,4 @@
-"""Reading iCalendar (.ics) rosters; `rosters.parse_ics` is the way in.
+"""Reading iCalendar (.ics) rosters; `parse_ics` is the way in.
 
 Time zones from VTIMEZONE (Outlook's "GMT Standard Time" too) or UTC, Windows
 zone names and display names without a VTIMEZONE (sessions/timezones.py),
@@ -36,6 +36,7 @@ from sessions.rosters import (
     _Problems,
     _short,
     decode_text,
+    guarded,
     nothing_in_window,
 )
 
@@ -417,6 +418,7 @@ def _expand(calendar, events, lines, filename: str, window: Window, deadline: fl
     fail(filename, "The dates on which the events repeat could not be worked out.")
 
 
+@guarded
 def parse_ics(raw: bytes, filename: str, *, zone: ZoneInfo, window: Window) -> list[ShiftRow]:
     text = _named_zones(decode_text(raw, filename), zone)
     try:

@@ -4,9 +4,9 @@ Pure functions from bytes to `ShiftRow`s. A file is read whole or refused:
 every problem is collected with its file, line and field (balint.imports),
 so a person can fix everything at once, and nothing of a bad file is saved.
 
-The iCalendar reader is in sessions/ics.py (and time zone names in
-sessions/timezones.py); `parse_ics` here is the way in. Every reader is
-`guarded`: whatever a file holds, only ImportFailed comes out.
+The iCalendar reader is in sessions/ics.py (time zone names in sessions/timezones.py);
+a person's file comes in through sessions/roster_files.py. Every reader is `guarded`:
+whatever a file holds, only ImportFailed comes out.
 """
 
 import csv
@@ -207,27 +207,6 @@ def decode_text(raw: bytes, filename: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         fail(filename, "The file is not UTF-8 text; export or save it as UTF-8.")
-
-
-def parse_personal(
-    raw: bytes, filename: str, *, zone: ZoneInfo, today: date, max_bytes: int = MAX_UPLOAD_BYTES
-) -> tuple[str, list[ShiftRow]]:
-    """A trainee's file or feed: (format, shifts)."""
-    kind = detect_format(raw, filename, allowed=PERSONAL_FORMATS, max_bytes=max_bytes)
-    window = Window.around(today, zone)
-    if kind == ICS:
-        return kind, parse_ics(raw, filename, zone=zone, window=window)
-    return kind, parse_csv(raw, filename, zone=zone, window=window)
-
-
-# --- iCalendar (sessions/ics.py) --------------------------------------------------------------
-
-
-@guarded
-def parse_ics(raw: bytes, filename: str, *, zone: ZoneInfo, window: Window) -> list[ShiftRow]:
-    from sessions import ics  # imported here: sessions.ics builds on this module
-
-    return ics.parse_ics(raw, filename, zone=zone, window=window)
 
 
 def _short(text: object, limit: int = 160) -> str:

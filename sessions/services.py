@@ -28,6 +28,7 @@ from sessions import (
     notices,
     permissions,
     reminders,
+    roster_files,
     rosters,
     rota,
     schedule,
@@ -461,7 +462,7 @@ def roster_upload(
     ):
         raise PermissionDenied("You can only replace a file you uploaded yourself.")
     now = timezone.now()
-    fmt, rows = rosters.parse_personal(
+    fmt, rows = roster_files.parse_personal(
         raw, filename, zone=selectors.zone_for(actor), today=timezone.localdate()
     )
     with transaction.atomic():
@@ -481,7 +482,7 @@ def roster_feed_subscribe(*, actor: User, url: str, name: str = "") -> RosterImp
         raise ValidationError({"url": "You already subscribe to this feed."})
     raw = feeds.fetch(url)
     now = timezone.now()
-    _fmt, rows = rosters.parse_personal(
+    _fmt, rows = roster_files.parse_personal(
         raw,
         feeds.display_url(url),
         zone=selectors.zone_for(actor),
@@ -513,7 +514,7 @@ def roster_feed_refresh(*, source_id: int, actor: User | None = None) -> RosterI
     now = timezone.now()
     try:
         raw = feeds.fetch(source.feed_url)
-        _fmt, rows = rosters.parse_personal(
+        _fmt, rows = roster_files.parse_personal(
             raw,
             feeds.display_url(source.feed_url),
             zone=selectors.zone_for(source.person),

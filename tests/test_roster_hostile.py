@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from balint.imports import ImportFailed
-from sessions import ics, rosters
+from sessions import ics, roster_files, rosters
 from tests.roster_factories import event
 from tests.roster_factories import ics as calendar
 
@@ -38,7 +38,7 @@ RAW_LIBRARY_TEXT = (
 
 
 def read_ics(raw: bytes) -> list[rosters.ShiftRow]:
-    return rosters.parse_ics(raw, "roster.ics", zone=DUBLIN, window=WINDOW)
+    return ics.parse_ics(raw, "roster.ics", zone=DUBLIN, window=WINDOW)
 
 
 def read_csv(raw: bytes) -> list[rosters.ShiftRow]:
@@ -420,7 +420,7 @@ def test_a_mangled_csv_gives_rows_or_a_refusal(raw):
 @given(raw=st.binary(max_size=300), name=st.sampled_from(["r.ics", "r.csv", "r.xlsx"]))
 def test_any_bytes_give_rows_or_a_refusal(raw, name):
     def personal(raw, name):
-        return rosters.parse_personal(raw, name, zone=DUBLIN, today=TODAY)[1]
+        return roster_files.parse_personal(raw, name, zone=DUBLIN, today=TODAY)[1]
 
     rows_or_refused(personal, raw, name)
     rows_or_refused(read_organiser, raw, name)
