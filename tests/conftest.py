@@ -73,3 +73,10 @@ def other_group_leader(other_group):
 def stranger(db):
     """Signed in, but holds no role anywhere."""
     return factories.UserFactory()
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    """One trusted proxy in front of the app, from any peer (balint/ratelimit.py)."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_NETWORKS = []

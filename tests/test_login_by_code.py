@@ -22,12 +22,6 @@ def clock():
         yield traveller
 
 
-@pytest.fixture
-def behind_proxy(settings):
-    settings.TRUSTED_PROXY_COUNT = 1
-    settings.TRUSTED_PROXY_NETWORKS = []
-
-
 def signed_in_as(client):
     value = client.session.get(SESSION_KEY)
     return int(value) if value is not None else None

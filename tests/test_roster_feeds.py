@@ -451,7 +451,8 @@ def test_subscribing_to_a_broken_address_is_refused(trainee):
     assert not RosterSource.objects.exists()
 
 
-@pytest.mark.parametrize("url", ["http://[::1/feed.ics", "https://rota\x00.example.org/é.ics"])
+# A control character PostgreSQL can store (it refuses NUL in text, so no stored URL has one).
+@pytest.mark.parametrize("url", ["http://[::1/feed.ics", "https://rota\x01.example.org/é.ics"])
 def test_refreshing_a_broken_address_records_why(trainee, url, connections):
     source = RosterSource.objects.create(
         person=trainee, kind=RosterSource.Kind.FEED, name="Broken", feed_url=url
@@ -463,5 +464,5 @@ def test_refreshing_a_broken_address_records_why(trainee, url, connections):
 
     source.refresh_from_db()
     assert "not a valid web address" in source.last_error
-    assert "\x00" not in source.last_error
+    assert "\x01" not in source.last_error
     assert connections == []

@@ -25,12 +25,6 @@ def clock():
 
 
 @pytest.fixture
-def behind_proxy(settings):
-    settings.TRUSTED_PROXY_COUNT = 1
-    settings.TRUSTED_PROXY_NETWORKS = []
-
-
-@pytest.fixture
 def sign_in(clock):
     """Signs in from a fresh browser: returns the response and who it is signed in as."""
 
