@@ -5,6 +5,8 @@ raises ImportFailed, so the person can fix the whole file at once and nothing
 from a bad file is saved.
 """
 
+import functools
+import logging
 from dataclasses import dataclass
 
 
@@ -33,3 +35,30 @@ class ImportFailed(Exception):
 def fail(filename: str, message: str, *, line: int | None = None, field: str | None = None):
     """Refuse the whole file with one problem."""
     raise ImportFailed([ImportProblem(filename, line, field, message)])
+
+
+def guarded(sentence: str):
+    """The last resort around a parser: whatever a file holds, only ImportFailed comes out.
+
+    Every failure a file can cause should already be a sentence naming its line and
+    field; anything else is logged in full for us and told to the person as `sentence`
+    (which may name `{error}`, the exception's type), never as library text.
+    """
+
+    def wrap(parse):
+        log = logging.getLogger(parse.__module__)  # logged as the parser's own
+
+        @functools.wraps(parse)
+        def reader(*args, **kwargs):
+            try:
+                return parse(*args, **kwargs)
+            except ImportFailed:
+                raise
+            except Exception as exc:
+                filename = kwargs["filename"] if "filename" in kwargs else args[1]
+                log.error("Unexpected error reading %r", filename, exc_info=True)
+                fail(filename, sentence.format(error=type(exc).__name__))
+
+        return reader
+
+    return wrap

@@ -34,6 +34,7 @@ from django.utils.crypto import salted_hmac
 
 from balint.mail import render_templated_mail
 from balint.models import OutboundEmail
+from balint.queue import send_task_now
 
 SEND_TASK = "balint.tasks.send_outbox"
 log = logging.getLogger(__name__)
@@ -49,10 +50,8 @@ def _message_id(kind: str, object_key: str, to: str) -> str:
     return f"<{digest}@{domain}>"
 
 
-def _kick(*, countdown: float | None = None) -> None:
-    from balint.queue import send_task_now
-
-    send_task_now(SEND_TASK, countdown=countdown)
+def _kick() -> None:
+    send_task_now(SEND_TASK)
 
 
 def _kick_on_commit() -> None:

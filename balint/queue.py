@@ -16,14 +16,14 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 
-def send_task_now(name: str, *args, countdown: float | None = None) -> None:
+def send_task_now(name: str, *args) -> None:
     """Queue the task named `name` now; a broker that is away is logged, not raised."""
     task = current_app.tasks.get(name)
     if task is None:  # outside the worker, task modules are imported on first use
         importlib.import_module(name.rpartition(".")[0])
         task = current_app.tasks[name]
     try:
-        task.apply_async(args, countdown=countdown)
+        task.apply_async(args)
     except (OperationalError, RedisError, OSError):  # what kombu raises while the broker is away
         log.warning("Could not queue %s%r: the broker is unreachable.", name, args, exc_info=True)
 

@@ -6,17 +6,14 @@ the whole file at once; nothing is saved unless every row is good.
 
 import csv
 import io
-import logging
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from balint.imports import ImportFailed, ImportProblem
+from balint.imports import ImportFailed, ImportProblem, guarded
 from groups.models import BalintGroup, Invitation, Membership, Scheme
 from groups.services import InvitationData, people_by_email, validate_invitation
-
-log = logging.getLogger(__name__)
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 2_000
@@ -120,28 +117,6 @@ def _row_to_data(row: dict, groups: dict[str, BalintGroup]) -> tuple[InvitationD
     return data, {}
 
 
-def parse_invitations_csv(*, scheme: Scheme, raw: bytes, filename: str) -> list[InvitationData]:
-    """Every row as InvitationData, or ImportFailed listing every problem; never another error."""
-    try:
-        return _parse(scheme=scheme, raw=raw, filename=filename)
-    except ImportFailed:
-        raise
-    except Exception:
-        # A file we did not foresee must still get an answer, not a server error.
-        log.exception("Invitation import of %r failed unexpectedly", filename)
-        raise ImportFailed(
-            [
-                ImportProblem(
-                    filename,
-                    None,
-                    None,
-                    "The file could not be read. Check that it is a CSV file saved from a "
-                    "spreadsheet, or send it to us.",
-                )
-            ]
-        ) from None
-
-
 class _Reader:
     """csv.DictReader whose csv.Error becomes ImportFailed naming the line."""
 
@@ -187,7 +162,12 @@ class _Reader:
         return ImportFailed([ImportProblem(self.filename, line, None, message)])
 
 
-def _parse(*, scheme: Scheme, raw: bytes, filename: str) -> list[InvitationData]:
+@guarded(
+    "The file could not be read. Check that it is a CSV file saved from a "
+    "spreadsheet, or send it to us."
+)
+def parse_invitations_csv(*, scheme: Scheme, raw: bytes, filename: str) -> list[InvitationData]:
+    """Every row as InvitationData, or ImportFailed listing every problem; never another error."""
     if len(raw) > MAX_BYTES:
         raise too_large(filename)
     text = _decode(raw, filename)

@@ -196,7 +196,11 @@ def _seed_reminders(people: DemoGroups) -> None:
         sent.append((recent[0], bounced.person, ReminderKind.DAY_BEFORE, None))
     for session, person, kind, when in sent:
         with transaction.atomic():
-            template, context = reminders.message_for(session, person, kind, when or timezone.now())
+            due = [reminders.Due(session.pk, person.pk, kind)]
+            clash = reminders.open_clashes(due).get((session.pk, person.pk))
+            template, context = reminders.message_for(
+                session, person, kind, when or timezone.now(), clash
+            )
             email = email_queue(
                 kind=reminders.email_kind(kind),
                 object_key=reminders.object_key(session.pk),

@@ -84,10 +84,12 @@ def reminders_queue(now: datetime, due: list[reminders.Due]) -> int:
         {d.session_id for d in due}
     )
     people = User.objects.in_bulk({d.person_id for d in due})
+    clashes = reminders.open_clashes(due)
     queued = 0
     for reminder in due:
         session, person = sessions[reminder.session_id], people[reminder.person_id]
-        template, context = reminders.message_for(session, person, reminder.kind, now)
+        clash = clashes.get((session.pk, person.pk))
+        template, context = reminders.message_for(session, person, reminder.kind, now, clash)
         queued += bool(
             email_queue(
                 kind=reminders.email_kind(reminder.kind),

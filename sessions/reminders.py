@@ -168,14 +168,21 @@ def _url(name: str, *args) -> str:
     return settings.SITE_URL + reverse(name, args=args)
 
 
-def message_for(session: Session, person, kind: str, now: datetime) -> tuple[str, dict]:
-    """The email template and its context for one reminder."""
+def open_clashes(due: list[Due]) -> dict[tuple[int, int], Clash]:
+    """The first open clash of each (session, person) among these reminders. One query."""
+    found = Clash.objects.filter(
+        session_id__in={d.session_id for d in due},
+        person_id__in={d.person_id for d in due},
+        resolved_at__isnull=True,
+    ).order_by("-pk")
+    return {(c.session_id, c.person_id): c for c in found}  # the lowest pk is written last
+
+
+def message_for(
+    session: Session, person, kind: str, now: datetime, clash: Clash | None
+) -> tuple[str, dict]:
+    """The email template and its context for one reminder (`clash`: its open clash)."""
     zone = ZoneInfo(session.group.scheme.time_zone)
-    clash = (
-        Clash.objects.filter(session=session, person=person, resolved_at__isnull=True)
-        .order_by("pk")
-        .first()
-    )
     today = now.astimezone(zone).date()
     context = {
         "session": session,

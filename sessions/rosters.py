@@ -10,7 +10,6 @@ whatever a file holds, only ImportFailed comes out.
 """
 
 import csv
-import functools
 import io
 import logging
 import re
@@ -21,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from balint.imports import ImportFailed, ImportProblem, fail
+from balint.imports import guarded as imports_guarded
 
 logger = logging.getLogger(__name__)
 
@@ -148,29 +148,12 @@ class _Problems:
             raise ImportFailed(self.items)
 
 
-def guarded(parse):
-    """The last resort: a reader lets out nothing but ImportFailed, whatever the file holds.
-
-    Every failure a file can cause should already be a sentence naming its line and field;
-    anything else is logged in full for us and told to the person without library text.
-    """
-
-    @functools.wraps(parse)
-    def reader(raw: bytes, filename: str, *args, **kwargs):
-        try:
-            return parse(raw, filename, *args, **kwargs)
-        except ImportFailed:
-            raise
-        except Exception as exc:
-            logger.error("Unexpected error reading roster file %r", filename, exc_info=True)
-            fail(
-                filename,
-                "The file could not be read: something in it is not in a form this site "
-                "understands. Export it again from your calendar or spreadsheet; if that "
-                f"does not help, tell us (error {type(exc).__name__}).",
-            )
-
-    return reader
+# A file's unforeseen failure, as the person is told it (balint.imports.guarded).
+guarded = imports_guarded(
+    "The file could not be read: something in it is not in a form this site "
+    "understands. Export it again from your calendar or spreadsheet; if that "
+    "does not help, tell us (error {error})."
+)
 
 
 # --- Which kind of file ---------------------------------------------------------------
