@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "groups.middleware.SecondFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "balint.urls"
@@ -175,10 +177,15 @@ ACCOUNT_RATE_LIMITS = {
     "login": None,
     "login_failed": env_str("LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key,10/h/key,20/d/key"),
     "login_failed_account": env_str("LOGIN_FAILED_ACCOUNT_RATE_LIMIT", "30/h/key"),
+    # Sign-in codes: 20 a minute per address, and per email from each address
+    # (groups.adapters.RequestLoginCodeForm), not per email alone, which would let
+    # anyone stop the owner's codes too.
+    "request_login_code": env_str("REQUEST_LOGIN_CODE_RATE_LIMIT", "20/m/ip"),
+    "request_login_code_from": env_str("REQUEST_LOGIN_CODE_FROM_RATE_LIMIT", "3/m/key,10/h/key"),
     # allauth's other defaults stay: sign-up is closed, password resets send mail
-    # (20/m per address, 5/m per email), sign-in codes likewise (20/m per
-    # address, 3/m per email), the rest count per user or per key.
+    # (20/m per address, 5/m per email), the rest count per user or per key.
 }
+ACCOUNT_FORMS = {"request_login_code": "groups.adapters.RequestLoginCodeForm"}
 # "Send me a sign-in code" on the sign-in page: a code emailed to the person, the
 # way in when the password is forgotten or blocked by someone else's failures.
 # Three wrong codes void it; a code lasts ten minutes (hospital mail can be slow).
@@ -188,6 +195,18 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60
+
+# A second factor: an authenticator app (TOTP) with recovery codes, or a passkey.
+# Optional for everyone; organisers and staff, who see a whole scheme's personal
+# data, cannot use the site until they have one (groups.middleware). Signing in
+# by emailed code still asks for it. A lost phone: another organiser of the
+# scheme, or staff, removes it (groups.second_factor), and the access log says who.
+SECOND_FACTOR_REQUIRED = True  # for organisers and staff; no switch for production
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Balint"
+# Passkeys need https, except on a developer's own machine.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 
 # Proxies in front of gunicorn that each append the address they saw to
 # X-Forwarded-For; 0 believes no header. balint.ratelimit.client_ip reads them

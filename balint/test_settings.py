@@ -33,3 +33,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Pages are built afresh, so query counts measure the real work; tests of the
 # page cache itself turn it on (tests/test_pagecache.py).
 PAGE_CACHE_SECONDS = 0
+# Organisers sign in with a second factor; the tests of that rule turn it on
+# (tests/test_second_factor.py), the rest sign in with force_login.
+SECOND_FACTOR_REQUIRED = False

@@ -1,4 +1,6 @@
-from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account import forms as allauth_forms
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
+from allauth.core import context
 from allauth.core.internal import ratelimit
 
 from balint.ratelimit import client_ip
@@ -41,3 +43,19 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
         usage = getattr(self, "_login_failed_account_usage", None)
         if usage:
             usage.rollback()
+
+
+class RequestLoginCodeForm(allauth_forms.RequestLoginCodeForm):
+    """Sign-in codes are limited per email *from each address* ("request_login_code_from"),
+    never per email alone: the emailed code is the way in for someone whose password
+    is under attack, so nobody who knows their email may use the limit to stop it."""
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if email:
+            key = f"{email.lower()}@{ratelimit.get_ip(context.request)}"
+            if not ratelimit.consume(
+                context.request, app="allauth.account", action="request_login_code_from", key=key
+            ):
+                raise get_adapter().validation_error("too_many_login_attempts")
+        return super().clean_email()

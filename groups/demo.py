@@ -6,12 +6,18 @@ Called by `manage.py seed_demo`; idempotent.
 from dataclasses import dataclass
 from datetime import time, timedelta
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
 from django.utils import timezone
 
 from groups import services
 from groups.models import AccessLogEntry, BalintGroup, Membership, Scheme, User
 
 DEMO_PASSWORD = "balint-demo"  # noqa: S105 - printed for the demo, refused in production
+# Organisers and staff sign in with a second factor: the demo ones have this
+# authenticator key (add it to any authenticator app) and printed recovery codes.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - demo only, as above
 SCHEME_NAME = "Dublin Basic Specialist Training"
 
 GROUPS = [
@@ -207,3 +213,22 @@ DEMO_ACCOUNTS = [
 
 def seed() -> DemoGroups:
     return GroupsDemo().seed()
+
+
+def _with_second_factor(person: User) -> list[str]:
+    """An authenticator app with the demo key, and recovery codes; the unused codes."""
+    if not Authenticator.objects.filter(user=person, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(person, DEMO_TOTP_SECRET)
+    recovery = Authenticator.objects.filter(
+        user=person, type=Authenticator.Type.RECOVERY_CODES
+    ).first()
+    if recovery is None:
+        recovery = RecoveryCodes.activate(person).instance
+    return RecoveryCodes(recovery).get_unused_codes()
+
+
+def seed_second_factors(people: DemoGroups) -> list[str]:
+    """The demo administrator and organiser sign in with a second factor; returns the
+    organiser's unused recovery codes, to print."""
+    _with_second_factor(User.objects.get(email="admin@example.com"))
+    return _with_second_factor(people.organiser)

@@ -500,6 +500,7 @@ class AccessLogEntry(models.Model):
         EVALUATION_SUMMARY = "evaluation_summary", "Term evaluation summary"
         EVALUATION_EXPORT = "evaluation_export", "Term evaluation export"
         PROGRESS_VIEW = "progress_view", "A trainee's progress"
+        SECOND_FACTOR_RESET = "second_factor_reset", "Second factor removed"
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=30, choices=Action.choices)

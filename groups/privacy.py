@@ -8,6 +8,7 @@ Erasure keeps the person's row, anonymised, so everything that counts them
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session as DjangoSession
@@ -69,6 +70,7 @@ class AccountPart(PersonalDataPart):
             (PersonErasure, "erased_by"),
             (AccessLogEntry, "actor"),
             (AccessLogEntry, "subject"),
+            (Authenticator, "user"),
             (EmailAddress, "user"),
             (LogEntry, "user"),
             (OutboundEmail, "person"),
@@ -80,6 +82,8 @@ class AccountPart(PersonalDataPart):
         "Your name, email address and professional registration number (IMC, GMC or similar).",
         "Your memberships of groups (role, track, start and end dates) and organiser roles.",
         "Invitations sent to you and by you.",
+        "Which second factors you set up (authenticator app, passkeys, recovery codes) "
+        "and when you last used them; their secrets are never exported.",
         "A log of who exported or opened other people's data, and when.",
         f"The emails sent to you (reminders, notices, invitations), kept {EMAIL_KEEP_DAYS} "
         "days after sending so a failed delivery can be seen and retried.",
@@ -103,6 +107,10 @@ class AccountPart(PersonalDataPart):
             "email_addresses": [
                 row(email=a.email, verified=a.verified, primary=a.primary)
                 for a in EmailAddress.objects.filter(user=person).order_by("email")
+            ],
+            "second_factors": [
+                row(kind=a.get_type_display(), added_at=a.created_at, last_used_at=a.last_used_at)
+                for a in Authenticator.objects.filter(user=person).order_by("created_at")
             ],
             "memberships": [
                 row(
@@ -211,6 +219,7 @@ class AccountPart(PersonalDataPart):
 
         _emails_to(person).delete()
         EmailAddress.objects.filter(user=person).delete()  # confirmations go with them
+        Authenticator.objects.filter(user=person).delete()
         SchemeOrganiser.objects.filter(person=person).delete()
         person.groups.clear()
         person.user_permissions.clear()

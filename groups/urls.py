@@ -1,6 +1,6 @@
 from django.urls import path
 
-from groups import mail_views, privacy_views, views
+from groups import mail_views, privacy_views, second_factor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,6 +31,11 @@ urlpatterns = [
         "schemes/<int:pk>/people/<int:person_pk>/erase/",
         privacy_views.person_erase,
         name="person_erase",
+    ),
+    path(
+        "schemes/<int:pk>/people/<int:person_pk>/second-factor/",
+        second_factor_views.person_second_factor_reset,
+        name="person_second_factor_reset",
     ),
     path("schemes/<int:pk>/access-log/", privacy_views.scheme_access_log, name="scheme_access_log"),
     path("schemes/<int:pk>/privacy/", privacy_views.scheme_privacy, name="scheme_privacy"),

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from balint.pagecache import cached_page
 from balint.pages import add_service_errors, form_page
-from groups import permissions, selectors, services
+from groups import permissions, second_factor, selectors, services
 from groups.forms import (
     AcceptInvitationForm,
     GroupForm,
@@ -52,7 +52,7 @@ def scheme_detail(request, pk):
     )
     people = Paginator(
         selectors.people_in_scheme(scheme)
-        .annotate(erased=F("erasure__erased_at"))
+        .annotate(erased=F("erasure__erased_at"), has_second_factor=second_factor.set_up())
         .prefetch_related(scheme_memberships),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))

@@ -24,9 +24,15 @@ class Command(BaseCommand):
             attendance_demo.seed_certificates(people)
             feedback_demo.seed(people)
             groups_demo.seed_privacy(people)
+            recovery_codes = groups_demo.seed_second_factors(people)
         bump_data_version()  # bulk writes send no signals: no cached page may survive them
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000 with:")
         )
         for email, role in groups_demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {email:<24} password {groups_demo.DEMO_PASSWORD}   ({role})")
+        self.stdout.write(
+            "The organiser also gives a second factor: a code from an authenticator app "
+            f"with the key {groups_demo.DEMO_TOTP_SECRET}, or one of these recovery codes "
+            f"(each works once): {' '.join(recovery_codes)}"
+        )

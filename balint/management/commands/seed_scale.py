@@ -13,6 +13,7 @@ scale-organiser@example.org, scale-leader-0@example.org, scale-trainee-0@example
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -93,6 +94,7 @@ class Command(BaseCommand):
         organiser.save(update_fields=["email"])
         organiser.emailaddress_set.update(email=organiser.email)
         SchemeOrganiser.objects.create(scheme=scheme, person=organiser)
+        TOTP.activate(organiser, generate_totp_secret())  # organisers must have one
         leaders = self.people("leader", group_count, usable)
         trainees = self.people("trainee", trainee_count, usable)
 
