@@ -129,3 +129,25 @@ def test_a_leader_locked_out_of_the_password_signs_in_by_code_at_once(
 
     assert done.status_code == 302
     assert signed_in_as(at_work) == leader.pk
+
+
+def test_code_requests_for_someone_else_do_not_stop_the_owners(
+    leader, mailoutbox, behind_proxy, clock
+):
+    """Asking for codes is limited per email from each address, not per email: someone
+    who knows the leader's email cannot use up the leader's own requests."""
+    def attack():  # a fresh session each time: a pending code would be reused
+        return browser("192.0.2.66").post("/accounts/login/code/", {"email": leader.email})
+
+    for _ in range(3):
+        attack()
+    assert TOO_MANY in attack().content.decode()  # 3 a minute from that address
+    for _ in range(8):
+        clock.shift(61)
+        attack()
+    assert TOO_MANY in attack().content.decode()  # and 10 an hour
+    assert len(mailoutbox) == 10
+
+    done = sign_in_by_code(browser("198.51.100.50"), leader.email, mailoutbox)
+
+    assert done.status_code == 302
