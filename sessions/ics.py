@@ -277,8 +277,12 @@ def _tidy(event) -> None:
         event["RRULE"] = rules if len(rules) > 1 else rules[0]
 
 
-def _normalise(event) -> None:
-    """A floating end, or a floating or date UNTIL, read in the zone of a start that has one."""
+def _normalise(event, zone: ZoneInfo) -> None:
+    """A floating end, or a floating or date UNTIL, read in the zone of a start that has one.
+
+    An all-day series' date-time UNTIL is a day in the person's zone: Exchange writes the last
+    day's local midnight in UTC (20240728T230000Z for 29 July in Irish summer time).
+    """
     start = event["DTSTART"].dt
     if "DTEND" in event:
         event["DTEND"].dt = _in_zone_of(event["DTEND"].dt, start)
@@ -289,6 +293,8 @@ def _normalise(event) -> None:
         until = untils[0]
         if not isinstance(start, datetime):
             if isinstance(until, datetime):
+                if until.tzinfo is not None:
+                    until = until.astimezone(zone)
                 rule["UNTIL"] = [until.date()]
         elif start.tzinfo is not None:
             if not isinstance(until, datetime):
@@ -452,7 +458,7 @@ def parse_ics(raw: bytes, filename: str, *, zone: ZoneInfo, window: Window) -> l
     for index, event in enumerate(events):
         _tidy(event)
         if _check_event(event, lines[index] if index < len(lines) else {}, problems):
-            _normalise(event)
+            _normalise(event, zone)
         if problems.full:
             break
     problems.raise_if_any()
