@@ -29,7 +29,7 @@ OPEN_PAGES = {
 }
 NEEDED = (
     "Your role lets you see a whole scheme's personal data, so your account needs a "
-    "second factor before you go on: an authenticator app, or a passkey."
+    "second factor before you go on: an authenticator app, or a passkey (security key)."
 )
 
 
