@@ -28,8 +28,6 @@ from sessions.models import Session
 class Exporter:
     name = "export"
     headers: list[str] = []
-    # What the file holds, as the export cache's key (balint.pagecache.cached_file).
-    key: tuple = ()
 
     def rows(self) -> Iterator[list]:
         raise NotImplementedError
@@ -54,11 +52,9 @@ class SchemeOverviewExporter(Exporter):
         self.scheme = scheme
         self.filters = filters
         self.name = f"{scheme.name} overview"
-        chosen = sorted((k, getattr(v, "pk", v)) for k, v in filters.items())
-        self.key = ("overview", scheme.pk, *chosen)
 
     def rows(self):
-        for person in selectors.scheme_overview(self.scheme, **self.filters):
+        for person in selectors.scheme_overview(self.scheme, **self.filters).iterator():
             yield [
                 person.full_name,
                 person.email,
@@ -82,7 +78,6 @@ class GroupRegisterExporter(Exporter):
     def __init__(self, group: BalintGroup):
         self.group = group
         self.name = f"{group.name} register"
-        self.key = ("register", group.pk)
 
     @cached_property
     def people(self) -> list:
@@ -118,7 +113,6 @@ class LeaderLogExporter(Exporter):
     def __init__(self, scheme: Scheme, person=None):
         self.scheme, self.person = scheme, person
         self.name = f"{scheme.name} leading log"
-        self.key = ("leading-log", scheme.pk, getattr(person, "pk", None))
 
     def rows(self):
         for record in selectors.leading_log(self.scheme, self.person).iterator():

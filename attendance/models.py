@@ -220,3 +220,79 @@ class CertificateExportPart(models.Model):
 
     def __str__(self) -> str:
         return f"Part {self.index} of export {self.export_id}"
+
+
+class TraineeFigure(models.Model):
+    """One trainee's standing in one scheme, kept up to date from the registers.
+
+    A projection, not a source: attendance.figures recomputes a row inside every
+    transaction that changes what it depends on (registers, sessions, memberships,
+    the scheme's rule, the person's name), and a nightly task repairs the drift
+    the clock causes (sessions passing) and anything else. The overview, its
+    exports and the certificate list page through it in SQL.
+    """
+
+    class Status(models.TextChoices):
+        AT_RISK = "at_risk", "At risk"
+        ON_TRACK = "on_track", "On track"
+        COMPLETE = "complete", "Complete"
+
+    # The overview's "status" sort: those needing attention first.
+    STATUS_RANK = {"at_risk": 0, "on_track": 1, "complete": 2}
+    # Sort keys that are never null, so one index serves both SQLite and PostgreSQL
+    # (which disagree on where nulls sort): -1 when nothing is recorded, the epoch
+    # when nothing was attended.
+    NO_RATE = -1.0
+
+    scheme = models.ForeignKey("groups.Scheme", on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="figures"
+    )
+    name_key = models.CharField(max_length=150)  # the full name, casefolded
+    counted = models.PositiveIntegerField(default=0)
+    recorded = models.PositiveIntegerField(default=0)
+    rate_key = models.FloatField(default=NO_RATE)
+    last_attended = models.DateTimeField(null=True, blank=True)
+    last_key = models.DateTimeField()
+    upcoming = models.PositiveIntegerField(default=0)
+    open_ended = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.AT_RISK)
+    status_rank = models.PositiveSmallIntegerField(default=0)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "person"], name="one_figure_per_trainee"),
+            models.CheckConstraint(
+                condition=Q(counted__lte=models.F("recorded")), name="figure_counted_recorded"
+            ),
+            models.CheckConstraint(
+                condition=Q(counted__gte=0, recorded__gte=0, upcoming__gte=0),
+                name="figure_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(recorded=0, rate_key=-1.0)
+                | Q(recorded__gt=0, rate_key__gte=0, rate_key__lte=1),
+                name="figure_rate_key_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="at_risk", status_rank=0)
+                | Q(status="on_track", status_rank=1)
+                | Q(status="complete", status_rank=2),
+                name="figure_status_rank_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["scheme", "name_key", "person"], name="figure_by_name"),
+            models.Index(fields=["scheme", "status_rank", "name_key"], name="figure_by_status"),
+            models.Index(fields=["scheme", "-counted", "name_key"], name="figure_by_count"),
+            models.Index(fields=["scheme", "-rate_key", "name_key"], name="figure_by_rate"),
+            models.Index(fields=["scheme", "-last_key", "name_key"], name="figure_by_last"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.scheme_id}: {self.counted}/{self.recorded}"
+
+    @property
+    def rate(self) -> float | None:
+        return self.counted / self.recorded if self.recorded else None

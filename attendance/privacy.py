@@ -12,7 +12,13 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
-from attendance.models import Attendance, AttendanceChange, Certificate, CertificateExport
+from attendance.models import (
+    Attendance,
+    AttendanceChange,
+    Certificate,
+    CertificateExport,
+    TraineeFigure,
+)
 from balint.privacy import PersonalDataPart, mentions, row, scrub_mentions
 from groups.models import ERASED_NAME, User
 
@@ -45,11 +51,13 @@ class AttendancePart(PersonalDataPart):
             (Certificate, "issued_by"),
             (Certificate, "revoked_by"),
             (CertificateExport, "requested_by"),
+            (TraineeFigure, "person"),
         }
     )
     held = (
         "Your attendance at each session (present, late, apologies, absent) and the "
-        "capacity you attended in; who changed a register and when.",
+        "capacity you attended in; who changed a register and when; the progress figures "
+        "computed from it (sessions counted, attendance rate, status).",
         "Completion certificates: the name and registration number printed on them, the "
         "sessions counted and a verification code anyone holding the certificate can check.",
     )
@@ -112,6 +120,16 @@ class AttendancePart(PersonalDataPart):
                 for c in Certificate.objects.filter(trainee=person).select_related("scheme")
             ],
             "certificates_you_issued_or_revoked": actions,
+            # Derived from the attendance above: the figures your scheme's organisers see.
+            "progress": [
+                row(
+                    scheme=f.scheme.name,
+                    sessions_counted=f.counted,
+                    sessions_recorded=f.recorded,
+                    status=f.get_status_display(),
+                )
+                for f in TraineeFigure.objects.filter(person=person).select_related("scheme")
+            ],
             "certificate_exports_you_requested": [
                 row(
                     export_id=e.pk,
@@ -135,6 +153,8 @@ class AttendancePart(PersonalDataPart):
             holder_name="", registration_number="", holder_erased_at=when
         )
         Certificate.objects.filter(issued_by=person).update(issued_by_name=ERASED_NAME)
+        # The figures stay (they count the kept records); the name they sort by goes.
+        TraineeFigure.objects.filter(person=person).update(name_key=ERASED_NAME.casefold())
 
         # Other trainees' certificates name their leaders: only in schemes the person led in.
         led_schemes = Attendance.objects.filter(
@@ -161,7 +181,8 @@ class AttendancePart(PersonalDataPart):
         scrub_mentions(Certificate.objects.all(), "revoke_reason", words)
         _delete_exports(list(CertificateExport.objects.filter(certificates__in=touched).distinct()))
         # Kept, pointing at the anonymised person: register records and their history,
-        # the certificates themselves, exports they requested of others' certificates.
+        # the certificates themselves, exports they requested of others' certificates,
+        # the progress figures.
 
 
 part = AttendancePart()

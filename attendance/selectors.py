@@ -1,24 +1,26 @@
 """Reads for registers, progress and the scheme overview, each a fixed number of queries."""
 
-from bisect import bisect_left, bisect_right
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
-from django.core.cache import cache
 from django.db.models import (
+    Case,
     Count,
     Exists,
-    Max,
+    F,
+    FilteredRelation,
+    FloatField,
     OuterRef,
     Q,
     QuerySet,
+    Value,
+    When,
 )
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from attendance.models import Attendance, Certificate
+from attendance.models import Attendance, Certificate, TraineeFigure
 from groups.models import BalintGroup, Membership, Scheme, User
-from groups.versions import figures_version
 from sessions.models import Session
 from sessions.selectors import unavailable_by_day
 
@@ -177,7 +179,7 @@ ON_TRACK_RATE = 0.75
 
 
 def status_of(*, counted: int, required: int, upcoming: int, open_ended: bool, rate) -> str:
-    """complete, on_track or at_risk. scheme_overview encodes the same rule in SQL."""
+    """complete, on_track or at_risk: progress_for and the figures table (attendance.figures)."""
     if counted >= required:
         return "complete"
     if counted + upcoming >= required:
@@ -243,113 +245,15 @@ def schemes_of_trainee(person: User) -> QuerySet[Scheme]:
 # --- Scheme overview ----------------------------------------------------------------
 
 STATUS_LABELS = {"complete": "Complete", "on_track": "On track", "at_risk": "At risk"}
-STATUS_ORDER = {"at_risk": 0, "on_track": 1, "complete": 2}
-# The overview's figures are cached under the figures version (groups.versions); the
-# time limit only bounds how long "upcoming" lags behind the clock.
-FIGURES_SECONDS = 300
 
-
-@dataclass
-class TraineeFigures:
-    """One trainee's standing in a scheme, as the overview, exports and certificates see it."""
-
-    pk: int
-    full_name: str
-    email: str
-    registration_number: str
-    counted: int = 0
-    recorded: int = 0
-    last_attended: datetime | None = None
-    upcoming: int = 0
-    open_ended: bool = False
-    groups: set[int] = field(default_factory=set)
-    tracks: set[str] = field(default_factory=set)
-    status: str = ""
-
-    @property
-    def rate(self) -> float | None:
-        return self.counted / self.recorded if self.recorded else None
-
-
-def _compute_figures(scheme: Scheme) -> dict[int, TraineeFigures]:
-    """Every trainee's figures in four queries, aggregated by the database in one pass each."""
-    today = timezone.localdate()
-    memberships = list(
-        Membership.objects.filter(group__scheme=scheme, role=Membership.Role.MEMBER).values_list(
-            "person_id",
-            "person__full_name",
-            "person__email",
-            "person__registration_number",
-            "group_id",
-            "track",
-            "start_date",
-            "end_date",
-        )
-    )
-    upcoming_by_group: dict[int, list[date]] = defaultdict(list)
-    for group_id, day in (
-        Session.objects.filter(
-            group__scheme=scheme, status=Session.Status.SCHEDULED, starts_at__gte=timezone.now()
-        )
-        .order_by("slot_date")
-        .values_list("group_id", "slot_date")
-    ):
-        upcoming_by_group[group_id].append(day)
-
-    figures: dict[int, TraineeFigures] = {}
-    for person_id, name, email, registration, group_id, track, start, end in memberships:
-        row = figures.setdefault(person_id, TraineeFigures(person_id, name, email, registration))
-        row.groups.add(group_id)
-        row.tracks.add(track)
-        row.open_ended |= end is None and start <= today
-        days = upcoming_by_group.get(group_id, [])
-        last = bisect_right(days, end) if end else len(days)
-        row.upcoming += max(0, last - bisect_left(days, start))
-
-    counted_q = Q(status__in=scheme.counted_statuses)
-    for person_id, recorded, counted, last in (
-        Attendance.objects.filter(recorded_q(scheme), person__in=figures.keys())
-        .values("person_id")
-        .annotate(
-            recorded=Count("pk"),
-            counted=Count("pk", filter=counted_q),
-            last=Max("session__starts_at", filter=counted_q),
-        )
-        .values_list("person_id", "recorded", "counted", "last")
-    ):
-        row = figures[person_id]
-        row.recorded, row.counted, row.last_attended = recorded, counted, last
-    for row in figures.values():
-        row.status = status_of(
-            counted=row.counted,
-            required=scheme.sessions_required,
-            upcoming=row.upcoming,
-            open_ended=row.open_ended,
-            rate=row.rate,
-        )
-    return figures
-
-
-def scheme_figures(scheme: Scheme) -> dict[int, TraineeFigures]:
-    rule = f"{scheme.sessions_required}:{','.join(sorted(scheme.counted_statuses))}"
-    key = f"scheme-figures:{scheme.pk}:{figures_version()}:{rule}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = _compute_figures(scheme)
-        cache.set(key, figures, FIGURES_SECONDS)
-    return figures
-
-
+# The overview's sorts, on the figures table's indexes (attendance.models.TraineeFigure);
+# the primary key last keeps pages stable.
 OVERVIEW_SORTS = {
-    "name": lambda r: (r.full_name.casefold(), r.email),
-    "count": lambda r: (-r.counted, r.full_name.casefold()),
-    "rate": lambda r: (r.rate is None, -(r.rate or 0), r.full_name.casefold()),
-    "last": lambda r: (
-        r.last_attended is None,
-        -(r.last_attended.timestamp() if r.last_attended else 0),
-        r.full_name.casefold(),
-    ),
-    "status": lambda r: (STATUS_ORDER[r.status], r.full_name.casefold()),
+    "name": ["figure__name_key"],
+    "count": ["-figure__counted", "figure__name_key"],
+    "rate": ["-figure__rate_key", "figure__name_key"],
+    "last": ["-figure__last_key", "figure__name_key"],
+    "status": ["figure__status_rank", "figure__name_key"],
 }
 
 
@@ -360,20 +264,53 @@ def scheme_overview(
     track: str = "",
     status: str = "",
     sort: str = "name",
-) -> list[TraineeFigures]:
-    """Every trainee of the scheme with counted, recorded, rate, last_attended and status.
+) -> QuerySet[User]:
+    """Every trainee of the scheme, each with counted, recorded, rate, last_attended,
+    upcoming and status, from the figures table (attendance.figures keeps it).
 
-    The figures come from scheme_figures (cached until the scheme's data
-    changes), so a page costs the same whatever lies behind it.
+    A lazy queryset of people: the views page through it (one query plus a count) and
+    the exports iterate it, whatever the scheme's size.
     """
-    rows = scheme_figures(scheme).values()
-    if group is not None:
-        rows = [r for r in rows if group.pk in r.groups]
-    if track:
-        rows = [r for r in rows if track in r.tracks]
+    # One join to the figures, of this scheme only: the person's row there. Its
+    # conditions go in one filter() call, or Django would join the table again.
+    on_figure = Q(figure__scheme=scheme)
     if status in STATUS_LABELS:
-        rows = [r for r in rows if r.status == status]
-    return sorted(rows, key=OVERVIEW_SORTS.get(sort, OVERVIEW_SORTS["name"]))
+        on_figure &= Q(figure__status_rank=TraineeFigure.STATUS_RANK[status])
+    rows = User.objects.annotate(
+        figure=FilteredRelation("figures", condition=Q(figures__scheme=scheme))
+    ).filter(on_figure)
+    if group is not None:
+        rows = rows.filter(
+            Exists(
+                Membership.objects.filter(
+                    person=OuterRef("pk"), group=group, role=Membership.Role.MEMBER
+                )
+            )
+        )
+    if track:
+        rows = rows.filter(
+            Exists(
+                Membership.objects.filter(
+                    person=OuterRef("pk"),
+                    group__scheme=scheme,
+                    role=Membership.Role.MEMBER,
+                    track=track,
+                )
+            )
+        )
+    return rows.annotate(
+        counted=F("figure__counted"),
+        recorded=F("figure__recorded"),
+        rate=Case(
+            When(figure__recorded=0, then=Value(None)),
+            default=Cast("figure__counted", FloatField()) / F("figure__recorded"),
+            output_field=FloatField(),
+        ),
+        last_attended=F("figure__last_attended"),
+        upcoming=F("figure__upcoming"),
+        open_ended=F("figure__open_ended"),
+        status=F("figure__status"),
+    ).order_by(*OVERVIEW_SORTS.get(sort, OVERVIEW_SORTS["name"]), "pk")
 
 
 # --- Leader log ---------------------------------------------------------------------

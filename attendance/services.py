@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from attendance import permissions, selectors
+from attendance.figures import figures_refresh
 from attendance.models import Attendance, AttendanceChange, Certificate, CertificateExport
 from balint.outbox import email_queue
 from balint.queue import enqueue_on_commit
 from groups import permissions as group_permissions
 from groups.models import AttendanceStatus, Membership, PersonErasure, Scheme, User
-from groups.versions import bump_figures
 from sessions.models import Session
 
 # ZIP entries carry this timestamp so the same export is the same bytes.
@@ -125,7 +125,10 @@ def register_save(*, actor: User, session: Session, entries: list[Entry]) -> int
         if session.status != Session.Status.HELD:
             session.status = Session.Status.HELD
             session.save(update_fields=["status", "updated_at"])
-        bump_figures()
+        # Held now: its records count, and it is no longer upcoming for the members.
+        members = [pk for pk, role in roles.items() if role == Membership.Role.MEMBER]
+        members += [pk for pk, a in existing.items() if a.role == Attendance.Role.MEMBER]
+        figures_refresh(scheme=session.group.scheme, people=members)
     return changes
 
 

@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from celery.signals import worker_init
 
-from attendance import pdf, services
+from attendance import figures, pdf, services
 from attendance.models import CertificateExport
 from groups.models import Scheme, User
 
@@ -35,7 +35,7 @@ def _marking_failure(export_id: int, work):
         raise
 
 
-@shared_task(acks_late=True, changes_pages=False)
+@shared_task(acks_late=True)
 def build_certificate_export(export_id: int) -> int:
     export = _marking_failure(
         export_id, lambda: services.certificate_export_build(export_id=export_id)
@@ -43,7 +43,7 @@ def build_certificate_export(export_id: int) -> int:
     return export.total
 
 
-@shared_task(acks_late=True, changes_pages=False)
+@shared_task(acks_late=True)
 def render_certificate_export_chunk(export_id: int, index: int) -> None:
     _marking_failure(
         export_id,
@@ -51,7 +51,7 @@ def render_certificate_export_chunk(export_id: int, index: int) -> None:
     )
 
 
-@shared_task(changes_pages=False)
+@shared_task
 def purge_expired_exports() -> int:
     return services.certificate_exports_purge()
 
@@ -62,3 +62,19 @@ def issue_eligible_certificates(scheme_id: int, actor_id: int) -> int:
     scheme = Scheme.objects.get(pk=scheme_id)
     actor = User.objects.get(pk=actor_id)
     return len(services.certificates_issue_eligible(actor=actor, scheme=scheme))
+
+
+@shared_task
+def rebuild_figures(scheme_id: int | None = None) -> int:
+    """Nightly: recompute the figures table, repairing what the clock moved (sessions
+    that passed) and any drift. Returns, and logs, how many rows were corrected."""
+    scheme = Scheme.objects.get(pk=scheme_id) if scheme_id is not None else None
+    corrected = figures.figures_rebuild(scheme=scheme)
+    # Rows go stale as sessions pass, so some are expected; many more would mean a
+    # write path that forgets to refresh.
+    logger.log(
+        logging.WARNING if corrected else logging.INFO,
+        "Figures rebuilt: %s rows corrected",
+        corrected,
+    )
+    return corrected

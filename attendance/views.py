@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from attendance import exports, permissions, selectors, services
 from attendance.forms import OverviewFilterForm, RegisterForm
 from attendance.models import AttendanceChange, Certificate
-from balint.pagecache import cached_file, cached_page
 from groups import permissions as group_permissions
 from groups import services as group_services
 from groups.models import AccessLogEntry, Membership, Scheme, User
@@ -39,8 +38,7 @@ def _download(
             description=f"{exporter.name} ({fmt.upper()})",
         )
     render_file, content_type = FORMATS[fmt]
-    content = cached_file(lambda: render_file(exporter), *exporter.key, fmt)
-    response = HttpResponse(content, content_type=content_type)
+    response = HttpResponse(render_file(exporter), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{exporter.filename(fmt)}"'
     return response
 
@@ -61,7 +59,6 @@ def _register_session(request, pk):
 
 
 @login_required
-@cached_page
 def register(request, pk):
     session = _register_session(request, pk)
     lines = selectors.register_lines(session)
@@ -117,7 +114,6 @@ def register_history(request, pk):
 
 
 @login_required
-@cached_page
 def my_progress(request):
     schemes = selectors.schemes_of_trainee(request.user)
     progress = [
@@ -173,7 +169,6 @@ def _overview_filters(request, scheme) -> tuple[OverviewFilterForm, dict]:
 
 
 @login_required
-@cached_page
 def scheme_overview(request, pk):
     scheme = get_object_or_404(group_permissions.schemes_organised_by(request.user), pk=pk)
     form, filters = _overview_filters(request, scheme)

@@ -23,8 +23,8 @@ ERRORS = (RedisError, OSError)
 PAUSE_SECONDS = 5
 # One warning per this many seconds per process, however many calls fail.
 LOG_EVERY_SECONDS = 30
-# Bounds the counters remembered during an outage (see _Outage.stale).
-MAX_STALE_KEYS = 1000
+# Bounds the keys remembered during an outage (see _Outage.stale), per process.
+MAX_STALE_KEYS = 10_000
 
 clock = time.monotonic
 _UNREACHED = object()
@@ -37,10 +37,10 @@ class _Outage:
         self.paused_until = 0.0
         self.logged_at = None
         self.reported = False
-        # Counters whose incr never reached Redis: what Redis holds under them is
-        # stale (a data version a write did not bump), so they are deleted before
-        # anything else once Redis answers. Else an outage shorter than the cache
-        # times would end with pages older than the writes made during it.
+        # Keys whose set, delete or incr never reached Redis: what Redis holds under
+        # them is stale (a session signed out or changed, a counter not bumped), so
+        # they are deleted before anything else once Redis answers. Else a Redis that
+        # persists would come back serving, say, a session signed out meanwhile.
         self.stale = set()
         self.lock = threading.Lock()
 
@@ -102,11 +102,20 @@ class FailOpenRedisCache(RedisCache):
     def has_key(self, key, version=None):
         return self._reach(super().has_key, key, version, miss=False)
 
+    def _unreached(self, keys, version) -> None:
+        for key in keys:
+            _outage.remember(self.make_and_validate_key(key, version=version))
+
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        self._reach(super().set, key, value, timeout, version)
+        if self._reach(super().set, key, value, timeout, version, miss=_UNREACHED) is _UNREACHED:
+            self._unreached([key], version)
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._reach(super().set_many, data, timeout, version, miss=list(data))
+        result = self._reach(super().set_many, data, timeout, version, miss=_UNREACHED)
+        if result is _UNREACHED:
+            self._unreached(data, version)
+            return list(data)
+        return result
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         # True, as on a miss: allauth's rate limits take a lock with add() and, on
@@ -119,17 +128,22 @@ class FailOpenRedisCache(RedisCache):
     def incr(self, key, delta=1, version=None):
         result = self._reach(super().incr, key, delta, version, miss=_UNREACHED)
         if result is _UNREACHED:
-            _outage.remember(self.make_and_validate_key(key, version=version))
-            # What a missing key raises: groups.versions and balint.ratelimit then
-            # fall back to set(), which fails open in turn.
+            self._unreached([key], version)
+            # What a missing key raises: balint.ratelimit then falls back to
+            # set(), which fails open in turn.
             raise ValueError(f"Key '{key}' not found: Redis is unreachable.")
         return result
 
     def delete(self, key, version=None):
-        return self._reach(super().delete, key, version, miss=False)
+        result = self._reach(super().delete, key, version, miss=_UNREACHED)
+        if result is _UNREACHED:
+            self._unreached([key], version)
+            return False
+        return result
 
     def delete_many(self, keys, version=None):
-        self._reach(super().delete_many, keys, version)
+        if self._reach(super().delete_many, keys, version, miss=_UNREACHED) is _UNREACHED:
+            self._unreached(keys, version)
 
     def clear(self):
         return self._reach(super().clear, miss=False)

@@ -63,7 +63,6 @@ MIDDLEWARE = [
     "balint.uploads.UploadRefusedMiddleware",  # before CSRF, which would read the form first
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "balint.pagecache.BumpAfterWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -108,7 +107,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------------------
-# Cache (shared by all processes: login rate limits, cached figures and pages)
+# Cache (shared by all processes: rate limits, sessions)
 # ---------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
@@ -122,6 +121,9 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
         }
     }
+    # Sessions read from Redis, written to both; with Redis down the cache misses and
+    # fails open, so sessions are read from and written to the database alone.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
@@ -129,9 +131,6 @@ else:
             "LOCATION": "balint_cache",
         }
     }
-# Signed-in pages and exports are cached until the data changes (balint.pagecache);
-# this bounds what no write announces, such as the time of day. 0 turns it off.
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 60)
 
 # ---------------------------------------------------------------------------
 # People and sign-in
@@ -348,6 +347,11 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-clash-scan": {
         "task": "sessions.tasks.scan_clashes",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Recomputes the figures table: "upcoming" and the status move as sessions pass.
+    "nightly-figures-rebuild": {
+        "task": "attendance.tasks.rebuild_figures",
+        "schedule": crontab(hour=2, minute=45),
     },
     # Deletes on-call shifts and erases accounts past their schemes' retention periods.
     "daily-retention": {

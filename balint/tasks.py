@@ -6,7 +6,7 @@ from balint import outbox
 from balint.queue import send_task_now
 
 
-@shared_task(acks_late=True, changes_pages=False)
+@shared_task(acks_late=True)
 def send_outbox() -> dict:
     """Send what is due (on commit of a change, and every minute by beat).
 

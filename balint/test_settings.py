@@ -30,9 +30,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # The cache is per test run: a Redis cache would leak rate-limit counters
 # between tests, so tests that need Redis say so explicitly.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Pages are built afresh, so query counts measure the real work; tests of the
-# page cache itself turn it on (tests/test_pagecache.py).
-PAGE_CACHE_SECONDS = 0
+# Sessions in the database alone, with or without REDIS_URL, so query counts are the
+# same everywhere; the tests of production's cached_db turn it on
+# (tests/test_session_cache.py, tests/test_redis_outage.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Organisers sign in with a second factor; the tests of that rule turn it on
 # (tests/test_second_factor.py), the rest sign in with force_login.
 SECOND_FACTOR_REQUIRED = False

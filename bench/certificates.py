@@ -53,6 +53,7 @@ def seed(count: int):
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
+    from attendance.figures import figures_rebuild
     from attendance.models import Attendance
     from groups.models import BalintGroup, Membership, Scheme, SchemeOrganiser, User
     from sessions.models import Session
@@ -90,6 +91,7 @@ def seed(count: int):
         Attendance(session=session, person=p, status="present", updated_by=organiser)
         for p in people
     )
+    figures_rebuild(scheme=scheme)  # the bulk writes went past the services
     return scheme, organiser
 
 

@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from groups import services
+from groups.figures_hooks import figures_changed, group_figures_changed, person_figures_changed
 from groups.models import (
     AccessLogEntry,
     BalintGroup,
@@ -90,6 +91,11 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
     ]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "full_name" in form.changed_data:
+            person_figures_changed(obj.pk)  # the overview sorts by name
+
 
 class OrganiserInline(admin.TabularInline):
     model = SchemeOrganiser
@@ -109,6 +115,11 @@ class SchemeAdmin(admin.ModelAdmin):
     ]
     search_fields = ["name"]
     inlines = [OrganiserInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"sessions_required", "counted_statuses"} & set(form.changed_data):
+            figures_changed(obj.pk)  # the rule changed: every trainee's figures
 
 
 @admin.register(SchemeOrganiser)
@@ -132,6 +143,10 @@ class BalintGroupAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     inlines = [MembershipInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        group_figures_changed(form.instance)  # memberships added, changed or removed
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
@@ -140,6 +155,24 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["person", "group"]
     search_fields = ["person__full_name", "person__email", "group__name"]
     autocomplete_fields = ["person", "group"]
+
+    # Each write refreshes the figures of the person, in the scheme before and after.
+    def save_model(self, request, obj, form, change):
+        before = Membership.objects.filter(pk=obj.pk).values_list("group__scheme", "person").first()
+        super().save_model(request, obj, form, change)
+        if before and before != (obj.group.scheme_id, obj.person_id):
+            figures_changed(before[0], [before[1]])
+        figures_changed(obj.group.scheme_id, [obj.person_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        figures_changed(obj.group.scheme_id, [obj.person_id])
+
+    def delete_queryset(self, request, queryset):
+        affected = list(queryset.values_list("group__scheme", "person"))
+        super().delete_queryset(request, queryset)
+        for scheme_pk, person_pk in affected:
+            figures_changed(scheme_pk, [person_pk])
 
 
 @admin.register(Invitation)

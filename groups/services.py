@@ -22,6 +22,7 @@ from balint import outbox, privacy
 from balint.models import OutboundEmail
 from balint.outbox import email_queue
 from groups import permissions, selectors
+from groups.figures_hooks import figures_changed
 from groups.models import (
     AccessLogEntry,
     BalintGroup,
@@ -33,7 +34,6 @@ from groups.models import (
     SchemeOrganiser,
     User,
 )
-from groups.versions import bump_figures
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +134,9 @@ def membership_add(
         try:
             with transaction.atomic():
                 membership.save()
-                bump_figures()
         except IntegrityError as exc:  # a concurrent insert lost the race
             raise ValidationError(f"{person} already has an overlapping place in {group}.") from exc
+        figures_changed(group.scheme_id, [person.pk])
     return membership
 
 
@@ -155,7 +155,7 @@ def membership_end(*, actor: User, membership: Membership, end_date: date) -> Me
         )
         membership.end_date = end_date
         membership.save(update_fields=["end_date"])
-        bump_figures()
+        figures_changed(membership.group.scheme_id, [membership.person_id])
     return membership
 
 
@@ -514,10 +514,6 @@ def person_erase(
         erasure = PersonErasure.objects.create(
             person=person, scheme=scheme, erased_by=actor, reason=reason, erased_at=when
         )
-        # Cached overviews hold names: rebuilt from now, and again once this commits
-        # (a page read in between would cache the names again under the new version).
-        bump_figures()
-        transaction.on_commit(bump_figures)
     log.info(
         "Erased person %s (%s, scheme %s, by %s)",
         person.pk,

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from balint.pagecache import cached_page
 from balint.pages import add_service_errors, form_page
 from groups import permissions, second_factor, selectors, services
 from groups.forms import (
@@ -27,7 +26,6 @@ PAGE_SIZE = 50
 
 
 @login_required
-@cached_page
 def home(request):
     home = selectors.home_for(request.user)
     return render(request, "groups/home.html", {"home": home})
@@ -37,7 +35,6 @@ def home(request):
 
 
 @login_required
-@cached_page
 def scheme_detail(request, pk):
     scheme = get_object_or_404(permissions.schemes_organised_by(request.user), pk=pk)
     groups = Paginator(
@@ -89,7 +86,6 @@ def group_create(request, scheme_pk):
 
 
 @login_required
-@cached_page
 def group_detail(request, pk):
     # Counted on a fresh queryset: the visibility filter joins memberships too.
     visible = permissions.groups_visible_to(request.user).values("pk")

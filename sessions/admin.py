@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from groups.figures_hooks import group_figures_changed
 from sessions.models import (
     CalendarToken,
     Clash,
@@ -22,6 +23,18 @@ class SessionAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     autocomplete_fields = ["presenter"]
     readonly_fields = ["sequence", "created_at", "updated_at"]
+
+    # A session's date or status moves its members' figures (upcoming, counted).
+    def save_model(self, request, obj, form, change):
+        before = Session.objects.filter(pk=obj.pk).select_related("group").first()
+        super().save_model(request, obj, form, change)
+        if before and before.group_id != obj.group_id:
+            group_figures_changed(before.group)
+        group_figures_changed(obj.group)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        group_figures_changed(obj.group)
 
 
 @admin.register(Leave)

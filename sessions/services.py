@@ -20,8 +20,8 @@ from django.utils import timezone
 from balint.imports import ImportFailed
 from balint.queue import enqueue_on_commit
 from groups import permissions as group_permissions
+from groups.figures_hooks import group_figures_changed
 from groups.models import BalintGroup, Membership, Scheme, User
-from groups.versions import bump_figures
 from sessions import (
     clashes,
     feeds,
@@ -105,7 +105,8 @@ def term_generate(
             if s.will_be_created
         ]
         Session.objects.bulk_create(sessions)
-        bump_figures()
+        if sessions:
+            group_figures_changed(group)
         if sessions:
             enqueue_on_commit(RECOMPUTE_CLASHES, [s.pk for s in sessions])
     return sessions
@@ -137,7 +138,7 @@ def session_add(
     try:
         with transaction.atomic():
             session.save()
-            bump_figures()
+            group_figures_changed(group)
             enqueue_on_commit(RECOMPUTE_CLASHES, [session.pk])
     except IntegrityError:
         raise ValidationError(
@@ -177,7 +178,7 @@ def session_move(
             session.location_override = location_override
         session.sequence += 1
         session.save()
-        bump_figures()
+        group_figures_changed(session.group)
         notices.session_changed(session, "moved")
         enqueue_on_commit(RECOMPUTE_CLASHES, [session.pk])
     return session
@@ -195,7 +196,7 @@ def session_cancel(*, actor: User, session: Session, reason: str) -> Session:
         session.cancel_reason = reason
         session.sequence += 1
         session.save()
-        bump_figures()
+        group_figures_changed(session.group)
         notices.session_changed(session, "cancelled")
         notices.reminders_withdraw(session)
         enqueue_on_commit(RECOMPUTE_CLASHES, [session.pk])

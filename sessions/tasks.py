@@ -31,7 +31,7 @@ def scan_clashes() -> dict:
     return {"new": len(changes.new), "resolved": changes.resolved, "moved": changes.moved}
 
 
-@shared_task(acks_late=True, changes_pages=False)
+@shared_task(acks_late=True)
 def notify_clashes(clash_ids: list[int]) -> int:
     """Queue a notice for each new clash (a presenter is offered a swap). Once each."""
     found = Clash.objects.filter(pk__in=clash_ids, resolved_at__isnull=True)
@@ -71,7 +71,7 @@ def refresh_roster_feed(source_id: int) -> int:
 # --- Reminders -------------------------------------------------------------------------------
 
 
-@shared_task(acks_late=True, changes_pages=False)
+@shared_task(acks_late=True)
 def queue_due_reminders() -> int:
     """Every ten minutes (beat): queue what is due; the outbox sends it."""
     return services.reminders_queue_due()

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from balint import outbox
 from balint.imports import ImportFailed
-from balint.pagecache import cached_page
 from balint.pages import add_service_errors, form_page
 from groups import permissions as group_permissions
 from groups.models import Membership, User
@@ -78,7 +77,6 @@ def _group_members(group):
 
 
 @login_required
-@cached_page
 def my_rota(request):
     sessions = Paginator(selectors.my_upcoming_sessions(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -115,7 +113,6 @@ def my_rota(request):
 
 
 @login_required
-@cached_page
 def group_sessions(request, pk):
     group = _scheduled_group(request, pk)
     page = Paginator(

@@ -6,6 +6,7 @@ import factory
 from django.utils import timezone
 
 from balint.models import OutboundEmail
+from groups.figures_hooks import figures_changed
 from groups.models import BalintGroup, Invitation, Membership, Scheme, SchemeOrganiser, User
 
 PASSWORD = "correct-horse-battery"
@@ -65,6 +66,13 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     track = Membership.Track.PSYCHIATRY
     start_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
     end_date = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        membership = super()._create(model_class, *args, **kwargs)
+        # Written past the services: keep the figures table as membership_add does.
+        figures_changed(membership.group.scheme_id, [membership.person_id])
+        return membership
 
 
 class LeaderFactory(MembershipFactory):

@@ -2,12 +2,17 @@
 
 The shared Redis (127.0.0.1:6379) serves CI and everyone else's tests, so a test
 that takes Redis away starts its own. tests/conftest.py loads this module as a
-plugin: ask for `private_redis` by name.
+plugin: ask for `private_redis` by name, and for `production_redis_settings` for the
+cache and session engine production configures with REDIS_URL set.
 """
 
+import json
+import os
+import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -16,6 +21,7 @@ import redis
 
 # Guards against a server that never comes up or goes away; not performance assertions.
 WAIT_SECONDS = 10
+BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -82,3 +88,28 @@ def private_redis(tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def production_redis_settings(tmp_path_factory):
+    """CACHES["default"] and SESSION_ENGINE as production reads them with REDIS_URL set."""
+    inherited = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")
+    environ = {k: v for k, v in os.environ.items() if k not in inherited}
+    environ.update(
+        DJANGO_SETTINGS_MODULE="balint.settings",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(45)[:60],
+        ALLOWED_HOSTS="balint.example.org",
+        BALINT_VAR_DIR=str(tmp_path_factory.mktemp("production")),
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps({'cache': settings.CACHES['default'], "
+        "'session_engine': settings.SESSION_ENGINE}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=environ, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import factory
 
+from groups.figures_hooks import group_figures_changed
 from sessions.models import CalendarToken, Leave, Session, SwapRequest
 from sessions.schedule import local_span
 from tests import factories
@@ -47,6 +48,13 @@ class SessionFactory(factory.django.DjangoModelFactory):
     ends_at = factory.LazyAttribute(lambda o: _span(o)[1])
     status = Session.Status.SCHEDULED
     presenter = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        session = super()._create(model_class, *args, **kwargs)
+        # Written past the services: keep the figures table as session_add does.
+        group_figures_changed(session.group)
+        return session
 
 
 class LeaveFactory(factory.django.DjangoModelFactory):

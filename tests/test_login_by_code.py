@@ -136,6 +136,7 @@ def test_code_requests_for_someone_else_do_not_stop_the_owners(
 ):
     """Asking for codes is limited per email from each address, not per email: someone
     who knows the leader's email cannot use up the leader's own requests."""
+
     def attack():  # a fresh session each time: a pending code would be reused
         return browser("192.0.2.66").post("/accounts/login/code/", {"email": leader.email})
 

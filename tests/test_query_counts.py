@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from groups.versions import bump_figures
-
 spec = importlib.util.spec_from_file_location(
     "bench_pages", Path(__file__).resolve().parent.parent / "bench" / "pages.py"
 )
@@ -33,7 +31,6 @@ def seed(name: str, prefix: str, trainees: int, groups: int) -> None:
 def counts(db):
     seed("Small scheme", "small", trainees=12, groups=2)
     seed("Large scheme", "large", trainees=120, groups=12)
-    bump_figures()
     small = bench_pages.count_queries("Small scheme", "small")
     large = bench_pages.count_queries("Large scheme", "large")
     return small, large

@@ -120,9 +120,7 @@ def test_expansion_stops_when_its_time_budget_is_spent(monkeypatch):
     occurrence is made. The clock is faked, so the test itself takes no time."""
     readings = iter(range(0, 10_000, 2))  # each reading of the clock, two seconds on
     monkeypatch.setattr(ics.clock, "monotonic", lambda: next(readings))
-    raw = calendar(
-        event("DTSTART:20260302T080000Z", "DTEND:20260302T200000Z", "RRULE:FREQ=WEEKLY")
-    )
+    raw = calendar(event("DTSTART:20260302T080000Z", "DTEND:20260302T200000Z", "RRULE:FREQ=WEEKLY"))
 
     (problem,) = refused(read_ics, raw)
 

@@ -20,7 +20,6 @@ INHERITED = (
     "ALLOWED_HOSTS",
     "EMAIL_BACKEND",
     "SECURE_SSL_REDIRECT",
-    "PAGE_CACHE_SECONDS",
 )
 
 
@@ -107,7 +106,7 @@ def production_settings(tmp_path_factory):
         "DATABASES",
         "CELERY_BROKER_URL",
         "TIME_ZONE",
-        "PAGE_CACHE_SECONDS",
+        "SESSION_ENGINE",
     ]
     result = read_setting(
         tmp_path,
@@ -115,7 +114,6 @@ def production_settings(tmp_path_factory):
         REDIS_URL=None,
         DATABASE_URL=None,
         TIME_ZONE=None,
-        PAGE_CACHE_SECONDS=None,
     )
     assert result.returncode == 0, result.stderr
     return tmp_path, json.loads(result.stdout)
@@ -153,23 +151,24 @@ def test_time_zone_defaults_to_dublin(production_settings):
     assert production_settings[1]["TIME_ZONE"] == "Europe/Dublin"
 
 
-def test_production_caches_pages_and_development_does_not(production_settings, tmp_path):
-    assert production_settings[1]["PAGE_CACHE_SECONDS"] == 60
-    development = read_setting(tmp_path, "settings.PAGE_CACHE_SECONDS", DEBUG="1")
-    assert development.stdout.strip() == "0"  # edited templates show at once
-
-
-def test_redis_url_selects_redis_for_cache_and_celery(tmp_path):
+def test_redis_url_selects_redis_for_cache_sessions_and_celery(tmp_path):
     result = read_setting(
         tmp_path,
-        "settings.CACHES['default']['BACKEND'], settings.CELERY_BROKER_URL",
+        "settings.CACHES['default']['BACKEND'], settings.CELERY_BROKER_URL, "
+        "settings.SESSION_ENGINE",
         REDIS_URL="redis://127.0.0.1:6379/9",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "balint.cache.FailOpenRedisCache",
         "redis://127.0.0.1:6379/9",
+        "django.contrib.sessions.backends.cached_db",
     ]
+
+
+def test_without_redis_sessions_live_in_the_database_alone(production_settings):
+    # A database cache in front of database sessions would double the queries.
+    assert production_settings[1]["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
 
 
 # --- balint/env.py --------------------------------------------------------

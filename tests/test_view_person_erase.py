@@ -104,7 +104,7 @@ def test_the_right_address_erases_and_returns_to_the_scheme(client, scene):
 
 
 def test_the_overview_no_longer_shows_the_person(client, scene):
-    """Cached figures (the overview) are rebuilt after an erasure."""
+    """The overview (the figures table) follows an erasure."""
     client.force_login(scene.organiser)
     overview = f"/schemes/{scene.scheme.pk}/overview/"
     assert ZEB["full_name"] in client.get(overview).content.decode()

@@ -29,7 +29,7 @@ WORKER = """
 import pathlib, sys, time
 from balint.celery import app
 
-@app.task(name="tests.nap", changes_pages=False)
+@app.task(name="tests.nap")
 def nap(seconds, started):
     pathlib.Path(started).touch()
     time.sleep(seconds)

@@ -1,0 +1,239 @@
+"""The per-trainee figures table (attendance.models.TraineeFigure): computed from the
+registers, sessions and memberships, and written inside the transactions that change them.
+
+figures_refresh(scheme=, people=) is the one writer. It locks the rows it is about
+to rewrite (in primary-key order) before reading the registers, so two saves for
+the same person queue up and the second recomputes from what the first committed
+(READ COMMITTED reads afresh after the lock wait). compute() is the reference the
+tests compare the table with.
+"""
+
+import logging
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from attendance.models import Attendance, TraineeFigure
+from groups.models import Membership, Scheme
+from sessions.models import Session
+
+log = logging.getLogger(__name__)
+
+# TraineeFigure.last_key for someone who has not attended: sorts after every real date.
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+BATCH = 1000
+# What compute() produces and the table stores; refreshed_at is bookkeeping.
+VALUE_FIELDS = (
+    "name_key",
+    "counted",
+    "recorded",
+    "rate_key",
+    "last_attended",
+    "last_key",
+    "upcoming",
+    "open_ended",
+    "status",
+    "status_rank",
+)
+
+
+@dataclass
+class Figures:
+    """One trainee's figures in one scheme, as computed from the source tables."""
+
+    person_id: int
+    name_key: str
+    counted: int = 0
+    recorded: int = 0
+    last_attended: datetime | None = None
+    upcoming: int = 0
+    open_ended: bool = False
+    groups: set[int] = field(default_factory=set)
+    tracks: set[str] = field(default_factory=set)
+    status: str = ""
+
+    @property
+    def rate(self) -> float | None:
+        return self.counted / self.recorded if self.recorded else None
+
+    def values(self) -> dict:
+        return {
+            "name_key": self.name_key,
+            "counted": self.counted,
+            "recorded": self.recorded,
+            "rate_key": TraineeFigure.NO_RATE if self.rate is None else self.rate,
+            "last_attended": self.last_attended,
+            "last_key": self.last_attended or NEVER,
+            "upcoming": self.upcoming,
+            "open_ended": self.open_ended,
+            "status": self.status,
+            "status_rank": TraineeFigure.STATUS_RANK[self.status],
+        }
+
+
+def name_key(full_name: str) -> str:
+    return full_name.casefold()[:150]
+
+
+def compute(scheme: Scheme, people: list[int] | None = None) -> dict[int, Figures]:
+    """The figures of the scheme's trainees (or of those of `people` who are trainees),
+    in three queries, each aggregated by the database."""
+    from attendance.selectors import recorded_q, status_of
+
+    today = timezone.localdate()
+    memberships = Membership.objects.filter(group__scheme=scheme, role=Membership.Role.MEMBER)
+    if people is not None:
+        memberships = memberships.filter(person__in=people)
+    rows = list(
+        memberships.values_list(
+            "person_id", "person__full_name", "group_id", "track", "start_date", "end_date"
+        )
+    )
+    upcoming = Session.objects.filter(
+        group__scheme=scheme, status=Session.Status.SCHEDULED, starts_at__gte=timezone.now()
+    )
+    if people is not None:
+        upcoming = upcoming.filter(group__in={row[2] for row in rows})
+    upcoming_by_group: dict[int, list[date]] = defaultdict(list)
+    for group_id, day in upcoming.order_by("slot_date").values_list("group_id", "slot_date"):
+        upcoming_by_group[group_id].append(day)
+
+    figures: dict[int, Figures] = {}
+    for person_id, name, group_id, track, start, end in rows:
+        row = figures.setdefault(person_id, Figures(person_id, name_key(name)))
+        row.groups.add(group_id)
+        row.tracks.add(track)
+        row.open_ended |= end is None and start <= today
+        days = upcoming_by_group.get(group_id, [])
+        last = bisect_right(days, end) if end else len(days)
+        row.upcoming += max(0, last - bisect_left(days, start))
+
+    counts = Attendance.objects.filter(recorded_q(scheme))
+    if people is not None:
+        counts = counts.filter(person__in=figures.keys())
+    counting = Q(status__in=scheme.counted_statuses)
+    for person_id, recorded, counted, last in (
+        counts.values("person_id")
+        .annotate(
+            recorded=Count("pk"),
+            counted=Count("pk", filter=counting),
+            last=Max("session__starts_at", filter=counting),
+        )
+        .values_list("person_id", "recorded", "counted", "last")
+    ):
+        if person_id in figures:  # a member's record of someone no longer a trainee
+            row = figures[person_id]
+            row.recorded, row.counted, row.last_attended = recorded, counted, last
+    for row in figures.values():
+        row.status = status_of(
+            counted=row.counted,
+            required=scheme.sessions_required,
+            upcoming=row.upcoming,
+            open_ended=row.open_ended,
+            rate=row.rate,
+        )
+    return figures
+
+
+def _stored(row: TraineeFigure) -> dict:
+    return {name: getattr(row, name) for name in VALUE_FIELDS}
+
+
+def _placeholder(scheme: Scheme, person_id: int, now: datetime) -> TraineeFigure:
+    return TraineeFigure(
+        scheme=scheme, person_id=person_id, name_key="", last_key=NEVER, refreshed_at=now
+    )
+
+
+def figures_refresh(*, scheme: Scheme, people: list[int] | None = None) -> int:
+    """Recompute the figures of `people` (None: every trainee) in the scheme and store them.
+
+    Rows of people who are no longer trainees of the scheme go. Returns how many rows
+    were inserted, changed or deleted: 0 when the table already agreed.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        scheme = Scheme.objects.get(pk=scheme.pk)  # the rule as it stands in this transaction
+        if people is None:
+            # Everyone: the scheme's trainees, and whoever has a row (to delete stale ones).
+            people = set(
+                Membership.objects.filter(
+                    group__scheme=scheme, role=Membership.Role.MEMBER
+                ).values_list("person_id", flat=True)
+            ) | set(TraineeFigure.objects.filter(scheme=scheme).values_list("person_id", flat=True))
+        people = sorted(set(people))
+        if not people:
+            return 0
+        # Make sure every affected row exists, then lock them all: a concurrent refresh of
+        # the same people waits here, and recomputes after the other has committed.
+        existing = set(
+            TraineeFigure.objects.filter(scheme=scheme, person__in=people).values_list(
+                "person_id", flat=True
+            )
+        )
+        missing = [pk for pk in people if pk not in existing]
+        TraineeFigure.objects.bulk_create(
+            [_placeholder(scheme, pk, now) for pk in missing],
+            ignore_conflicts=True,
+            batch_size=BATCH,
+        )
+        rows = {
+            row.person_id: row
+            for row in TraineeFigure.objects.select_for_update()
+            .filter(scheme=scheme, person__in=people)
+            .order_by("pk")
+        }
+        fresh = compute(scheme, people)
+
+        changed, gone = [], []
+        corrected = 0
+        for person_id in people:
+            row = rows.get(person_id)
+            figures = fresh.get(person_id)
+            if figures is None:
+                if row is not None:
+                    gone.append(row.pk)
+                    corrected += person_id in existing
+                continue
+            values = figures.values()
+            if row is None:  # deleted by a refresh that committed while we waited
+                row = _placeholder(scheme, person_id, now)
+                row.save()
+            elif _stored(row) == values and person_id in existing:
+                continue
+            corrected += 1
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.refreshed_at = now
+            changed.append(row)
+        if gone:
+            TraineeFigure.objects.filter(pk__in=gone).delete()
+        if changed:
+            TraineeFigure.objects.bulk_update(
+                changed, [*VALUE_FIELDS, "refreshed_at"], batch_size=BATCH
+            )
+    return corrected
+
+
+def figures_rebuild(*, scheme: Scheme | None = None) -> int:
+    """Recompute every scheme's figures (or one's), repairing any drift. Returns how many
+    rows were corrected. Run nightly (attendance.tasks.rebuild_figures): `upcoming`
+    and the status change as sessions pass, with no write to say so."""
+    schemes = [scheme] if scheme is not None else list(Scheme.objects.order_by("pk"))
+    total = 0
+    for each in schemes:
+        corrected = figures_refresh(scheme=each)
+        if corrected:
+            log.info("Figures of scheme %s: %s rows corrected", each.pk, corrected)
+        total += corrected
+    return total
+
+
+def refresh_on_change(scheme_pk: int, person_pks: list[int] | None) -> None:
+    """groups.figures_hooks callback: the writes of groups and sessions land here."""
+    figures_refresh(scheme=Scheme(pk=scheme_pk), people=person_pks)
