@@ -41,6 +41,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from results_file import write_section  # bench/results_file.py, next to this file
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -363,19 +365,6 @@ def section(args, results: list[tuple[str, dict]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace the section (up to the next "## " heading) or append it."""
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        path.write_text(old.rstrip("\n") + "\n\n" + text)
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    path.write_text("".join(lines[:start]) + text + ("\n" + tail if tail else ""))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -415,7 +404,7 @@ def main() -> None:
         connections.close_all()
         admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         empty_redis(args.redis_url)
-    write_section(Path(args.output), text)
+    write_section(Path(args.output), SECTION, text)
     print()
     print(text)
 

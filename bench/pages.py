@@ -13,11 +13,13 @@ Sizes are trainees/groups/years for `manage.py seed_scale`. The script
 3. serves the large one with gunicorn and requests every page `--requests`
    times from `--clients` concurrent clients in this process, reporting p50 and
    p95 and the ratio of each p50 to the empty page's (the base template for a
-   signed-in user), all measured in the same run: once as in production, pages
-   served from the page cache until their data changes, and once built afresh
-   on every request (PAGE_CACHE_SECONDS=0), the cost after a change;
+   signed-in user), all measured in the same run; every page is built afresh on
+   every request (the app has no page cache);
 4. optionally (`--jobs`) times the background jobs on the large database;
-5. prints a table and writes bench/results.md. Figures are printed, never asserted.
+5. prints a table and writes it as the "## Single client (page benchmark)" section of
+   bench/results.md, replaced in place (bench/results_file.py). One page at a time, with no
+   contention: bench/load.py's realistic load is the headline. Figures are printed, never
+   asserted.
 """
 
 import argparse
@@ -33,9 +35,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by the tests
+from results_file import write_section  # bench/results_file.py, next to this file
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SECRET = "bench-" + "s" * 60
+SECTION = "## Single client (page benchmark)"
 
 # (role, label, path template); ids come from the database (see `locate`).
 PAGES = [
@@ -109,12 +115,12 @@ def manage(database_url: str, *args: str) -> None:
     )
 
 
-def inside(database_url: str, mode: str, **extra) -> dict:
+def inside(database_url: str, mode: str) -> dict:
     """Run this script's in-Django part (`--inside MODE`) and read its JSON answer."""
     result = subprocess.run(  # noqa: S603
         [PYTHON, __file__, "--inside", mode],
         cwd=ROOT,
-        env=django_env(database_url, **extra),
+        env=django_env(database_url),
         capture_output=True,
         text=True,
     )
@@ -281,7 +287,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(database_url: str, port: int, workers: int, cache_seconds: int) -> subprocess.Popen:
+def serve(database_url: str, port: int, workers: int) -> subprocess.Popen:
     server = subprocess.Popen(  # noqa: S603
         [
             PYTHON,
@@ -296,7 +302,7 @@ def serve(database_url: str, port: int, workers: int, cache_seconds: int) -> sub
             "warning",
         ],
         cwd=ROOT,
-        env=django_env(database_url, PAGE_CACHE_SECONDS=str(cache_seconds)),
+        env=django_env(database_url),
     )
     for _ in range(100):
         try:
@@ -328,10 +334,10 @@ def time_page(port: int, path: str, cookie: str, requests: int, clients: int) ->
         return list(pool.map(lambda _: fetch(port, path, cookie), range(requests)))
 
 
-def time_pages(database_url: str, found: dict, args, cache_seconds: int) -> dict:
+def time_pages(database_url: str, found: dict, args) -> dict:
     """Every page's request times from one gunicorn run."""
     port = free_port()
-    server = serve(database_url, port, args.workers, cache_seconds)
+    server = serve(database_url, port, args.workers)
     try:
         timings = {}
         for role, label, path in PAGES:
@@ -339,7 +345,7 @@ def time_pages(database_url: str, found: dict, args, cache_seconds: int) -> dict
             timings[label] = time_page(
                 port, url, found["cookies"][role], args.requests, args.clients
             )
-            print(f"  timed {label} (cache {cache_seconds} s)", flush=True)
+            print(f"  timed {label}", flush=True)
         return timings
     finally:
         server.terminate()
@@ -354,11 +360,10 @@ def percentile(values: list[float], share: float) -> float:
 # --- Report ------------------------------------------------------------------------------------
 
 
-def report(args, small_counts, large_counts, timings, uncached, jobs) -> str:
+def report(args, small_counts, large_counts, timings, jobs) -> str:
     empty = statistics.median(timings["empty page"])
-    empty_uncached = statistics.median(uncached["empty page"])
     lines = [
-        "# Benchmark results",
+        SECTION,
         "",
         f"Small: {args.small}, large: {args.large} (trainees/groups/years). "
         f"{args.requests} requests per page from {args.clients} concurrent clients "
@@ -366,22 +371,18 @@ def report(args, small_counts, large_counts, timings, uncached, jobs) -> str:
         f"Machine: {os.cpu_count()} cores. Database: {urlsplit(args.database_url).scheme}. "
         f"Cache: {'Redis' if REDIS_URL else 'database'}.",
         "",
-        "Pages are served from the page cache until their data changes (PAGE_CACHE_SECONDS, "
-        "balint/pagecache.py); the last two columns serve every request afresh, as after "
-        "a change. Queries are counted afresh.",
+        "Every page is built afresh on every request. One page at a time with no contention "
+        "from other people: the cost of the page alone.",
         "",
-        "| page | queries (small) | queries (large) | p50 ms | p95 ms | p50 / empty "
-        "| afresh p50 ms | afresh / empty |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| page | queries (small) | queries (large) | p50 ms | p95 ms | p50 / empty |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for _, label, _ in PAGES:
         values = timings[label]
         p50 = statistics.median(values)
-        fresh = statistics.median(uncached[label])
         lines.append(
             f"| {label} | {small_counts[label]} | {large_counts[label]} | {p50 * 1000:.1f} "
-            f"| {percentile(values, 0.95) * 1000:.1f} | {p50 / empty:.2f} "
-            f"| {fresh * 1000:.1f} | {fresh / empty_uncached:.2f} |"
+            f"| {percentile(values, 0.95) * 1000:.1f} | {p50 / empty:.2f} |"
         )
     if jobs:
         lines += ["", "| background job (large) | seconds |", "|---|---:|"]
@@ -425,22 +426,14 @@ def main() -> None:
         else:
             print(f"Seeding {size} into {url} ...", flush=True)
             prepare(url, size)
-    small_counts = inside(small, "queries", PAGE_CACHE_SECONDS="0")
-    large_counts = inside(large, "queries", PAGE_CACHE_SECONDS="0")
+    small_counts = inside(small, "queries")
+    large_counts = inside(large, "queries")
     found = inside(large, "cookies")
-    cached = time_pages(large, found, args, cache_seconds=600)
-    uncached = time_pages(large, found, args, cache_seconds=0)
+    timings = time_pages(large, found, args)
     jobs = inside(large, "jobs") if args.jobs else {}
-    text = report(args, small_counts, large_counts, cached, uncached, jobs)
-    write_keeping_sections(Path(args.output), text)
+    text = report(args, small_counts, large_counts, timings, jobs)
+    write_section(Path(args.output), SECTION, text)
     print(text)
-
-
-def write_keeping_sections(path: Path, text: str) -> None:
-    """Replace the page figures; keep the "## " sections other benches wrote below them."""
-    old = path.read_text() if path.exists() else ""
-    tail = old[old.index("\n## ") :] if "\n## " in old else ""
-    path.write_text(text.rstrip("\n") + "\n" + tail)
 
 
 if __name__ == "__main__":

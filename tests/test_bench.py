@@ -25,6 +25,10 @@ def run(*args: str, tmp_path: Path) -> str:
 @pytest.mark.slow
 def test_the_page_benchmark_runs_at_a_small_size(tmp_path):
     output = tmp_path / "results.md"
+    output.write_text(
+        "# Benchmark results\n\nIntro.\n\n## Realistic load\n\nHeadline.\n\n"
+        "## Single client (page benchmark)\n\nOld figures.\n\n## Other bench\n\nKept.\n"
+    )
     stdout = run(
         "bench/pages.py",
         f"--database-url=sqlite:///{tmp_path / 'bench.sqlite3'}",
@@ -38,7 +42,13 @@ def test_the_page_benchmark_runs_at_a_small_size(tmp_path):
         tmp_path=tmp_path,
     )
     assert "| scheme overview |" in stdout
-    assert output.read_text().startswith("# Benchmark results")
+    # Its own section replaced in place; the headline above it and the others kept.
+    written = output.read_text()
+    assert written.startswith("# Benchmark results\n\nIntro.\n\n## Realistic load\n\nHeadline.\n")
+    assert "Old figures." not in written
+    assert "| background job (large) | seconds |" in written
+    single = written.index("## Single client (page benchmark)\n")
+    assert written.index("## Realistic load") < single < written.index("## Other bench\n\nKept.")
 
 
 @pytest.mark.slow
