@@ -96,7 +96,7 @@ def report(args, run: Run, figures: dict, data: dict) -> str:
         f"(`nproc`), {urlsplit(args.database_url).scheme} and Redis. Data: seed_scale "
         f"{args.size} (trainees/groups/years): {seeded}. gunicorn with balint/gunicorn.conf.py "
         f"({gunicorn_workers(args)} workers x {os.environ.get('GUNICORN_THREADS', 2)} threads, "
-        "DEBUG=0, caching as in production), a "
+        "DEBUG=0, Redis cache and sessions as in production), a "
         "Celery worker and beat running their schedule; mail to memory. "
         f"{args.users} virtual users ({counts}), threads in one process, {addresses}, each "
         "a different person signing in through the real form (organisers with a TOTP code), "
