@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import factory
 
 from attendance.models import Attendance
+from attendance.selectors import register_lines
 from groups.figures_hooks import figures_changed
 from groups.models import Membership, User
 from sessions.models import Session
@@ -87,3 +88,12 @@ def bulk_records(session, people, status=Attendance.Status.PRESENT) -> list[Atte
     )
     figures_changed(session.group.scheme_id, [p.pk for p in people])  # as the services do
     return records
+
+
+def register_data(session, status):
+    """What the register page posts: a status for every line, and the one shown."""
+    data = {}
+    for line in register_lines(session):
+        data[f"status_{line.person.pk}"] = status
+        data[f"was_{line.person.pk}"] = line.recorded
+    return data

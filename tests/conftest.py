@@ -1,7 +1,9 @@
 import os
 
 import pytest
+import time_machine
 from django.core.cache import cache
+from django.db import connection
 
 from tests import factories
 
@@ -19,6 +21,21 @@ def skip_or_fail(reason: str) -> None:
     if require_services():
         pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres_only():
+    """For tests of what only PostgreSQL can show (row locks, concurrent transactions)."""
+    if connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL")
+
+
+@pytest.fixture
+def frozen_now():
+    from tests.session_factories import NOW
+
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ makes the second save recompute after the first has committed.
 import threading
 
 import pytest
-import time_machine
 from django.db import connection
 
 from attendance.figures import compute
@@ -16,22 +15,13 @@ from attendance.models import TraineeFigure
 from attendance.services import Entry, register_save
 from sessions.models import Session
 from tests import factories
-from tests.conftest import skip_or_fail
-from tests.session_factories import NOW, TODAY, SessionFactory
+from tests.session_factories import TODAY, SessionFactory
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        skip_or_fail("needs PostgreSQL")
-
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("postgres_only", "frozen_now"),
+]
 
 
 def save_together(saves) -> list:

@@ -16,10 +16,9 @@ from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from django.test import Client
 
-from attendance.selectors import register_lines
 from balint import cache as fail_open
 from tests import factories
-from tests.attendance_factories import LAST_WEDNESDAY
+from tests.attendance_factories import LAST_WEDNESDAY, register_data
 from tests.redis_server import free_port
 from tests.session_factories import NOW, SessionFactory
 
@@ -107,15 +106,6 @@ def people(scheme, group, leader, trainee, organiser):
         ("organiser", f"/schemes/{scheme.pk}/overview/"),
     ]
     return signed_in, pages, session
-
-
-def register_data(session, status):
-    """What the register page posts: a status for every line, and the one shown."""
-    data = {}
-    for line in register_lines(session):
-        data[f"status_{line.person.pk}"] = status
-        data[f"was_{line.person.pk}"] = line.recorded
-    return data
 
 
 def assert_everything_works(people, trainee, status):

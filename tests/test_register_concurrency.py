@@ -6,7 +6,6 @@ Needs PostgreSQL: row locks are what keep the two saves apart.
 import threading
 
 import pytest
-import time_machine
 from django.db import connection
 
 from attendance.models import Attendance, AttendanceChange
@@ -16,22 +15,13 @@ from groups.models import Membership
 from sessions.models import Session
 from tests import factories
 from tests.attendance_factories import LAST_WEDNESDAY
-from tests.conftest import skip_or_fail
-from tests.session_factories import NOW, SessionFactory
+from tests.session_factories import SessionFactory
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        skip_or_fail("needs PostgreSQL")
-
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("postgres_only", "frozen_now"),
+]
 
 
 @pytest.fixture

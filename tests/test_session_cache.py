@@ -16,11 +16,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from attendance.selectors import register_lines
 from balint import cache as fail_open
 from groups import second_factor, services
 from tests import factories
-from tests.attendance_factories import LAST_WEDNESDAY
+from tests.attendance_factories import LAST_WEDNESDAY, register_data
 from tests.session_factories import NOW, SessionFactory
 
 pytestmark = pytest.mark.services
@@ -105,14 +104,6 @@ def test_with_redis_up_pages_read_the_session_from_redis_not_the_database(redis,
     assert session_queries(up) == 0
     assert session_queries(down) == 1
     assert len(up) < len(down)
-
-
-def register_data(session, status):
-    data = {}
-    for line in register_lines(session):
-        data[f"status_{line.person.pk}"] = status
-        data[f"was_{line.person.pk}"] = line.recorded
-    return data
 
 
 def test_signed_in_before_redis_stops_they_stay_signed_in_and_save_a_form(
