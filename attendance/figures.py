@@ -19,6 +19,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from attendance.models import Attendance, TraineeFigure
+from attendance.selectors import recorded_q, status_of
 from groups.models import Membership, Scheme
 from sessions.models import Session
 
@@ -83,8 +84,6 @@ def name_key(full_name: str) -> str:
 def compute(scheme: Scheme, people: list[int] | None = None) -> dict[int, Figures]:
     """The figures of the scheme's trainees (or of those of `people` who are trainees),
     in three queries, each aggregated by the database."""
-    from attendance.selectors import recorded_q, status_of
-
     today = timezone.localdate()
     memberships = Membership.objects.filter(group__scheme=scheme, role=Membership.Role.MEMBER)
     if people is not None:

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -169,10 +171,12 @@ class MembershipAdmin(admin.ModelAdmin):
         figures_changed(obj.group.scheme_id, [obj.person_id])
 
     def delete_queryset(self, request, queryset):
-        affected = list(queryset.values_list("group__scheme", "person"))
+        affected = defaultdict(set)  # one refresh per scheme, not one per row
+        for scheme_pk, person_pk in queryset.values_list("group__scheme", "person"):
+            affected[scheme_pk].add(person_pk)
         super().delete_queryset(request, queryset)
-        for scheme_pk, person_pk in affected:
-            figures_changed(scheme_pk, [person_pk])
+        for scheme_pk, people in affected.items():
+            figures_changed(scheme_pk, people)
 
 
 @admin.register(Invitation)

@@ -107,7 +107,6 @@ def term_generate(
         Session.objects.bulk_create(sessions)
         if sessions:
             group_figures_changed(group)
-        if sessions:
             enqueue_on_commit(RECOMPUTE_CLASHES, [s.pk for s in sessions])
     return sessions
 

@@ -47,6 +47,13 @@ def assert_nothing_saved(response, mailoutbox):
     assert "Nothing was saved." in page_text(response)
 
 
+def assert_refused(response, mailoutbox, where, said: str = ""):
+    """Nothing saved, the problems at `where` (line, field), and `said` on the page."""
+    assert_nothing_saved(response, mailoutbox)
+    assert problems(response) == where
+    assert said in page_text(response)
+
+
 # --- A good file ----------------------------------------------------------
 
 
@@ -127,8 +134,7 @@ def test_one_bad_row_among_good_rows_saves_nothing_and_names_that_row(upload, gr
         )
     )
 
-    assert_nothing_saved(response, mailoutbox)
-    assert problems(response) == [(4, "email")]
+    assert_refused(response, mailoutbox, [(4, "email")])
     assert "people.csv, line 4, field 'email': 'niamh@example' is not a valid email address." in (
         page_text(response)
     )
@@ -142,15 +148,12 @@ def test_every_problem_in_the_file_is_listed(upload, group, mailoutbox):
         )
     )
 
-    assert_nothing_saved(response, mailoutbox)
-    assert problems(response) == [(2, "role"), (3, "start_date")]
+    assert_refused(response, mailoutbox, [(2, "role"), (3, "start_date")])
 
 
 def test_file_of_only_blank_lines_is_empty(upload, mailoutbox):
     response = upload("\n\n  \n")
-    assert_nothing_saved(response, mailoutbox)
-    assert problems(response) == [(None, None)]
-    assert "people.csv: The file is empty." in page_text(response)
+    assert_refused(response, mailoutbox, [(None, None)], "people.csv: The file is empty.")
 
 
 def test_zero_byte_file_is_refused(upload, mailoutbox):
@@ -187,9 +190,9 @@ def test_missing_column_is_named(upload, group, mailoutbox):
             header="name,email,role,group,start_date",
         )
     )
-    assert_nothing_saved(response, mailoutbox)
-    assert problems(response) == [(1, None)]
-    assert "people.csv, line 1: Missing column(s): end_date." in page_text(response)
+    assert_refused(
+        response, mailoutbox, [(1, None)], "people.csv, line 1: Missing column(s): end_date."
+    )
 
 
 @pytest.mark.parametrize(
@@ -261,8 +264,7 @@ def test_bad_field_is_named_with_its_line(upload, group, mailoutbox, row, field,
     good = f"Cian Murphy,cian@example.org,member,{group.name},2026-08-01,,"
     response = upload(csv(good, row.format(group=group.name)))
 
-    assert_nothing_saved(response, mailoutbox)
-    assert problems(response) == [(3, field)]
+    assert_refused(response, mailoutbox, [(3, field)])
     assert f"people.csv, line 3, field '{field}': {message}" in page_text(response)
 
 
@@ -270,9 +272,12 @@ def test_group_of_another_scheme_is_unknown_here(upload, mailoutbox):
     elsewhere = factories.GroupFactory(name="Elsewhere Group")
     response = upload(csv(f"Aoife Byrne,aoife@example.org,member,{elsewhere.name},2026-08-01,,"))
 
-    assert_nothing_saved(response, mailoutbox)
-    assert problems(response) == [(2, "group")]
-    assert "There is no group called 'Elsewhere Group' in this scheme." in page_text(response)
+    assert_refused(
+        response,
+        mailoutbox,
+        [(2, "group")],
+        "There is no group called 'Elsewhere Group' in this scheme.",
+    )
 
 
 def test_duplicate_row_is_named_with_the_first_line(upload, group, mailoutbox):
@@ -284,8 +289,7 @@ def test_duplicate_row_is_named_with_the_first_line(upload, group, mailoutbox):
         )
     )
 
-    assert_nothing_saved(response, mailoutbox)
-    assert problems(response) == [(4, "email")]
+    assert_refused(response, mailoutbox, [(4, "email")])
     assert "line 4, field 'email': aoife@example.org is already invited on line 2." in (
         page_text(response)
     )
@@ -294,8 +298,7 @@ def test_duplicate_row_is_named_with_the_first_line(upload, group, mailoutbox):
 def test_existing_member_invited_into_an_overlap_is_refused(upload, group, trainee, mailoutbox):
     response = upload(csv(f"{trainee.full_name},{trainee.email},member,{group.name},2026-08-01,,"))
 
-    assert_nothing_saved(response, mailoutbox)
-    assert problems(response) == [(2, "start_date")]
+    assert_refused(response, mailoutbox, [(2, "start_date")])
 
 
 def test_row_with_too_many_cells_is_refused(upload, group, mailoutbox):
@@ -306,9 +309,9 @@ def test_row_with_too_many_cells_is_refused(upload, group, mailoutbox):
         )
     )
 
-    assert_nothing_saved(response, mailoutbox)
-    assert problems(response) == [(3, None)]
-    assert "people.csv, line 3: This row has too many cells." in page_text(response)
+    assert_refused(
+        response, mailoutbox, [(3, None)], "people.csv, line 3: This row has too many cells."
+    )
 
 
 def test_file_too_large_is_refused(upload, group, mailoutbox):
@@ -325,9 +328,7 @@ def test_too_many_rows_are_refused(upload, group, mailoutbox, monkeypatch):
     rows = [f"Person {n},person{n}@example.org,member,{group.name},2026-08-01,," for n in range(3)]
     response = upload(csv(*rows))
 
-    assert_nothing_saved(response, mailoutbox)
-    assert problems(response) == [(4, None)]
-    assert "line 4: More than 2 rows." in page_text(response)
+    assert_refused(response, mailoutbox, [(4, None)], "line 4: More than 2 rows.")
 
 
 def test_rows_spanning_lines_are_named_by_where_they_end(upload, group, mailoutbox):
@@ -338,8 +339,7 @@ def test_rows_spanning_lines_are_named_by_where_they_end(upload, group, mailoutb
         )
     )
 
-    assert_nothing_saved(response, mailoutbox)
-    assert problems(response) == [(4, "email")]
+    assert_refused(response, mailoutbox, [(4, "email")])
 
 
 # --- Hostile files ----------------------------------------------------------------------------
@@ -394,9 +394,7 @@ def test_an_unclosed_quote_before_many_rows_names_the_line_it_opens(upload, grou
         csv(f'"Aoife Byrne,aoife@example.org,member,{group.name},2026-08-01,,', *rows)
     )
 
-    assert_nothing_saved(response, mailoutbox)
-    assert problems(response) == [(2, None)]
-    assert "people.csv, line 2: A quote is not closed" in page_text(response)
+    assert_refused(response, mailoutbox, [(2, None)], "people.csv, line 2: A quote is not closed")
 
 
 def test_a_huge_field_is_refused_with_its_line(upload, group, mailoutbox):
@@ -407,9 +405,12 @@ def test_a_huge_field_is_refused_with_its_line(upload, group, mailoutbox):
         )
     )
 
-    assert_nothing_saved(response, mailoutbox)
-    assert problems(response) == [(3, None)]
-    assert "people.csv, line 3: A field is longer than 131,072 characters." in page_text(response)
+    assert_refused(
+        response,
+        mailoutbox,
+        [(3, None)],
+        "people.csv, line 3: A field is longer than 131,072 characters.",
+    )
 
 
 def test_a_long_cell_is_quoted_cut_short(upload, group, mailoutbox):
