@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -51,6 +51,24 @@ def group_size_warning(group: BalintGroup) -> str:
     return ""
 
 
+# The organiser's home names at most this many groups; the scheme page lists them all.
+ATTENTION_SHOWN = 10
+
+
+def groups_needing_attention(on: date) -> QuerySet[BalintGroup]:
+    """Groups whose current membership is outside their size range."""
+    return with_member_counts(BalintGroup.objects.all(), on).filter(
+        Q(member_count__lt=F("min_members")) | Q(member_count__gt=F("max_members"))
+    )
+
+
+def _count_per_scheme(rows: QuerySet) -> Subquery:
+    """How many of `rows` belong to the outer scheme: a subquery, so a scheme of 500
+    groups costs one number, not 500 objects."""
+    counted = rows.filter(scheme=OuterRef("pk")).order_by().values("scheme")
+    return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
+
+
 @dataclass
 class Home:
     member_groups: list[BalintGroup]
@@ -83,14 +101,11 @@ def home_for(user: User) -> Home:
     for group in led_groups:
         group.size_warning = group_size_warning(group)
 
-    scheme_groups = Prefetch(
-        "groups",
-        queryset=with_member_counts(BalintGroup.objects.all(), today),
-        to_attr="all_groups",
-    )
     organised = list(
         permissions.schemes_organised_by(user)
         .annotate(
+            group_count=_count_per_scheme(BalintGroup.objects.all()),
+            attention_count=_count_per_scheme(groups_needing_attention(today)),
             pending_invitations=Count(
                 "invitations",
                 filter=Q(
@@ -100,17 +115,18 @@ def home_for(user: User) -> Home:
                 ),
                 distinct=True,
             ),
-            undelivered_mail=Subquery(
-                OutboundEmail.objects.filter(scheme=OuterRef("pk"), state="failed")
-                .values("scheme")
-                .annotate(n=Count("pk"))
-                .values("n")
-            ),
+            undelivered_mail=_count_per_scheme(OutboundEmail.objects.filter(state="failed")),
         )
-        .prefetch_related(scheme_groups)
+        .prefetch_related(
+            Prefetch(
+                "groups",
+                queryset=groups_needing_attention(today).order_by("name")[:ATTENTION_SHOWN],
+                to_attr="attention_groups",
+            )
+        )
     )
     for scheme in organised:
-        for group in scheme.all_groups:
+        for group in scheme.attention_groups:
             group.size_warning = group_size_warning(group)
     bounced = (
         OutboundEmail.objects.filter(person=user, state=OutboundEmail.State.FAILED)

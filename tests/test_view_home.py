@@ -170,7 +170,9 @@ def test_organiser_sees_groups_and_pending_invitations(
     (organised,) = response.context["home"].organised_schemes
     assert organised == scheme
     assert organised.pending_invitations == 2
-    assert organised.all_groups == sorted([group, other_group], key=lambda g: g.name)
+    # Both are below the minimum of 6, so both need attention.
+    assert organised.attention_groups == sorted([group, other_group], key=lambda g: g.name)
+    assert organised.group_count == 2
     content = response.content.decode()
     assert scheme.name in content
     assert group.name in content
@@ -179,6 +181,52 @@ def test_organiser_sees_groups_and_pending_invitations(
     assert "2 groups" in content
     assert "2 pending invitations" in content
     assert f'href="/schemes/{scheme.pk}/"' in content
+
+
+def test_organiser_sees_only_groups_outside_their_size_range(client, scheme, organiser):
+    """A national scheme has 500 groups: home names the ones needing attention, the first
+    ten by name, and says how many there are; the scheme page lists them all."""
+    small = [factories.GroupFactory(scheme=scheme, name=f"Small {i:02}") for i in range(12)]
+    for group in small:
+        factories.MembershipFactory.create_batch(2, group=group)
+    crowded = factories.GroupFactory(scheme=scheme, name="Crowded", max_members=6)
+    factories.MembershipFactory.create_batch(7, group=crowded)
+    healthy = factories.GroupFactory(scheme=scheme, name="Healthy")
+    factories.MembershipFactory.create_batch(6, group=healthy)
+    factories.MembershipFactory(  # ended: does not count toward the size
+        group=healthy, end_date=timezone.localdate() - timedelta(days=1)
+    )
+    factories.GroupFactory(name="Other scheme, small")  # not this organiser's
+
+    client.force_login(organiser)
+    response = client.get("/")
+
+    (organised,) = response.context["home"].organised_schemes
+    assert organised.group_count == 14
+    assert organised.attention_count == 13
+    assert [g.name for g in organised.attention_groups] == ["Crowded"] + [
+        f"Small {i:02}" for i in range(9)
+    ]
+    content = response.content.decode()
+    assert "13 of 14 groups are outside their size range today; the first 10 by name." in content
+    assert "Above the maximum of 6 members." in content
+    assert "Healthy" not in content
+    assert "Small 11" not in content
+    assert "Other scheme" not in content
+    assert f'href="/schemes/{scheme.pk}/#groups-heading">All 14 groups</a>' in content
+
+
+def test_organiser_is_told_when_every_group_is_within_range(client, scheme, organiser):
+    healthy = factories.GroupFactory(scheme=scheme)
+    factories.MembershipFactory.create_batch(6, group=healthy)
+
+    client.force_login(organiser)
+    response = client.get("/")
+
+    (organised,) = response.context["home"].organised_schemes
+    assert organised.attention_count == 0
+    assert organised.attention_groups == []
+    assert "Every group is within its size range today." in response.content.decode()
 
 
 def test_organiser_of_another_scheme_sees_nothing_of_this_one(
