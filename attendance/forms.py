@@ -2,7 +2,7 @@ from django import forms
 
 from attendance.models import Attendance
 from attendance.services import Entry
-from groups.models import BalintGroup, Membership
+from groups.models import Membership
 
 
 class RegisterForm(forms.Form):
@@ -41,8 +41,13 @@ class RegisterForm(forms.Form):
 
 
 class OverviewFilterForm(forms.Form):
-    group = forms.ModelChoiceField(
-        queryset=BalintGroup.objects.none(), required=False, empty_label="All groups"
+    # A search box, not a select: a national scheme has 500 groups.
+    group = forms.CharField(
+        required=False,
+        max_length=100,
+        strip=True,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "All groups"}),
+        help_text="All or part of a group's name.",
     )
     track = forms.ChoiceField(
         choices=[("", "All tracks"), *Membership.Track.choices], required=False
@@ -67,8 +72,7 @@ class OverviewFilterForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, scheme, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = scheme.groups.all()
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select"
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-control" if name == "group" else "form-select"

@@ -261,6 +261,7 @@ def scheme_overview(
     scheme: Scheme,
     *,
     group: BalintGroup | None = None,
+    group_name: str = "",
     track: str = "",
     status: str = "",
     sort: str = "name",
@@ -284,6 +285,17 @@ def scheme_overview(
             Exists(
                 Membership.objects.filter(
                     person=OuterRef("pk"), group=group, role=Membership.Role.MEMBER
+                )
+            )
+        )
+    if group_name:
+        rows = rows.filter(
+            Exists(
+                Membership.objects.filter(
+                    person=OuterRef("pk"),
+                    group__scheme=scheme,
+                    group__name__icontains=group_name,
+                    role=Membership.Role.MEMBER,
                 )
             )
         )

@@ -155,12 +155,12 @@ def trainee_progress(request, scheme_pk, person_pk):
 # --- Organiser overview and exports --------------------------------------------------
 
 
-def _overview_filters(request, scheme) -> tuple[OverviewFilterForm, dict]:
-    form = OverviewFilterForm(request.GET or None, scheme=scheme)
+def _overview_filters(request) -> tuple[OverviewFilterForm, dict]:
+    form = OverviewFilterForm(request.GET or None)
     filters = {}
     if form.is_valid():
         filters = {
-            "group": form.cleaned_data["group"],
+            "group_name": form.cleaned_data["group"],
             "track": form.cleaned_data["track"],
             "status": form.cleaned_data["status"],
             "sort": form.cleaned_data["sort"] or "name",
@@ -171,7 +171,7 @@ def _overview_filters(request, scheme) -> tuple[OverviewFilterForm, dict]:
 @login_required
 def scheme_overview(request, pk):
     scheme = get_object_or_404(group_permissions.schemes_organised_by(request.user), pk=pk)
-    form, filters = _overview_filters(request, scheme)
+    form, filters = _overview_filters(request)
     page = Paginator(selectors.scheme_overview(scheme, **filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -193,7 +193,7 @@ def scheme_overview(request, pk):
 @login_required
 def scheme_overview_export(request, pk, fmt):
     scheme = get_object_or_404(group_permissions.schemes_organised_by(request.user), pk=pk)
-    _, filters = _overview_filters(request, scheme)
+    _, filters = _overview_filters(request)
     return _download(
         request,
         exports.SchemeOverviewExporter(scheme, **filters),

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from attendance.views import PAGE_SIZE
-from groups.models import Membership
+from groups.models import BalintGroup, Membership
 from tests import factories
 from tests.attendance_factories import (
     attend,
@@ -83,6 +83,8 @@ def test_every_trainee_with_count_rate_last_attended_and_status(
 
 
 def test_filters_by_group_track_and_status(client, scheme, group, other_group, organiser, sessions):
+    group.name, other_group.name = "Cork North", "Kerry"
+    BalintGroup.objects.bulk_update([group, other_group], ["name"])
     here = factories.MembershipFactory(group=group).person
     there = factories.MembershipFactory(
         group=other_group, track=Membership.Track.GENERAL_PRACTICE
@@ -94,20 +96,36 @@ def test_filters_by_group_track_and_status(client, scheme, group, other_group, o
         return set(rows(client.get(url(scheme, query))))
 
     assert who("") == {here.pk, there.pk}
-    assert who(f"?group={other_group.pk}") == {there.pk}
+    assert who("?group=kerry") == {there.pk}
+    assert who("?group=+north+") == {here.pk}  # any part of the name, in any case
+    assert who("?group=Dublin") == set()
     assert who("?track=general_practice") == {there.pk}
     assert who("?status=at_risk") == {here.pk}
     assert who("?status=on_track") == {there.pk}
 
 
-def test_a_group_of_another_scheme_is_not_a_filter(client, scheme, organiser):
-    elsewhere = factories.GroupFactory()
+def test_a_group_of_another_scheme_matches_no_one(client, scheme, group, organiser):
+    factories.MembershipFactory(group=group)
+    elsewhere = factories.GroupFactory(name="Galway elsewhere")
+    factories.MembershipFactory(group=elsewhere)
     client.force_login(organiser)
 
-    response = client.get(url(scheme, f"?group={elsewhere.pk}"))
+    response = client.get(url(scheme, "?group=Galway"))
 
     assert response.status_code == 200
-    assert response.context["form"].errors
+    assert rows(response) == {}
+
+
+def test_the_group_filter_is_a_search_box_not_a_select(client, scheme, organiser):
+    """500 groups in a national scheme: no select of every one of them."""
+    factories.GroupFactory.create_batch(3, scheme=scheme)
+    client.force_login(organiser)
+
+    content = client.get(url(scheme)).content.decode()
+
+    assert '<input type="search" name="group"' in content
+    assert '<select name="group"' not in content
+    assert "All or part of a group&#x27;s name." in content
 
 
 def test_sorted_by_count(client, scheme, group, organiser, sessions):
