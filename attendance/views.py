@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from attendance import exports, permissions, selectors, services
@@ -15,10 +15,14 @@ from sessions import permissions as session_permissions
 
 PAGE_SIZE = 50
 LATEST_COUNTED = 20  # sessions listed on a progress page; the count covers them all
+# Each format: how the response is made from an exporter, and its content type.
 FORMATS = {
-    "csv": (exports.to_csv, "text/csv; charset=utf-8"),
+    "csv": (
+        lambda exporter: StreamingHttpResponse(exports.csv_chunks(exporter)),
+        "text/csv; charset=utf-8",
+    ),
     "xlsx": (
-        exports.to_xlsx,
+        lambda exporter: HttpResponse(exports.to_xlsx(exporter)),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ),
 }
@@ -37,8 +41,9 @@ def _download(
             scheme=scheme,
             description=f"{exporter.name} ({fmt.upper()})",
         )
-    render_file, content_type = FORMATS[fmt]
-    response = HttpResponse(render_file(exporter), content_type=content_type)
+    respond, content_type = FORMATS[fmt]
+    response = respond(exporter)
+    response["Content-Type"] = content_type
     response["Content-Disposition"] = f'attachment; filename="{exporter.filename(fmt)}"'
     return response
 

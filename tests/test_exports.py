@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from openpyxl import load_workbook
 
+from attendance import exports
 from attendance.selectors import register_lines
 from tests import factories
 from tests.attendance_factories import attend, held_sessions, past_wednesdays
@@ -42,7 +43,7 @@ def leading_url(scheme, fmt):
 
 def read_csv(response) -> list[list[str]]:
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
 
 
 def read_xlsx(response):
@@ -374,6 +375,36 @@ def test_a_name_with_any_formula_trigger_is_inert_in_csv(client, scheme, group, 
 
     assert [row[0] for row in overview[1:]] == ["'" + name]
     assert "'" + name in register[0]
+
+
+def test_a_pipe_in_a_defused_cell_is_escaped_as_defusedcsv_does(client, scheme, group, organiser):
+    """A DDE payload (=cmd|' /C calc'!A0) loses its | as well as its formula."""
+    factories.MembershipFactory(group=group, person__full_name="=cmd|' /C calc'!A0")
+    factories.MembershipFactory(group=group, person__full_name="Ann | Lee")  # no trigger
+    client.force_login(organiser)
+
+    overview = read_csv(client.get(overview_url(scheme, "csv")))
+
+    assert sorted(row[0] for row in overview[1:]) == ["'=cmd\\|' /C calc'!A0", "Ann | Lee"]
+
+
+def test_the_overview_csv_streams_in_pieces_of_whole_rows(
+    client, scheme, group, organiser, monkeypatch
+):
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 2)
+    names = [f"Trainee {n}" for n in range(5)]
+    for name in names:
+        factories.MembershipFactory(group=group, person__full_name=name)
+    client.force_login(organiser)
+
+    response = client.get(overview_url(scheme, "csv"))
+
+    assert response.streaming
+    pieces = list(response.streaming_content)
+    assert len(pieces) == 3  # the header and five rows, two lines a piece
+    assert all(piece.endswith(b"\r\n") for piece in pieces)
+    rows = list(csv.reader(io.StringIO(b"".join(pieces).decode("utf-8-sig"))))
+    assert [row[0] for row in rows] == ["Name", *names]
 
 
 def test_a_name_with_a_control_character_still_exports(client, scheme, group, organiser, sessions):
