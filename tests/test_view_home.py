@@ -8,8 +8,9 @@ from django.utils import timezone
 from groups.models import Membership
 from tests import factories
 
-# Session, user, member groups + roster, led groups, organised schemes + groups, navigation.
-HOME_QUERIES = 9  # 8, and the latest undelivered mail to the person
+# Session, user, member groups + roster, led groups, organised schemes, their groups needing
+# attention (which, then the first ten), navigation.
+HOME_QUERIES = 10  # 9, and the latest undelivered mail to the person
 
 
 def test_anonymous_is_sent_to_sign_in(client):
