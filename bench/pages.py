@@ -54,6 +54,7 @@ PAGES = [
     ("leader", "register", "/sessions/{session}/register/"),
     ("leader", "group register CSV", "/groups/{group}/register.csv"),
     ("organiser", "scheme page", "/schemes/{scheme}/"),
+    ("organiser", "people page", "/schemes/{scheme}/people/"),
     ("organiser", "scheme overview", "/schemes/{scheme}/overview/"),
     ("organiser", "overview CSV", "/schemes/{scheme}/overview.csv"),
 ]

@@ -106,6 +106,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
         ]
+        # Lists of people page by name (balint.keyset): a page reads one page of this index.
+        indexes = [models.Index(fields=["full_name", "id"], name="user_name_order")]
 
     def __str__(self) -> str:
         return self.full_name or self.email

@@ -71,7 +71,7 @@ def person_erase(request, pk, person_pk):
         else:
             # The message names no one: the name should not outlive the erasure anywhere.
             messages.success(request, f"Record erased: it now shows as “{ERASED_NAME}”.")
-            return redirect("scheme_detail", pk=scheme.pk)
+            return redirect("scheme_people", pk=scheme.pk)
     if form is not None and form.errors:
         status = 400
     return render(

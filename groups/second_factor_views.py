@@ -37,7 +37,7 @@ def person_second_factor_reset(request, pk, person_pk):
                     "they set up a new one when they next sign in.",
                 )
                 if permissions.is_organiser(request.user, scheme):
-                    return redirect("scheme_detail", pk=scheme.pk)
+                    return redirect("scheme_people", pk=scheme.pk)
                 return redirect("scheme_access_log", pk=scheme.pk)
     return render(
         request,

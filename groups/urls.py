@@ -5,6 +5,7 @@ from groups import mail_views, privacy_views, second_factor_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("schemes/<int:pk>/", views.scheme_detail, name="scheme_detail"),
+    path("schemes/<int:pk>/people/", views.scheme_people, name="scheme_people"),
     path("schemes/<int:scheme_pk>/groups/new/", views.group_create, name="group_create"),
     path(
         "schemes/<int:scheme_pk>/invitations/new/",

@@ -3,12 +3,14 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from balint.keyset import keyset_page
 from balint.pages import add_service_errors, form_page
 from groups import permissions, second_factor, selectors, services
 from groups.forms import (
@@ -42,22 +44,40 @@ def scheme_detail(request, pk):
     ).get_page(request.GET.get("groups_page"))
     for group in groups:
         group.size_warning = selectors.group_size_warning(group)
-    scheme_memberships = Prefetch(
-        "memberships",
-        queryset=Membership.objects.current().filter(group__scheme=scheme).select_related("group"),
-        to_attr="scheme_memberships",
-    )
-    people = Paginator(
-        selectors.people_in_scheme(scheme)
-        .annotate(erased=F("erasure__erased_at"), has_second_factor=second_factor.set_up())
-        .prefetch_related(scheme_memberships),
-        PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
     invitations = selectors.pending_invitations(scheme)[:PAGE_SIZE]
     return render(
         request,
         "groups/scheme_detail.html",
-        {"scheme": scheme, "groups": groups, "people": people, "invitations": invitations},
+        {"scheme": scheme, "groups": groups, "invitations": invitations},
+    )
+
+
+@login_required
+def scheme_people(request, pk):
+    """Everyone in the scheme, found by name, email or registration number, a page at a time."""
+    scheme = get_object_or_404(permissions.schemes_organised_by(request.user), pk=pk)
+    words = request.GET.get("q", "").strip()[:100]
+    people = selectors.people_matching(selectors.people_in_scheme(scheme), words)
+    page = keyset_page(
+        people.annotate(erased=F("erasure__erased_at"), has_second_factor=second_factor.set_up()),
+        key="full_name",
+        size=PAGE_SIZE,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
+    current = Membership.objects.current().filter(group__scheme=scheme).select_related("group")
+    prefetch_related_objects(
+        page.items, Prefetch("memberships", queryset=current, to_attr="scheme_memberships")
+    )
+    return render(
+        request,
+        "groups/scheme_people.html",
+        {
+            "scheme": scheme,
+            "people": page,
+            "q": words,
+            "query": urlencode({"q": words} if words else {}),
+        },
     )
 
 

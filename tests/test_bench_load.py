@@ -12,7 +12,13 @@ from tests.test_bench import ROOT, run
 ROLE_PAGES = {
     "trainee": {"trainee home", "my rota", "my progress", "empty page"},
     "leader": {"leader home", "group page", "group sessions", "register", "group register CSV"},
-    "organiser": {"organiser home", "scheme page", "scheme overview", "overview CSV"},
+    "organiser": {
+        "organiser home",
+        "scheme page",
+        "people page",
+        "scheme overview",
+        "overview CSV",
+    },
 }
 
 

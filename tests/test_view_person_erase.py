@@ -89,7 +89,7 @@ def test_the_right_address_erases_and_returns_to_the_scheme(client, scene):
     response = confirm(client, scene, typed=f"  {ZEB['email'].upper()} ")
 
     assert response.status_code == 302
-    assert response["Location"] == f"/schemes/{scene.scheme.pk}/"
+    assert response["Location"] == f"/schemes/{scene.scheme.pk}/people/"
     scene.zeb.refresh_from_db()
     assert scene.zeb.full_name == ERASED_NAME
     erasure = PersonErasure.objects.get()
@@ -159,10 +159,10 @@ def test_an_erased_person_cannot_be_erased_again(client, scene):
     assert PersonErasure.objects.count() == 1
 
 
-def test_the_scheme_page_offers_erasure_for_others_not_oneself(client, scene):
+def test_the_people_page_offers_erasure_for_others_not_oneself(client, scene):
     client.force_login(scene.organiser)
 
-    content = client.get(f"/schemes/{scene.scheme.pk}/").content.decode()
+    content = client.get(f"/schemes/{scene.scheme.pk}/people/").content.decode()
 
     assert url(scene.scheme, scene.zeb) in content
     assert url(scene.scheme, scene.organiser) not in content

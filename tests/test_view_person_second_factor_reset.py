@@ -28,11 +28,11 @@ def lost(scheme):
     return with_second_factor(factories.OrganiserFactory(scheme=scheme).person)
 
 
-def test_the_scheme_page_offers_it_for_people_with_a_second_factor(client, organiser, scheme, lost):
+def test_the_people_page_offers_it_for_people_with_a_second_factor(client, organiser, scheme, lost):
     plain = factories.OrganiserFactory(scheme=scheme).person
     client.force_login(organiser)
 
-    body = client.get(f"/schemes/{scheme.pk}/").content.decode()
+    body = client.get(f"/schemes/{scheme.pk}/people/").content.decode()
 
     assert url(scheme, lost) in body
     assert url(scheme, plain) not in body
@@ -54,7 +54,7 @@ def test_an_organiser_removes_it_logged_and_emailed(client, organiser, scheme, l
     done = client.post(url(scheme, lost))
 
     assert done.status_code == 302
-    assert done["Location"] == f"/schemes/{scheme.pk}/"
+    assert done["Location"] == f"/schemes/{scheme.pk}/people/"
     assert not Authenticator.objects.filter(user=lost).exists()
     entry = AccessLogEntry.objects.get(action=AccessLogEntry.Action.SECOND_FACTOR_RESET)
     assert (entry.actor, entry.subject, entry.scheme) == (organiser, lost, scheme)
@@ -163,16 +163,16 @@ def test_signing_in_again_asks_for_a_new_one(client, organiser, scheme, lost, se
     assert client.get("/").headers["Location"] == "/accounts/2fa/"
 
 
-def test_queries_do_not_grow_with_the_people_on_the_scheme_page(
+def test_queries_do_not_grow_with_the_people_on_the_people_page(
     client, organiser, scheme, django_assert_max_num_queries
 ):
     client.force_login(organiser)
     for _ in range(3):
         with_second_factor(factories.OrganiserFactory(scheme=scheme).person)
     with django_assert_max_num_queries(12) as few:
-        client.get(f"/schemes/{scheme.pk}/")
+        client.get(f"/schemes/{scheme.pk}/people/")
     for _ in range(10):
         with_second_factor(factories.OrganiserFactory(scheme=scheme).person)
 
     with django_assert_max_num_queries(len(few.captured_queries)):
-        client.get(f"/schemes/{scheme.pk}/")
+        client.get(f"/schemes/{scheme.pk}/people/")

@@ -60,6 +60,9 @@ def test_an_organiser_erases_someone_who_has_left(page, demo, browser_problems):
     ).person
     sign_in(page, demo.organiser)
     page.goto(f"/schemes/{demo.scheme.pk}/")
+    page.get_by_role("link", name="Everyone in the scheme").click()
+    page.get_by_role("searchbox", name="Name, email or registration number").fill("former")
+    page.get_by_role("button", name="Find").click()
 
     page.get_by_role("link", name="Erase… the record of Dr Former Member").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(

@@ -267,6 +267,8 @@ def test_an_organiser_removes_the_lost_second_factor_of_a_leader(page, demo, bro
     enter_second_factor(page, totp_code(secret))
     expect_home(page, demo.organiser)
     page.goto(f"/schemes/{demo.scheme.pk}/")
+    page.get_by_role("link", name="Everyone in the scheme").click()
+    assert_no_serious_violations(page)
     # Only those who have one can lose one.
     expect(page.get_by_role("link", name=re.compile("^Remove second factor…"))).to_have_count(1)
 
@@ -277,12 +279,14 @@ def test_an_organiser_removes_the_lost_second_factor_of_a_leader(page, demo, bro
     assert_no_serious_violations(page)
     page.get_by_role("button", name="Remove their second factor").click()
 
-    expect(page).to_have_url(re.compile(rf"/schemes/{demo.scheme.pk}/$"))
+    expect(page).to_have_url(re.compile(rf"/schemes/{demo.scheme.pk}/people/$"))
     expect(page.get_by_role("status")).to_contain_text(
         "The second factor of Dr Brendan Leader is removed"
     )
     expect(page.get_by_role("link", name=re.compile("^Remove second factor…"))).to_have_count(0)
     assert not Authenticator.objects.filter(user=demo.leader).exists()
+    breadcrumb = page.get_by_role("navigation", name="Breadcrumb")
+    breadcrumb.get_by_role("link", name=demo.scheme.name).click()
     page.get_by_role("link", name="Access log").click()
     entry = page.get_by_role("row").filter(has_text="Second factor removed")
     expect(entry).to_have_count(1)
