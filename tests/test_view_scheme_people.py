@@ -186,3 +186,24 @@ def test_a_page_runs_a_fixed_number_of_queries_with_no_offset(
     sql = " ".join(q["sql"] for q in queries.captured_queries)
     assert not re.search(r"\bOFFSET\b", sql)  # keyset, not an offset that grows
     assert "COUNT(" not in sql  # no count of all 5,000
+
+
+def test_people_with_the_same_name_are_neither_lost_nor_repeated(
+    client, scheme, group, organiser, monkeypatch
+):
+    """The keyset is (name, pk): a page boundary between two "Mary Walsh"es loses no one."""
+    monkeypatch.setattr("groups.views.PAGE_SIZE", 2)
+    same = [factories.MembershipFactory(group=group, person__full_name="Mary Walsh").person]
+    same += [factories.MembershipFactory(group=group, person__full_name="Mary Walsh").person]
+    same += [factories.MembershipFactory(group=group, person__full_name="Mary Walsh").person]
+    client.force_login(organiser)
+
+    seen, after = [], None
+    while True:
+        page = client.get(url(scheme), {"after": after} if after else {}).context["people"]
+        seen += [p.pk for p in page if p.full_name == "Mary Walsh"]
+        if page.next_after is None:
+            break
+        after = page.next_after
+
+    assert seen == sorted(p.pk for p in same)
