@@ -104,6 +104,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, worker and beat share the file: take the write lock at the
     # start of a transaction and wait for it, instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Requests read a few rows through indexes. With PostgreSQL's default random_page_cost
+    # (4, priced for spinning disks) the figures refresh after a register save hash-joined
+    # all 266,700 sessions of a national scheme (57 ms) instead of following the index
+    # (16 ms). 1.1 is the usual value for SSD storage, which every hosted database uses.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c random_page_cost=1.1")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------------------
