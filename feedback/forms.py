@@ -1,5 +1,6 @@
 from django import forms
 
+from balint.forms import TypedChoiceOfModel
 from feedback.guard import no_patient_identifier
 from feedback.models import (
     COMMENT_MAX_LENGTH,
@@ -99,7 +100,12 @@ class SessionThemesForm(forms.Form):
 
 
 class EvaluationOpenForm(forms.Form):
-    group = forms.ModelChoiceField(queryset=BalintGroup.objects.none())
+    group = TypedChoiceOfModel(
+        BalintGroup.objects.none(),
+        lookup="name",
+        help_text="Its name as the scheme page shows it.",
+        error_messages={"invalid_choice": "No group of this scheme has that name."},
+    )
     title = forms.CharField(max_length=80, help_text="Members see this, e.g. “Autumn term 2026”.")
 
     def __init__(self, *args, scheme, **kwargs):

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 
+from balint.forms import TypedChoiceOfModel
 from groups.models import BalintGroup, Invitation, Membership, Scheme, User
 from groups.services import GROUP_FIELDS, PRIVACY_FIELDS, InvitationData, validate_invitation
 
@@ -22,6 +23,14 @@ class GroupForm(forms.ModelForm):
 
 
 class MembershipForm(forms.ModelForm):
+    person = TypedChoiceOfModel(
+        User.objects.none(),
+        lookup="email",
+        label="Email address",
+        help_text="Of someone already in the scheme. New people join by invitation.",
+        error_messages={"invalid_choice": "No one in this scheme has that email address."},
+    )
+
     class Meta:
         model = Membership
         fields = ("person", "role", "track", "start_date", "end_date")
@@ -30,7 +39,6 @@ class MembershipForm(forms.ModelForm):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
-        self.fields["person"].help_text = "New people join by invitation."
 
 
 class MembershipEndForm(forms.Form):
@@ -44,7 +52,14 @@ class InvitationForm(forms.ModelForm):
         model = Invitation
         fields = ("full_name", "email", "role", "group", "track", "start_date", "end_date")
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
-        help_texts = {"group": "Not needed for a scheme organiser."}
+
+    group = TypedChoiceOfModel(
+        BalintGroup.objects.none(),
+        lookup="name",
+        required=False,
+        help_text="Its name as the scheme page shows it. Not needed for a scheme organiser.",
+        error_messages={"invalid_choice": "No group of this scheme has that name."},
+    )
 
     def __init__(self, *args, scheme: Scheme, **kwargs):
         super().__init__(*args, **kwargs)

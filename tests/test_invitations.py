@@ -51,7 +51,7 @@ def signed_in_as(client) -> int | None:
 def test_invited_member_sets_a_password_and_lands_in_the_group(
     client, scheme, group, organiser, mailoutbox, django_capture_on_commit_callbacks
 ):
-    invite(client, organiser, scheme, django_capture_on_commit_callbacks, group=str(group.pk))
+    invite(client, organiser, scheme, django_capture_on_commit_callbacks, group=group.name)
 
     (message,) = mailoutbox
     assert message.to == ["aoife@example.org"]
@@ -90,7 +90,7 @@ def test_invited_member_sets_a_password_and_lands_in_the_group(
 def test_invited_person_can_then_sign_in_with_the_password(
     client, scheme, group, organiser, mailoutbox, django_capture_on_commit_callbacks
 ):
-    invite(client, organiser, scheme, django_capture_on_commit_callbacks, group=str(group.pk))
+    invite(client, organiser, scheme, django_capture_on_commit_callbacks, group=group.name)
     path = link_in(mailoutbox[0])
     client.post(path, {"password1": PASSWORD, "password2": PASSWORD})
     client.logout()
@@ -110,7 +110,7 @@ def test_invited_leader_gets_the_leader_role(
         scheme,
         django_capture_on_commit_callbacks,
         role="co_leader",
-        group=str(group.pk),
+        group=group.name,
         track="other",
         end_date="",
     )
@@ -124,7 +124,7 @@ def test_invited_leader_gets_the_leader_role(
 def test_the_same_link_works_only_once(
     client, scheme, group, organiser, mailoutbox, django_capture_on_commit_callbacks
 ):
-    invite(client, organiser, scheme, django_capture_on_commit_callbacks, group=str(group.pk))
+    invite(client, organiser, scheme, django_capture_on_commit_callbacks, group=group.name)
     path = link_in(mailoutbox[0])
     client.post(path, {"password1": PASSWORD, "password2": PASSWORD})
     client.logout()

@@ -46,7 +46,7 @@ def test_opening_tells_the_members_once(
     client.force_login(organiser)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url(scheme), {"group": group.pk, "title": "Spring term 2026"})
+        response = client.post(url(scheme), {"group": group.name, "title": "Spring term 2026"})
 
     evaluation = TermEvaluation.objects.get()
     assert response["Location"] == f"/evaluations/{evaluation.pk}/"
@@ -82,7 +82,7 @@ def test_one_open_evaluation_per_group(client, scheme, group, organiser):
     TermEvaluationFactory(group=group)
     client.force_login(organiser)
 
-    response = client.post(url(scheme), {"group": group.pk, "title": "Again"})
+    response = client.post(url(scheme), {"group": group.name, "title": "Again"})
 
     assert response.status_code == 400
     assert "already has an open evaluation" in response.content.decode()
@@ -93,7 +93,21 @@ def test_another_schemes_group_cannot_be_chosen(client, scheme, organiser):
     elsewhere = factories.GroupFactory()
     client.force_login(organiser)
 
-    response = client.post(url(scheme), {"group": elsewhere.pk, "title": "Sneaky"})
+    response = client.post(url(scheme), {"group": elsewhere.name, "title": "Sneaky"})
 
     assert response.status_code == 400
     assert not TermEvaluation.objects.exists()
+
+
+def test_the_group_is_typed_not_picked_from_hundreds(client, scheme, group, organiser):
+    """500 groups in a national scheme: a name box, not a select of all of them."""
+    client.force_login(organiser)
+
+    content = client.get(url(scheme)).content.decode()
+    refused = client.post(url(scheme), {"group": "No such group", "title": "Spring term"})
+    matched = client.post(url(scheme), {"group": group.name.upper(), "title": "Spring term"})
+
+    assert '<select name="group"' not in content
+    assert 'type="text" name="group"' in content
+    assert refused.context["form"].errors["group"] == ["No group of this scheme has that name."]
+    assert matched.status_code == 302

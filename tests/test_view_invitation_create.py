@@ -17,7 +17,7 @@ def form_data(for_group, **overrides):
         "full_name": "Aoife Byrne",
         "email": "Aoife.Byrne@Example.org",
         "role": "member",
-        "group": str(for_group.pk),
+        "group": for_group.name if for_group else "",
         "track": "general_practice",
         "start_date": "2026-08-01",
         "end_date": "2026-11-30",
@@ -174,3 +174,17 @@ def test_organiser_invitation_drops_a_group_given_by_mistake(client, scheme, gro
 
     assert response.status_code == 302
     assert Invitation.objects.get().group is None
+
+
+def test_the_group_is_typed_not_picked_from_hundreds(client, scheme, group, organiser):
+    """500 groups in a national scheme: a name box, not a select of all of them."""
+    elsewhere = factories.GroupFactory()
+    client.force_login(organiser)
+
+    content = client.get(url(scheme)).content.decode()
+    refused = client.post(url(scheme), form_data(elsewhere))
+
+    assert '<select name="group"' not in content
+    assert 'type="text" name="group"' in content
+    assert refused.status_code == 400
+    assert refused.context["form"].errors["group"] == ["No group of this scheme has that name."]

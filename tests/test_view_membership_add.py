@@ -14,7 +14,7 @@ def url(group):
 
 def form_data(person, **overrides):
     return {
-        "person": str(person.pk),
+        "person": person.email,
         "role": "member",
         "track": "general_practice",
         "start_date": "2026-08-01",
@@ -87,8 +87,34 @@ def test_someone_outside_the_scheme_cannot_be_added(client, group, organiser):
     response = client.post(url(group), form_data(outsider))
 
     assert response.status_code == 400
-    assert "person" in response.context["form"].errors
+    assert response.context["form"].errors["person"] == [
+        "No one in this scheme has that email address."
+    ]
     assert not Membership.objects.filter(person=outsider, group=group).exists()
+
+
+def test_the_email_address_is_matched_ignoring_case_and_spaces(
+    client, group, organiser, other_group_leader
+):
+    client.force_login(organiser)
+    typed = f"  {other_group_leader.email.upper()} "
+
+    response = client.post(url(group), {**form_data(other_group_leader), "person": typed})
+
+    assert response.status_code == 302
+    assert Membership.objects.filter(person=other_group_leader, group=group).exists()
+
+
+def test_the_person_is_typed_not_picked_from_thousands(client, group, organiser):
+    """5,000 people in a national scheme: an email box, not a select of all of them."""
+    factories.MembershipFactory.create_batch(3, group=group)
+    client.force_login(organiser)
+
+    content = client.get(url(group)).content.decode()
+
+    assert '<select name="person"' not in content
+    assert 'type="text" name="person"' in content
+    assert "Email address" in content
 
 
 def test_the_person_list_offers_only_the_schemes_people(
