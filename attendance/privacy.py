@@ -6,10 +6,12 @@ certificate (it stays verifiable by its code); the holder's name and number
 are blanked and the certificate says when.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 
 from attendance.models import (
@@ -19,7 +21,7 @@ from attendance.models import (
     CertificateExport,
     TraineeFigure,
 )
-from balint.privacy import PersonalDataPart, mentions, row, scrub_mentions
+from balint.privacy import PersonalDataPart, mentioning, mentions_of, row, scrub_mentions
 from groups.models import ERASED_NAME, User
 
 LEADER_SEPARATOR = "; "
@@ -145,44 +147,71 @@ class AttendancePart(PersonalDataPart):
         }
 
     def erase(self, person: User, *, when: datetime) -> None:
-        words = mentions(person)
+        self.erase_many([person], when=when)
+
+    def erase_many(self, people: Sequence[User], *, when: datetime) -> None:
+        if not people:
+            return
+        words = mentions_of(people)
+        ids = [person.pk for person in people]
         touched = set(
-            Certificate.objects.filter(trainee=person).values_list("pk", flat=True)
-        ) | set(Certificate.objects.filter(issued_by=person).values_list("pk", flat=True))
-        Certificate.objects.filter(trainee=person, holder_erased_at__isnull=True).update(
+            Certificate.objects.filter(Q(trainee__in=ids) | Q(issued_by__in=ids)).values_list(
+                "pk", flat=True
+            )
+        )
+        Certificate.objects.filter(trainee__in=ids, holder_erased_at__isnull=True).update(
             holder_name="", registration_number="", holder_erased_at=when
         )
-        Certificate.objects.filter(issued_by=person).update(issued_by_name=ERASED_NAME)
+        Certificate.objects.filter(issued_by__in=ids).update(issued_by_name=ERASED_NAME)
         # The figures stay (they count the kept records); the name they sort by goes.
-        TraineeFigure.objects.filter(person=person).update(name_key=ERASED_NAME.casefold())
+        TraineeFigure.objects.filter(person__in=ids).update(name_key=ERASED_NAME.casefold())
 
-        # Other trainees' certificates name their leaders: only in schemes the person led in.
-        led_schemes = Attendance.objects.filter(
-            person=person, role__in=[Attendance.Role.LEADER, Attendance.Role.CO_LEADER]
-        ).values("session__group__scheme")
-        if person.full_name:
-            named = Certificate.objects.filter(
-                scheme__in=led_schemes, leaders__contains=person.full_name
+        touched |= _leaders_erased(people)
+        touched |= set(
+            mentioning(Certificate.objects.all(), "revoke_reason", words).values_list(
+                "pk", flat=True
             )
-            for certificate in named.only("pk", "leaders"):
-                names = certificate.leaders.split(LEADER_SEPARATOR)
-                if person.full_name in names:
-                    leaders = [ERASED_NAME if n == person.full_name else n for n in names]
-                    Certificate.objects.filter(pk=certificate.pk).update(
-                        leaders=LEADER_SEPARATOR.join(leaders)
-                    )
-                    touched.add(certificate.pk)
-        for word in words:
-            touched |= set(
-                Certificate.objects.filter(revoke_reason__icontains=word).values_list(
-                    "pk", flat=True
-                )
-            )
+        )
         scrub_mentions(Certificate.objects.all(), "revoke_reason", words)
         _delete_exports(list(CertificateExport.objects.filter(certificates__in=touched).distinct()))
         # Kept, pointing at the anonymised person: register records and their history,
         # the certificates themselves, exports they requested of others' certificates,
         # the progress figures.
+
+
+def _leaders_erased(people: Sequence[User]) -> set[int]:
+    """Other trainees' certificates name their leaders: each person's name goes from the
+    certificates of the schemes they led in. Returns the certificates changed."""
+    named = {person.pk: person.full_name for person in people if person.full_name}
+    if not named:
+        return set()
+    led = (
+        Attendance.objects.filter(
+            person__in=list(named), role__in=[Attendance.Role.LEADER, Attendance.Role.CO_LEADER]
+        )
+        .values_list("session__group__scheme", "person")
+        .distinct()
+    )
+    leaders_in: dict[int, set[str]] = {}
+    for scheme_id, person_id in led:
+        leaders_in.setdefault(scheme_id, set()).add(named[person_id])
+    if not leaders_in:
+        return set()
+    any_name = Q()
+    for name in set().union(*leaders_in.values()):
+        any_name |= Q(leaders__contains=name)
+    changed = []
+    candidates = Certificate.objects.filter(any_name, scheme__in=list(leaders_in))
+    for certificate in candidates.only("pk", "scheme", "leaders"):
+        names = certificate.leaders.split(LEADER_SEPARATOR)
+        gone = leaders_in[certificate.scheme_id]
+        if gone.intersection(names):
+            certificate.leaders = LEADER_SEPARATOR.join(
+                ERASED_NAME if n in gone else n for n in names
+            )
+            changed.append(certificate)
+    Certificate.objects.bulk_update(changed, ["leaders"], batch_size=500)
+    return {certificate.pk for certificate in changed}
 
 
 part = AttendancePart()

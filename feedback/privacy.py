@@ -5,9 +5,10 @@ Term-evaluation answers are not personal data here: nothing links an answer to
 its author, so neither the export nor the erasure can find them.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from balint.privacy import PersonalDataPart, mentions, row, scrub_mentions
+from balint.privacy import PersonalDataPart, mentions_of, row, scrub_mentions
 from feedback.models import (
     EvaluationAnswer,
     EvaluationReceipt,
@@ -87,11 +88,17 @@ class FeedbackPart(PersonalDataPart):
         }
 
     def erase(self, person: User, *, when: datetime) -> None:
+        self.erase_many([person], when=when)
+
+    def erase_many(self, people: Sequence[User], *, when: datetime) -> None:
+        if not people:
+            return
+        ids = [person.pk for person in people]
         # The ratings stay in the aggregates; the comment, free text that may say who
         # wrote it, goes with the link to its author.
-        SessionFeedback.objects.filter(person=person).update(person=None, comment="")
-        EvaluationReceipt.objects.filter(person=person).delete()
-        words = mentions(person)
+        SessionFeedback.objects.filter(person__in=ids).update(person=None, comment="")
+        EvaluationReceipt.objects.filter(person__in=ids).delete()
+        words = mentions_of(people)
         scrub_mentions(SessionFeedback.objects.all(), "comment", words)
         scrub_mentions(EvaluationAnswer.objects.all(), "comment", words)
         # Kept, pointing at the anonymised person: themes tagged, evaluations opened.

@@ -5,6 +5,7 @@ Erasure keeps the person's row, anonymised, so everything that counts them
 (attendance, memberships) still adds up; what identified them is replaced.
 """
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from importlib import import_module
 
@@ -13,12 +14,15 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDbSessionStore
+from django.contrib.sessions.backends.db import SessionStore as DbSessionStore
 from django.contrib.sessions.models import Session as DjangoSession
+from django.core.cache import caches
 from django.db.models import Q
 from django.utils import timezone
 
 from balint.models import OutboundEmail
-from balint.privacy import PersonalDataPart, mentions, row, scrub_mentions
+from balint.privacy import PersonalDataPart, mentions_of, row, scrub_mentions
 from groups.models import (
     ERASED_NAME,
     AccessLogEntry,
@@ -31,6 +35,17 @@ from groups.models import (
 
 SESSION_BATCH = 2_000
 EMAIL_KEEP_DAYS = 90
+# What an erasure rewrites on the person's own row.
+ERASED_USER_FIELDS = [
+    "full_name",
+    "email",
+    "registration_number",
+    "password",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "last_login",
+]
 
 
 def erased_email(person: User) -> str:
@@ -39,29 +54,69 @@ def erased_email(person: User) -> str:
 
 
 def _invitations_to(person: User):
-    return Invitation.objects.filter(Q(accepted_by=person) | Q(email__iexact=person.email))
+    return _invitations_to_any([person])
+
+
+def _any_address(field: str, people: Sequence[User]) -> Q:
+    """`field` is any of the people's email addresses, case aside (iexact, as for one)."""
+    condition = Q()
+    for address in {p.email for p in people}:
+        condition |= Q(**{f"{field}__iexact": address})
+    return condition
+
+
+def _invitations_to_any(people: Sequence[User]):
+    return Invitation.objects.filter(
+        Q(accepted_by__in=[p.pk for p in people]) | _any_address("email", people)
+    )
 
 
 def _emails_to(person: User):
     """Mail to their account, and to their address before they had one (invitations)."""
-    return OutboundEmail.objects.filter(Q(person=person) | Q(to__iexact=person.email))
+    return _emails_to_any([person])
+
+
+def _emails_to_any(people: Sequence[User]):
+    return OutboundEmail.objects.filter(
+        Q(person__in=[p.pk for p in people]) | _any_address("to", people)
+    )
 
 
 def end_signed_in_sessions(person: User) -> int:
     """End the person's signed-in sessions. (Changing the password hash already ends
     them: Django checks it on every request; a second-factor reset changes no hash.)"""
+    return people_sessions_end([person])
+
+
+def people_sessions_end(people: Iterable[User]) -> int:
+    """End the signed-in sessions of several people: one pass over the store, each
+    session decoded once. Returns how many ended."""
+    keys = {str(person.pk) for person in people}
+    if not keys:
+        return 0
     ended = []
-    key = str(person.pk)
     alive = DjangoSession.objects.filter(expire_date__gt=timezone.now())
     for session in alive.iterator(chunk_size=SESSION_BATCH):
-        if session.get_decoded().get("_auth_user_id") == key:
+        if session.get_decoded().get("_auth_user_id") in keys:
             ended.append(session.session_key)
-    # The store's delete, not the rows': cached_db keeps a copy in the cache that
-    # would go on serving the session.
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    for session_key in ended:
-        store(session_key=session_key).delete()
+    _sessions_delete(ended)
     return len(ended)
+
+
+def _sessions_delete(session_keys: list[str]) -> None:
+    """Delete sessions from the configured store: the cache's copy too (cached_db keeps
+    one that would go on serving the session), as SessionStore.delete does for one."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not issubclass(store, DbSessionStore):
+        for session_key in session_keys:
+            store(session_key=session_key).delete()
+        return
+    for start in range(0, len(session_keys), SESSION_BATCH):
+        keys = session_keys[start : start + SESSION_BATCH]
+        store.get_model_class().objects.filter(session_key__in=keys).delete()
+        if issubclass(store, CachedDbSessionStore):
+            cache = caches[settings.SESSION_CACHE_ALIAS]
+            cache.delete_many([store.cache_key_prefix + key for key in keys])
 
 
 class AccountPart(PersonalDataPart):
@@ -208,36 +263,52 @@ class AccountPart(PersonalDataPart):
         }
 
     def erase(self, person: User, *, when: datetime) -> None:
-        words = mentions(person)
+        self.erase_many([person], when=when)
+
+    def erase_many(self, people: Sequence[User], *, when: datetime) -> None:
+        if not people:
+            return
+        words = mentions_of(people)
+        ids = [person.pk for person in people]
         # The admin's history names records by their text, which often holds a name.
         user_type = ContentType.objects.get_for_model(User)
-        LogEntry.objects.filter(content_type=user_type, object_id=str(person.pk)).update(
-            object_repr=ERASED_NAME
-        )
+        LogEntry.objects.filter(
+            content_type=user_type, object_id__in=[str(pk) for pk in ids]
+        ).update(object_repr=ERASED_NAME)
         scrub_mentions(LogEntry.objects.all(), "object_repr", words)
         scrub_mentions(LogEntry.objects.all(), "change_message", words)
 
-        invitations = _invitations_to(person)
+        invitations = _invitations_to_any(people)
         invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True).update(
             revoked_at=when
         )
-        invitations.update(email=erased_email(person), full_name=ERASED_NAME)
+        # Each to the person who accepted it, else to the one it was sent to: what
+        # erasing them one by one leaves, in whichever order.
+        by_pk = {person.pk: person for person in people}
+        by_email = {person.email.upper(): person for person in people}
+        renamed = []
+        for invitation in invitations.only("pk", "email", "accepted_by"):
+            whose = by_pk.get(invitation.accepted_by_id) or by_email[invitation.email.upper()]
+            invitation.email, invitation.full_name = erased_email(whose), ERASED_NAME
+            renamed.append(invitation)
+        Invitation.objects.bulk_update(renamed, ["email", "full_name"], batch_size=500)
 
-        _emails_to(person).delete()
-        EmailAddress.objects.filter(user=person).delete()  # confirmations go with them
-        Authenticator.objects.filter(user=person).delete()
-        SchemeOrganiser.objects.filter(person=person).delete()
-        person.groups.clear()
-        person.user_permissions.clear()
+        _emails_to_any(people).delete()
+        EmailAddress.objects.filter(user__in=ids).delete()  # confirmations go with them
+        Authenticator.objects.filter(user__in=ids).delete()
+        SchemeOrganiser.objects.filter(person__in=ids).delete()
+        User.groups.through.objects.filter(user__in=ids).delete()
+        User.user_permissions.through.objects.filter(user__in=ids).delete()
 
-        person.full_name = ERASED_NAME
-        person.email = erased_email(person)
-        person.registration_number = ""
-        person.set_unusable_password()  # a new hash: every signed-in session ends
-        person.is_active = person.is_staff = person.is_superuser = False
-        person.last_login = None
-        person.save()
-        end_signed_in_sessions(person)
+        for person in people:
+            person.full_name = ERASED_NAME
+            person.email = erased_email(person)
+            person.registration_number = ""
+            person.set_unusable_password()  # a new hash: every signed-in session ends
+            person.is_active = person.is_staff = person.is_superuser = False
+            person.last_login = None
+        User.objects.bulk_update(people, ERASED_USER_FIELDS, batch_size=500)
+        people_sessions_end(people)
         # Kept, pointing at the anonymised person: memberships (group figures), the
         # access log (it records what others did), erasures (this one included).
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from balint import outbox, privacy
 from balint.models import OutboundEmail
 from balint.outbox import email_queue
-from groups import permissions, selectors
+from groups import permissions
 from groups.figures_hooks import figures_changed
 from groups.models import (
     AccessLogEntry,
@@ -29,10 +29,14 @@ from groups.models import (
     Invitation,
     Membership,
     PersonErasure,
-    RetentionRun,
     Scheme,
     SchemeOrganiser,
     User,
+)
+from groups.retention import (  # noqa: F401 (the retention run's services, re-exported)
+    people_erase_blockers,
+    people_erase_for_retention,
+    retention_enforce,
 )
 
 log = logging.getLogger(__name__)
@@ -450,22 +454,7 @@ def access_log_record(
 
 def erase_blockers(person: User, *, on: date) -> list[str]:
     """What stands in the way of erasing the person, as messages (empty: nothing)."""
-    if PersonErasure.objects.filter(person=person).exists():
-        return [f"The record of person #{person.pk} has already been erased."]
-    problems = []
-    current = (
-        Membership.objects.filter(person=person)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
-        .select_related("group")
-        .order_by("start_date")
-    )
-    for m in current:
-        until = f"until {m.end_date:%d %b %Y}" if m.end_date else "with no end date"
-        problems.append(
-            f"{person} is a {m.get_role_display().lower()} of {m.group} {until}: "
-            "end that membership before today first."
-        )
-    return problems
+    return people_erase_blockers([person], on=on)[person.pk]
 
 
 def _require_may_erase(actor: User, person: User, scheme: Scheme | None) -> None:
@@ -522,35 +511,6 @@ def person_erase(
         actor.pk if actor else "retention",
     )
     return erasure
-
-
-def retention_enforce(*, now: datetime | None = None) -> RetentionRun:
-    """Delete what is past its retention period, and nothing else; record what went.
-
-    Each app's part removes its own expired data (on-call shifts and their
-    clashes); then accounts whose last membership ended more than their schemes'
-    account_retention_days ago, and who hold no role, are erased.
-    """
-    now = now or timezone.now()
-    removed: dict[str, int] = {}
-    for part in privacy.parts():
-        for kind, count in part.expire(now=now).items():
-            removed[kind] = removed.get(kind, 0) + count
-    erased = 0
-    for person, scheme in selectors.accounts_past_retention(now):
-        try:
-            person_erase(actor=None, person=person, scheme=scheme, when=now)
-        except ValidationError as exc:  # a membership was added meanwhile
-            log.warning("Retention left person %s alone: %s", person.pk, "; ".join(exc.messages))
-        else:
-            erased += 1
-    removed["accounts erased"] = erased
-    with transaction.atomic():
-        run = RetentionRun.objects.create(ran_at=now, removed=removed)
-    log.info(
-        "Retention run %s removed %s", run.pk, ", ".join(f"{n} {k}" for k, n in removed.items())
-    )
-    return run
 
 
 # --- Undelivered mail ---------------------------------------------------------------------

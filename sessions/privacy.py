@@ -2,13 +2,14 @@
 on-call rosters and their clashes, and reminders. Also the roster retention rule.
 """
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
-from balint.privacy import PersonalDataPart, mentions, row, scrub_mentions
+from balint.privacy import PersonalDataPart, mentions_of, row, scrub_mentions
 from groups.models import (
     DEFAULT_ROSTER_RETENTION_DAYS,
     Membership,
@@ -216,25 +217,35 @@ class SessionsPart(PersonalDataPart):
         }
 
     def erase(self, person: User, *, when: datetime) -> None:
-        words = mentions(person)
-        Clash.objects.filter(person=person).delete()
-        OnCallShift.objects.filter(person=person).delete()  # from scheme-wide rosters too
-        RosterSource.objects.filter(person=person).delete()
-        ReminderPreference.objects.filter(person=person).delete()
-        CalendarToken.objects.filter(person=person).delete()
-        Leave.objects.filter(person=person).delete()
+        self.erase_many([person], when=when)
+
+    def erase_many(self, people: Sequence[User], *, when: datetime) -> None:
+        if not people:
+            return
+        words = mentions_of(people)
+        ids = [person.pk for person in people]
+        Clash.objects.filter(person__in=ids).delete()
+        OnCallShift.objects.filter(person__in=ids).delete()  # from scheme-wide rosters too
+        RosterSource.objects.filter(person__in=ids).delete()
+        ReminderPreference.objects.filter(person__in=ids).delete()
+        CalendarToken.objects.filter(person__in=ids).delete()
+        Leave.objects.filter(person__in=ids).delete()
 
         # Organisers' files kept for a preview hold rows about many people.
-        RosterUpload.objects.filter(uploaded_by=person).delete()
+        RosterUpload.objects.filter(uploaded_by__in=ids).delete()
+        needles = [w.lower().encode() for w in words]
+        naming = []
         for upload in RosterUpload.objects.only("pk", "content").iterator(chunk_size=50):
             content = bytes(upload.content).lower()
-            if any(w.lower().encode() in content for w in words):
-                upload.delete()
+            if any(needle in content for needle in needles):
+                naming.append(upload.pk)
+        if naming:
+            RosterUpload.objects.filter(pk__in=naming).delete()
 
         upcoming = Session.objects.filter(
-            presenter=person, status=Session.Status.SCHEDULED, starts_at__gt=when
+            presenter__in=ids, status=Session.Status.SCHEDULED, starts_at__gt=when
         )
-        involved = Q(requester=person) | Q(recipient=person)
+        involved = Q(requester__in=ids) | Q(recipient__in=ids)
         involved |= Q(requester_session__in=upcoming) | Q(recipient_session__in=upcoming)
         SwapRequest.objects.filter(involved, status=SwapRequest.Status.PENDING).update(
             status=SwapRequest.Status.WITHDRAWN, decided_at=when
