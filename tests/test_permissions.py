@@ -122,3 +122,13 @@ def test_leader_whose_term_ends_today_still_leads(group):
     leader = factories.LeaderFactory(group=group, end_date=today).person
 
     assert permissions.can_lead_group(leader, group)
+
+
+def test_visibility_is_a_lookup_per_group_not_a_join_of_every_membership(trainee):
+    """EXISTS per group: a session looked up through the scope costs an index probe,
+    where joins and DISTINCT scanned every membership of the scheme."""
+    sql = str(permissions.groups_visible_to(trainee).query).upper()
+
+    assert "EXISTS" in sql
+    assert "DISTINCT" not in sql
+    assert "GROUPS_MEMBERSHIP" not in sql.split("WHERE")[0]  # no join to memberships
