@@ -280,36 +280,16 @@ def scheme_overview(
     rows = User.objects.annotate(
         figure=FilteredRelation("figures", condition=Q(figures__scheme=scheme))
     ).filter(on_figure)
+    # Trainees of the group, of a group whose name holds the text, or on the track.
+    member = Membership.objects.filter(
+        person=OuterRef("pk"), group__scheme=scheme, role=Membership.Role.MEMBER
+    )
     if group is not None:
-        rows = rows.filter(
-            Exists(
-                Membership.objects.filter(
-                    person=OuterRef("pk"), group=group, role=Membership.Role.MEMBER
-                )
-            )
-        )
+        rows = rows.filter(Exists(member.filter(group=group)))
     if group_name:
-        rows = rows.filter(
-            Exists(
-                Membership.objects.filter(
-                    person=OuterRef("pk"),
-                    group__scheme=scheme,
-                    group__name__icontains=group_name,
-                    role=Membership.Role.MEMBER,
-                )
-            )
-        )
+        rows = rows.filter(Exists(member.filter(group__name__icontains=group_name)))
     if track:
-        rows = rows.filter(
-            Exists(
-                Membership.objects.filter(
-                    person=OuterRef("pk"),
-                    group__scheme=scheme,
-                    role=Membership.Role.MEMBER,
-                    track=track,
-                )
-            )
-        )
+        rows = rows.filter(Exists(member.filter(track=track)))
     return rows.annotate(
         counted=F("figure__counted"),
         recorded=F("figure__recorded"),

@@ -7,9 +7,8 @@ Every app that keeps something about a person has a `<app>/privacy.py` whose
 - `covers`: every (model, field name) link to the user model it accounts for;
 - `held`: plain-language lines for the privacy notice;
 - `export(person)`: that person's data only, as file stem -> rows (JSON-able dicts);
-- `erase(person, when=...)`: the app's share of an erasure;
-- `erase_many(people, when=...)`: the same for many people at once (the retention
-  run); by default `erase` for each, overridden where one pass can serve them all;
+- `erase_many(people, when=...)`: the app's share of erasing people, many at once (the
+  retention run) or one (`erase(person, when=...)`, a batch of one);
 - `expire(now=...)`: optional, deletes what is past its retention, returns counts.
 
 The registry finds the parts by importing `<app>.privacy` for every installed
@@ -54,13 +53,13 @@ class PersonalDataPart:
         raise NotImplementedError
 
     def erase(self, person, *, when: datetime) -> None:
-        raise NotImplementedError
+        """One person's erasure: a batch of one."""
+        self.erase_many([person], when=when)
 
     def erase_many(self, people: Sequence, *, when: datetime) -> None:
-        """Erase several people, with the same result as `erase` for each in turn.
-        Parts that scan shared tables override it to scan once for all of them."""
-        for person in people:
-            self.erase(person, when=when)
+        """The app's share of erasing `people` (never empty), with the same result as
+        erasing each in turn, scanning shared tables once for all of them."""
+        raise NotImplementedError
 
     def expire(self, *, now: datetime) -> dict[str, int]:
         """Delete what is past its retention period; a count per kind removed."""

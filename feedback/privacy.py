@@ -87,12 +87,7 @@ class FeedbackPart(PersonalDataPart):
             ],
         }
 
-    def erase(self, person: User, *, when: datetime) -> None:
-        self.erase_many([person], when=when)
-
     def erase_many(self, people: Sequence[User], *, when: datetime) -> None:
-        if not people:
-            return
         ids = [person.pk for person in people]
         # The ratings stay in the aggregates; the comment, free text that may say who
         # wrote it, goes with the link to its author.

@@ -262,12 +262,7 @@ class AccountPart(PersonalDataPart):
             ],
         }
 
-    def erase(self, person: User, *, when: datetime) -> None:
-        self.erase_many([person], when=when)
-
     def erase_many(self, people: Sequence[User], *, when: datetime) -> None:
-        if not people:
-            return
         words = mentions_of(people)
         ids = [person.pk for person in people]
         # The admin's history names records by their text, which often holds a name.

@@ -61,8 +61,9 @@ def people_erase_for_retention(
         locked = list(User.objects.select_for_update().filter(pk__in=scheme_of).order_by("pk"))
         blockers = people_erase_blockers(locked, on=timezone.localdate(when))
         erasable = [person for person in locked if not blockers[person.pk]]
-        for part in reversed(privacy.parts()):
-            part.erase_many(erasable, when=when)
+        if erasable:
+            for part in reversed(privacy.parts()):
+                part.erase_many(erasable, when=when)
         erasures = PersonErasure.objects.bulk_create(
             PersonErasure(
                 person=person,

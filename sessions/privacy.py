@@ -216,12 +216,7 @@ class SessionsPart(PersonalDataPart):
             ],
         }
 
-    def erase(self, person: User, *, when: datetime) -> None:
-        self.erase_many([person], when=when)
-
     def erase_many(self, people: Sequence[User], *, when: datetime) -> None:
-        if not people:
-            return
         words = mentions_of(people)
         ids = [person.pk for person in people]
         Clash.objects.filter(person__in=ids).delete()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from groups.models import PersonErasure
 from groups.views import PAGE_SIZE
 from tests import factories
+from tests.access import ORGANISERS_ONLY, assert_sign_in_first
 
 # Session, user, scheme, the page (+ the cursor's row after the first), their current
 # memberships, navigation.
@@ -25,22 +26,10 @@ def names(response) -> list[str]:
 
 
 def test_anonymous_is_sent_to_sign_in(client, scheme):
-    response = client.get(url(scheme))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(scheme)}"
+    assert_sign_in_first(client, url(scheme))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 404),
-        ("leader", 404),
-        ("other_group_leader", 404),
-        ("stranger", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-    ],
-)
+@pytest.mark.parametrize(("role", "status"), ORGANISERS_ONLY)
 def test_access_by_role(client, request, scheme, role, status):
     client.force_login(request.getfixturevalue(role))
     assert client.get(url(scheme)).status_code == status
