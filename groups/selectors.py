@@ -4,12 +4,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from balint.models import OutboundEmail
-from groups import permissions
 from groups.models import BalintGroup, Invitation, Membership, Scheme, SchemeOrganiser, User
 
 
@@ -104,28 +114,32 @@ class Home:
         return not (self.member_groups or self.led_groups or self.organised_schemes)
 
 
-def home_for(user: User) -> Home:
+def home_for(user: User, *, organised: list[Scheme]) -> Home:
+    """What the home page shows each role the person holds; `organised`: the schemes
+    they organise (the navigation has read them already)."""
     today = timezone.localdate()
+    # One query for the groups of every role held today, one for their current rosters;
+    # a leader's group size is counted from its roster.
+    mine = list(
+        Membership.objects.current(today).filter(person=user).select_related("group__scheme")
+    )
     roster = Prefetch(
         "memberships",
         queryset=current_memberships(today).order_by("role", "person__full_name"),
         to_attr="current_memberships",
     )
-    my_current = Membership.objects.current(today).filter(person=user)
-    member_groups = list(
-        BalintGroup.objects.filter(memberships__in=my_current.filter(role=Membership.Role.MEMBER))
-        .distinct()
-        .select_related("scheme")
-        .prefetch_related(roster)
-    )
-    led_groups = list(
-        with_member_counts(permissions.groups_led_by(user, today), today).select_related("scheme")
-    )
+    prefetch_related_objects([m.group for m in mine], roster)
+    in_order = sorted(mine, key=lambda m: (m.group.scheme_id, m.group.name, m.group_id))
+    member_groups = [m.group for m in in_order if m.role == Membership.Role.MEMBER]
+    led_groups = [m.group for m in in_order if m.role in Membership.LEADING_ROLES]
     for group in led_groups:
+        group.member_count = sum(
+            m.role == Membership.Role.MEMBER for m in group.current_memberships
+        )
         group.size_warning = group_size_warning(group)
 
     organised = list(
-        permissions.schemes_organised_by(user).annotate(
+        Scheme.objects.filter(pk__in=[scheme.pk for scheme in organised]).annotate(
             group_count=_count_per_scheme(BalintGroup.objects.all()),
             pending_invitations=Count(
                 "invitations",
@@ -138,6 +152,8 @@ def home_for(user: User) -> Home:
             ),
             undelivered_mail=_count_per_scheme(OutboundEmail.objects.filter(state="failed")),
         )
+        if organised
+        else []
     )
     _add_attention_groups(organised, today)
     bounced = (

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from balint.keyset import keyset_page
 from balint.pages import add_service_errors, form_page
 from groups import permissions, second_factor, selectors, services
+from groups.context_processors import organised_schemes
 from groups.forms import (
     AcceptInvitationForm,
     GroupForm,
@@ -29,7 +30,7 @@ PAGE_SIZE = 50
 
 @login_required
 def home(request):
-    home = selectors.home_for(request.user)
+    home = selectors.home_for(request.user, organised=organised_schemes(request))
     return render(request, "groups/home.html", {"home": home})
 
 

@@ -8,9 +8,13 @@ from django.utils import timezone
 from groups.models import Membership
 from tests import factories
 
-# Session, user, member groups + roster, led groups, organised schemes, their groups needing
-# attention (which, then the first ten), navigation.
-HOME_QUERIES = 10  # 9, and the latest undelivered mail to the person
+# Session, user, the person's current memberships with their groups, those groups'
+# rosters, the schemes they organise (shared with the navigation), those schemes with
+# their counts, their groups needing attention (which, then the first ten), and the
+# latest undelivered mail to the person.
+HOME_QUERIES = 9
+# Someone who organises nothing: no scheme queries beyond the navigation's.
+TRAINEE_HOME_QUERIES = 6
 
 
 def test_anonymous_is_sent_to_sign_in(client):
@@ -280,6 +284,31 @@ def test_home_runs_a_fixed_number_of_queries(client, db, django_assert_max_num_q
     assert len(home.led_groups) == size
     assert len(home.member_groups[0].current_memberships) == size + 1
     assert home.organised_schemes[0].pending_invitations == size
+
+
+def test_a_trainees_home_asks_nothing_of_schemes_they_do_not_organise(
+    client, trainee, django_assert_max_num_queries
+):
+    client.force_login(trainee)
+
+    with django_assert_max_num_queries(TRAINEE_HOME_QUERIES):
+        response = client.get("/")
+
+    assert response.context["home"].member_groups
+
+
+def test_a_leaders_group_size_counts_current_members_only(client, group, leader, trainee):
+    factories.LeaderFactory(group=group, role="co_leader")
+    today = timezone.localdate()
+    factories.MembershipFactory(group=group, end_date=today - timedelta(days=1))
+    factories.MembershipFactory(group=group, start_date=today + timedelta(days=1))
+    client.force_login(leader)
+
+    (led,) = client.get("/").context["home"].led_groups
+
+    assert led == group
+    assert led.member_count == 1  # the trainee: not the leaders, not past or future members
+    assert led.size_warning == "Below the minimum of 6 members."
 
 
 @pytest.mark.parametrize("role", ["trainee", "leader", "organiser"])

@@ -88,11 +88,16 @@ def test_organiser_sees_the_scheme(page, viewport, demo, browser_problems):
 
     section = page.get_by_role("region", name=re.compile(re.escape(demo.scheme.name)))
     expect(section).to_be_visible()
-    expect(section.get_by_role("link", name=demo.group.name, exact=True)).to_be_visible()
+    # Six members, within the group's range: the home names only groups needing attention.
+    expect(section).to_contain_text("Every group is within its size range today.")
+    expect(section.get_by_role("link", name=demo.group.name, exact=True)).to_have_count(0)
     expect(page.get_by_role("link", name="Groups, people and invitations")).to_be_visible()
     expect(page.get_by_text("Groups you lead")).to_have_count(0)
 
     assert_no_serious_violations(page)
+    section.get_by_role("link", name="All 1 group").click()
+    expect(page.get_by_role("link", name=demo.group.name, exact=True)).to_be_visible()
+    page.go_back()
 
     # The scheme is in the navigation too (behind the toggler on a phone).
     open_navigation_if_collapsed(page, viewport)
