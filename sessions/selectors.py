@@ -206,7 +206,7 @@ def next_presentation(person: User) -> Session | None:
         Session.objects.filter(
             presenter=person, status=Session.Status.SCHEDULED, starts_at__gte=timezone.now()
         )
-        .select_related("group")
+        .select_related("group__scheme")  # pages show it in the scheme's time zone
         .order_by("starts_at")
         .first()
     )

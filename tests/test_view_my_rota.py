@@ -243,3 +243,21 @@ def test_a_fixed_number_of_queries_with_clashes_too(
         response = client.get(URL)
     assert len(response.context["sessions"]) == 20
     assert all(s.my_clash for s in response.context["sessions"])
+
+
+# Session, user, memberships, count and page of sessions, their clashes, the next date
+# presenting (with its group and scheme, for the time zone), swaps, navigation.
+ROTA_QUERIES = 9
+
+
+def test_the_next_date_presenting_costs_one_query(
+    client, group, trainee, django_assert_max_num_queries
+):
+    SessionFactory(group=group, slot_date=date(2026, 3, 4), presenter=trainee)
+    client.force_login(trainee)
+
+    with django_assert_max_num_queries(ROTA_QUERIES):
+        response = client.get(URL)
+
+    assert response.context["next_session"].presenter == trainee
+    assert response.context["days_until"] is not None
