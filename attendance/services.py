@@ -65,7 +65,7 @@ def register_save(*, actor: User, session: Session, entries: list[Entry]) -> int
         # Lock only the session row: the group stays editable while registers are saved.
         session = (
             Session.objects.select_for_update(of=("self",))
-            .select_related("group")
+            .select_related("group__scheme")  # the figures refresh below needs the scheme
             .get(pk=session.pk)
         )
         roles = dict(

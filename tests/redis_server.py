@@ -7,8 +7,6 @@ cache and session engine production configures with REDIS_URL set.
 """
 
 import json
-import os
-import secrets
 import shutil
 import socket
 import subprocess
@@ -18,6 +16,8 @@ from pathlib import Path
 
 import pytest
 import redis
+
+from tests.production import production_env
 
 # Guards against a server that never comes up or goes away; not performance assertions.
 WAIT_SECONDS = 10
@@ -93,15 +93,8 @@ def private_redis(tmp_path):
 @pytest.fixture(scope="session")
 def production_redis_settings(tmp_path_factory):
     """CACHES["default"] and SESSION_ENGINE as production reads them with REDIS_URL set."""
-    inherited = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")
-    environ = {k: v for k, v in os.environ.items() if k not in inherited}
-    environ.update(
-        DJANGO_SETTINGS_MODULE="balint.settings",
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(45)[:60],
-        ALLOWED_HOSTS="balint.example.org",
-        BALINT_VAR_DIR=str(tmp_path_factory.mktemp("production")),
-        REDIS_URL="redis://127.0.0.1:6379/0",
+    environ = production_env(
+        tmp_path_factory.mktemp("production"), REDIS_URL="redis://127.0.0.1:6379/0"
     )
     code = (
         "import json, django; django.setup(); from django.conf import settings; "

@@ -1,8 +1,6 @@
 """Production settings: `check --deploy` is clean and a missing secret stops start-up."""
 
 import json
-import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -11,33 +9,9 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from balint import env
+from tests.production import production_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-# Variables the test runner or CI may set that would change what production reads.
-INHERITED = (
-    "DEBUG",
-    "SECRET_KEY",
-    "ALLOWED_HOSTS",
-    "EMAIL_BACKEND",
-    "SECURE_SSL_REDIRECT",
-)
-
-
-def production_env(tmp_path, **overrides) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if k not in INHERITED}
-    environ.update(
-        DJANGO_SETTINGS_MODULE="balint.settings",
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(45)[:60],
-        ALLOWED_HOSTS="balint.example.org",
-        BALINT_VAR_DIR=str(tmp_path),
-    )
-    for key, value in overrides.items():
-        if value is None:
-            environ.pop(key, None)
-        else:
-            environ[key] = value
-    return environ
 
 
 def run(args, environ):

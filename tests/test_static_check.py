@@ -2,8 +2,6 @@
 one line that says what to run, instead of a 500 on every page."""
 
 import json
-import os
-import secrets
 import subprocess
 import sys
 import time
@@ -14,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from balint.staticcheck import COLLECTSTATIC, missing_static_manifest
+from tests.production import production_env
 from tests.redis_server import free_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -66,14 +65,11 @@ def test_development_and_the_test_suite_need_no_manifest(settings, production_st
 
 
 def gunicorn(tmp_path, port):
-    inherited = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL")
-    env = {k: v for k, v in os.environ.items() if k not in inherited}
-    env.update(
-        DJANGO_SETTINGS_MODULE="balint.settings",
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(45)[:60],
+    env = production_env(
+        tmp_path,
         ALLOWED_HOSTS="127.0.0.1",
-        BALINT_VAR_DIR=str(tmp_path),
+        DATABASE_URL=None,
+        REDIS_URL=None,
         GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_WORKERS="2",
     )

@@ -6,8 +6,7 @@ went past the services; beat runs the same rebuild nightly (attendance.tasks).
 
 from django.core.management.base import BaseCommand
 
-from attendance.figures import figures_rebuild
-from groups.models import Scheme
+from attendance.tasks import rebuild_figures
 
 
 class Command(BaseCommand):
@@ -17,6 +16,5 @@ class Command(BaseCommand):
         parser.add_argument("--scheme", type=int, help="Only this scheme (its id).")
 
     def handle(self, *args, scheme=None, **options):
-        chosen = Scheme.objects.get(pk=scheme) if scheme is not None else None
-        corrected = figures_rebuild(scheme=chosen)
+        corrected = rebuild_figures(scheme)  # the nightly task's body, run here
         self.stdout.write(f"{corrected} figure rows corrected.")
