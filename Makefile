@@ -13,7 +13,7 @@ $(BIN)/uv:
 
 # Reinstall only when the lock file changes.
 $(STAMP): requirements-dev.txt build-constraints.txt | $(BIN)/uv
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python --build-constraints build-constraints.txt requirements-dev.txt
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python --build-constraints build-constraints.txt requirements-dev.txt
 	touch $@
 
 install: $(STAMP)

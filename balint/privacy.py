@@ -12,7 +12,7 @@ Every app that keeps something about a person has a `<app>/privacy.py` whose
 - `expire(now=...)`: optional, deletes what is past its retention, returns counts.
 
 The registry finds the parts by importing `<app>.privacy` for every installed
-app (tests/test_privacy_registry.py fails when a link to a person is covered
+app (tests/balint/test_privacy_registry.py fails when a link to a person is covered
 by no part). Parts run in the order of INSTALLED_APPS for export, and in the
 reverse order for erasure: an app erases before the apps it depends on, so
 the person's old name is still there for it to find (groups, which blanks the

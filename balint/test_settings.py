@@ -23,7 +23,7 @@ CSRF_COOKIE_SECURE = False
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
 
-# Tasks run in-process unless a test starts a real worker (tests/test_celery_worker.py).
+# Tasks run in-process unless a test starts a real worker (tests/balint/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
@@ -32,8 +32,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions in the database alone, with or without REDIS_URL, so query counts are the
 # same everywhere; the tests of production's cached_db turn it on
-# (tests/test_session_cache.py, tests/test_redis_outage.py).
+# (tests/balint/test_session_cache.py, tests/balint/test_redis_outage.py).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Organisers sign in with a second factor; the tests of that rule turn it on
-# (tests/test_second_factor.py), the rest sign in with force_login.
+# (tests/balint/test_second_factor.py), the rest sign in with force_login.
 SECOND_FACTOR_REQUIRED = False

@@ -10,7 +10,7 @@ are stored as whole local days, so they need no special case here. Only
 scheduled sessions from `since` on are considered, and only people whose
 membership (any role) covers the session's date.
 
-Two implementations give the same answer (tests/test_clash_scan.py checks it
+Two implementations give the same answer (tests/sessions/test_clash_scan.py checks it
 on random data):
 
 - PostgreSQL: one query joining sessions, memberships and shifts on range

@@ -32,7 +32,7 @@ def postgres_only():
 
 @pytest.fixture
 def frozen_now():
-    from tests.session_factories import NOW
+    from tests.factories.sessions import NOW
 
     with time_machine.travel(NOW, tick=False):
         yield

@@ -13,8 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from attendance.models import Attendance, Certificate
-from tests.attendance_factories import attend, held_sessions
 from tests.browser.helpers import assert_no_serious_violations, open_from_navigation, sign_in
+from tests.factories.attendance import attend, held_sessions
 
 pytestmark = pytest.mark.browser
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from feedback.models import SessionFeedback
-from tests.attendance_factories import AttendanceFactory, HeldSessionFactory
 from tests.browser.helpers import assert_no_serious_violations, open_from_navigation, sign_in
-from tests.feedback_factories import SessionFeedbackFactory, ThemeFactory, tag
+from tests.factories.attendance import AttendanceFactory, HeldSessionFactory
+from tests.factories.feedback import SessionFeedbackFactory, ThemeFactory, tag
 
 pytestmark = pytest.mark.browser
 

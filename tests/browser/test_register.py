@@ -13,9 +13,9 @@ from playwright.sync_api import Page, expect
 
 from attendance.models import Attendance
 from sessions.models import Session
-from tests.attendance_factories import attend, held_sessions
 from tests.browser.helpers import assert_no_serious_violations, open_from_navigation, sign_in
-from tests.session_factories import SessionFactory
+from tests.factories.attendance import attend, held_sessions
+from tests.factories.sessions import SessionFactory
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from sessions.models import OnCallShift
 from tests.browser.helpers import assert_no_serious_violations, open_from_navigation, sign_in
-from tests.session_factories import SessionFactory
+from tests.factories.sessions import SessionFactory
 
 pytestmark = pytest.mark.browser
 

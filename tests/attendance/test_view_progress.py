@@ -1,0 +1,194 @@
+"""`/progress/` (my own) and `/schemes/<pk>/trainees/<pk>/` (an organiser's view of one trainee)."""
+
+import re
+
+import pytest
+import time_machine
+
+from tests import factories
+from tests.factories.attendance import attend, held_sessions, past_wednesdays
+from tests.factories.sessions import NOW, SessionFactory, wednesdays
+
+MINE = "/progress/"
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def trainee_url(scheme, person):
+    return f"/schemes/{scheme.pk}/trainees/{person.pk}/"
+
+
+def count_line(content):
+    """The "N of M sessions" headline, tags stripped."""
+    match = re.search(r'id="count-\d+">(.*?)</p>', content)
+    return re.sub(r"<[^>]+>", "", match.group(1))
+
+
+@pytest.fixture
+def classmate(group):
+    return factories.MembershipFactory(group=group).person
+
+
+@pytest.fixture
+def sessions(group, trainee, classmate):
+    """Four held sessions: the trainee came to 3, their classmate to 1."""
+    sessions = held_sessions(group, past_wednesdays(4))
+    attend(trainee, sessions, ["present", "late", "absent", "present"])
+    attend(classmate, sessions, ["present", "absent", "absent", "apologies"])
+    return sessions
+
+
+# --- My progress --------------------------------------------------------------------------
+
+
+def test_anonymous_is_sent_to_sign_in(client, scheme, trainee):
+    for page in (MINE, trainee_url(scheme, trainee)):
+        response = client.get(page)
+        assert response.status_code == 302
+        assert response["Location"] == f"/accounts/login/?next={page}"
+
+
+def test_a_trainee_sees_their_own_count_and_nobody_elses(client, trainee, classmate, sessions):
+    client.force_login(trainee)
+
+    response = client.get(MINE)
+
+    content = response.content.decode()
+    assert count_line(content) == "3 of 30 sessions"
+    assert [p.person for p in response.context["progress"]] == [trainee]
+    assert "Attendance rate: 75%" in content
+    assert '<progress class="requirement mb-3" value="3" max="30"' in content
+    assert "Latest sessions counted" in content
+    assert [r.session for r in response.context["progress"][0].counted_records] == [
+        sessions[3],
+        sessions[1],
+        sessions[0],
+    ]
+    assert "The latest" not in content
+    assert classmate.full_name not in content
+
+
+def test_a_long_history_lists_the_latest_sessions_and_counts_them_all(client, group, trainee):
+    held = held_sessions(group, past_wednesdays(25))
+    attend(trainee, held, ["present"] * 25)
+    client.force_login(trainee)
+
+    response = client.get(MINE)
+
+    content = response.content.decode()
+    assert count_line(content) == "25 of 30 sessions"
+    assert "The latest 20 of 25." in content
+    listed = [r.session for r in response.context["progress"][0].counted_records]
+    assert listed == sorted(held, key=lambda s: s.starts_at, reverse=True)[:20]
+
+
+def test_the_count_runs_across_the_groups_of_the_scheme_but_not_other_schemes(
+    client, scheme, other_group, trainee, sessions
+):
+    elsewhere = factories.GroupFactory()
+    factories.MembershipFactory(group=elsewhere, person=trainee)
+    factories.MembershipFactory(group=other_group, person=trainee)
+    attend(trainee, held_sessions(other_group, past_wednesdays(2)), ["present", "present"])
+    attend(trainee, held_sessions(elsewhere, past_wednesdays(1)), ["present"])
+    client.force_login(trainee)
+
+    response = client.get(MINE)
+
+    counts = {p.scheme: p.count for p in response.context["progress"]}
+    assert counts == {scheme: 5, elsewhere.scheme: 1}
+
+
+def test_someone_who_only_leads_has_no_requirement(client, leader, sessions):
+    attend(leader, sessions, ["present"] * 4, role="leader")
+    client.force_login(leader)
+
+    response = client.get(MINE)
+
+    assert response.context["progress"] == []
+    assert "not a trainee member of any group" in response.content.decode()
+
+
+def test_a_projected_date_from_the_sessions_scheduled(client, scheme, group, sessions):
+    scheme.sessions_required = 5
+    scheme.save()
+    person = factories.MembershipFactory(group=group).person
+    attend(person, sessions, ["present", "present", "late", "absent"])
+    for day in wednesdays(3):
+        SessionFactory(group=group, slot_date=day)
+    client.force_login(person)
+
+    content = client.get(MINE).content.decode()
+
+    assert count_line(content) == "3 of 5 sessions"
+    assert "you reach 5 on <strong>11 March 2026</strong>" in content
+    assert "At risk" not in content
+
+
+def test_a_clear_warning_when_the_membership_ends_too_soon(client, scheme, group, sessions):
+    scheme.sessions_required = 5
+    scheme.save()
+    future = wednesdays(3)
+    person = factories.MembershipFactory(group=group, end_date=future[0]).person
+    attend(person, sessions, ["present", "present", "absent", "absent"])
+    for day in future:
+        SessionFactory(group=group, slot_date=day)
+    client.force_login(person)
+
+    content = client.get(MINE).content.decode()
+
+    assert '<div class="alert alert-danger mb-0" role="alert"><strong>At risk:</strong>' in content
+    assert "you would be 2 sessions short" in content
+
+
+def test_the_requirement_met(client, scheme, trainee, sessions):
+    scheme.sessions_required = 3
+    scheme.save()
+    client.force_login(trainee)
+
+    content = client.get(MINE).content.decode()
+
+    assert count_line(content) == "3 of 3 sessions"
+    assert "Requirement met." in content
+
+
+# --- One trainee, for organisers ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("trainee", 404),  # even their own: their page is /progress/
+        ("classmate", 404),
+        ("leader", 404),
+        ("other_group_leader", 404),
+        ("organiser", 200),
+        ("other_scheme_organiser", 404),
+        ("stranger", 404),
+    ],
+)
+def test_a_trainees_page_is_for_the_schemes_organisers(
+    client, request, scheme, trainee, role, status
+):
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(trainee_url(scheme, trainee)).status_code == status
+
+
+def test_the_organiser_sees_the_trainees_progress(client, scheme, organiser, trainee, sessions):
+    client.force_login(organiser)
+
+    response = client.get(trainee_url(scheme, trainee))
+
+    content = response.content.decode()
+    assert f"Progress of {trainee.full_name}" in content
+    assert count_line(content) == "3 of 30 sessions"
+    assert [p.person for p in response.context["progress"]] == [trainee]
+
+
+def test_someone_outside_the_scheme_is_not_found(client, scheme, organiser):
+    outsider = factories.MembershipFactory().person
+    client.force_login(organiser)
+    assert client.get(trainee_url(scheme, outsider)).status_code == 404

@@ -1,0 +1,141 @@
+"""`/sessions/<pk>/feedback/summary/`: leaders see aggregates only, from three answers on."""
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from feedback import selectors
+from tests.factories.attendance import HeldSessionFactory
+from tests.factories.feedback import SessionFeedbackFactory, answers, attendee
+from tests.factories.sessions import NOW
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def session(group):
+    return HeldSessionFactory(group=group)
+
+
+def url(session):
+    return f"/sessions/{session.pk}/feedback/summary/"
+
+
+def test_anonymous_is_sent_to_sign_in(client, session):
+    response = client.get(url(session))
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={url(session)}"
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("trainee", 403),
+        ("leader", 200),
+        ("other_group_leader", 404),
+        ("organiser", 200),
+        ("other_scheme_organiser", 404),
+        ("stranger", 404),
+    ],
+)
+def test_access_by_role(client, request, session, role, status):
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(url(session)).status_code == status
+
+
+def test_an_attendee_who_answered_still_cannot_see_the_summary(client, session):
+    [mine, *_] = answers(session, [(5, 5, 5), (1, 1, 1), (3, 3, 3)])
+    client.force_login(mine.person)
+    assert client.get(url(session)).status_code == 403
+
+
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_aggregates_are_hidden_below_three_answers(client, session, leader, count):
+    answers(session, [(1, 2, 3)] * count, ["A telling comment"] * count)
+    client.force_login(leader)
+
+    response = client.get(url(session))
+
+    summary = response.context["summary"]
+    assert summary.answers == count
+    assert not summary.is_visible
+    assert summary.averages == [] and summary.comments == []
+    content = response.content.decode()
+    assert "A telling comment" not in content
+    assert "Averages" not in content
+    assert f"{3 - count} more to go" in content
+
+
+def test_from_three_answers_the_leader_sees_averages_and_counts(client, session, leader):
+    answers(session, [(5, 4, 3), (4, 4, 3), (3, 1, 3)])
+    client.force_login(leader)
+
+    response = client.get(url(session))
+
+    summary = response.context["summary"]
+    assert summary.answers == 3
+    assert [round(a.value, 2) for a in summary.averages] == [4.0, 3.0, 3.0]
+    content = response.content.decode()
+    assert "3 answers" in content
+    assert "<td>4.0</td>" in content
+
+
+def test_comments_carry_no_name(client, session, leader):
+    made = answers(
+        session,
+        [(3, 3, 3)] * 4,
+        ["Zest in the room", "", "another view", "Better than last week"],
+    )
+    client.force_login(leader)
+
+    response = client.get(url(session))
+
+    assert sorted(response.context["summary"].comments) == [
+        "Better than last week",
+        "Zest in the room",
+        "another view",
+    ]
+    content = response.content.decode()
+    for answer in made:
+        assert answer.person.full_name not in content
+        assert answer.person.email not in content
+
+
+class ShuffleByLength:
+    """Stands in for the random shuffle, so the test can see that it is applied."""
+
+    def shuffle(self, items):
+        items.sort(key=len)
+
+
+def test_comments_come_in_the_shuffled_order_not_the_order_written(session, monkeypatch):
+    answers(session, [(3, 3, 3)] * 3, ["a long comment", "short", "a comment"])
+    monkeypatch.setattr("feedback.selectors.secrets.SystemRandom", ShuffleByLength)
+
+    assert selectors.feedback_summary(session).comments == ["short", "a comment", "a long comment"]
+
+
+def test_another_sessions_answers_do_not_count(client, session, leader):
+    other = HeldSessionFactory(group=session.group, slot_date=session.slot_date.replace(day=18))
+    answers(other, [(1, 1, 1)] * 3)
+    SessionFeedbackFactory(session=session, person=attendee(session))
+    client.force_login(leader)
+
+    assert client.get(url(session)).context["summary"].answers == 1
+
+
+def test_a_fixed_number_of_queries(client, session, leader):
+    answers(session, [(3, 3, 3)] * 3, ["x"] * 3)
+    client.force_login(leader)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url(session))
+
+    answers(session, [(4, 4, 4)] * 30, ["y"] * 30)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url(session))
+    assert len(many) == len(few)

@@ -1,0 +1,157 @@
+"""`/groups/<pk>/health/`: attendance, feedback and presenter trends as SVG charts."""
+
+import re
+from datetime import date
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from feedback.selectors import HEALTH_SESSIONS
+from tests import factories
+from tests.factories.attendance import (
+    attend,
+    bulk_records,
+    bulk_trainees,
+    held_sessions,
+    past_wednesdays,
+)
+from tests.factories.feedback import SessionFeedbackFactory, answers
+from tests.factories.sessions import NOW, SessionFactory
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def url(group):
+    return f"/groups/{group.pk}/health/"
+
+
+def values(chart):
+    return [(bar.label, bar.value) for bar in chart.bars]
+
+
+def test_anonymous_is_sent_to_sign_in(client, group):
+    response = client.get(url(group))
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={url(group)}"
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("trainee", 403),
+        ("leader", 200),
+        ("other_group_leader", 404),
+        ("organiser", 200),
+        ("other_scheme_organiser", 404),
+        ("stranger", 404),
+    ],
+)
+def test_access_by_role(client, request, group, role, status):
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(url(group)).status_code == status
+
+
+def test_attendance_trend_is_the_share_of_members_present_or_late(client, group, leader):
+    first, second = held_sessions(group, past_wednesdays(2))
+    people = [factories.MembershipFactory(group=group).person for _ in range(4)]
+    for person, statuses in zip(
+        people,
+        [("present", "present"), ("late", "absent"), ("absent", "apologies"), ("present", "late")],
+        strict=True,
+    ):
+        attend(person, [first, second], list(statuses))
+    attend(leader, [first, second], ["present", "present"], role="leader")  # not a member
+    SessionFactory(group=group)  # upcoming: no bar
+    client.force_login(leader)
+
+    health = client.get(url(group)).context["health"]
+
+    assert values(health.attendance) == [("18 Feb 2026", 75), ("25 Feb 2026", 50)]
+    assert [bar.text for bar in health.attendance.bars] == ["75% (3 of 4)", "50% (2 of 4)"]
+
+
+def test_feedback_trend_only_for_sessions_with_three_answers(client, group, leader):
+    few, enough = held_sessions(group, past_wednesdays(2))
+    answers(few, [(5, 5, 5), (5, 5, 5)])
+    answers(enough, [(5, 4, 3), (4, 4, 4), (3, 4, 5)])
+    client.force_login(leader)
+
+    response = client.get(url(group))
+
+    health = response.context["health"]
+    assert values(health.feedback) == [("18 Feb 2026", None), ("25 Feb 2026", 4.0)]
+    assert health.feedback.bars[0].text == "fewer than 3 answers"
+
+
+def test_presenters_per_quarter_counts_different_people(client, group, leader):
+    ann, bob = (factories.MembershipFactory(group=group).person for _ in range(2))
+    held_sessions(group, [date(2025, 12, 3), date(2025, 12, 10)], presenter=ann)
+    jan = held_sessions(group, [date(2026, 1, 7), date(2026, 1, 14)])
+    jan[0].presenter, jan[1].presenter = ann, bob
+    jan[0].save()
+    jan[1].save()
+    client.force_login(leader)
+
+    presenters = values(client.get(url(group)).context["health"].presenters)
+
+    assert presenters[-2:] == [("Q4 2025", 1), ("Q1 2026", 2)]
+    assert len(presenters) == 8
+    assert presenters[0] == ("Q2 2024", 0)
+
+
+def test_charts_are_labelled_svg_with_a_table_for_screen_readers(client, group, leader):
+    [session] = held_sessions(group, past_wednesdays(1))
+    attend(factories.MembershipFactory(group=group).person, [session], ["present"])
+    client.force_login(leader)
+
+    content = client.get(url(group)).content.decode()
+
+    assert content.count('role="img"') == 3
+    for chart in ("attendance-chart", "feedback-chart", "presenters-chart"):
+        assert f'aria-labelledby="{chart}-title {chart}-desc"' in content
+        assert f'<title id="{chart}-title">' in content
+    assert content.count('<table class="visually-hidden">') == 3
+    assert '<th scope="row">25 Feb 2026</th><td>100% (1 of 1)</td>' in content
+    assert not re.search(r"\sstyle=", content)
+
+
+def test_each_session_links_to_its_feedback_summary(client, group, leader):
+    [session] = held_sessions(group, past_wednesdays(1))
+    SessionFeedbackFactory(session=session)
+    client.force_login(leader)
+    content = client.get(url(group)).content.decode()
+    assert f'href="/sessions/{session.pk}/feedback/summary/">Feedback summary' in content
+
+
+def test_only_the_latest_sessions_are_charted(client, group, leader):
+    held_sessions(group, past_wednesdays(HEALTH_SESSIONS + 4))
+    client.force_login(leader)
+    health = client.get(url(group)).context["health"]
+    assert len(health.attendance.bars) == HEALTH_SESSIONS
+    assert health.attendance.bars[-1].label == "25 Feb 2026"
+
+
+def test_a_fixed_number_of_queries(client, group, leader):
+    def add(count, last, people, prefix):
+        trainees = bulk_trainees(group, people, prefix=prefix)
+        for session in held_sessions(group, past_wednesdays(count, last)):
+            bulk_records(session, trainees)
+            for person in trainees[:3]:
+                SessionFeedbackFactory(session=session, person=person)
+
+    add(2, date(2026, 2, 25), 3, "small")
+    client.force_login(leader)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url(group))
+
+    add(18, date(2026, 2, 11), 12, "large")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url(group))
+    assert len(response.context["health"].sessions) == 20
+    assert len(many) == len(few)

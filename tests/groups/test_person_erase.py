@@ -1,0 +1,543 @@
+"""groups.services.person_erase: a person's record erased everywhere, every figure kept."""
+
+import json
+from datetime import timedelta
+
+import pytest
+import time_machine
+from allauth.account.models import EmailAddress
+from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session as DjangoSession
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import models
+from django.db.models import Count
+
+from attendance import selectors as attendance_selectors
+from attendance import services as attendance_services
+from attendance.models import Attendance, Certificate, CertificateExport
+from balint.models import OutboundEmail
+from feedback import selectors as feedback_selectors
+from feedback.models import EvaluationAnswer, EvaluationReceipt, SessionFeedback
+from groups import selectors as group_selectors
+from groups import services
+from groups.models import (
+    ERASED_NAME,
+    BalintGroup,
+    Invitation,
+    Membership,
+    PersonErasure,
+    SchemeOrganiser,
+    User,
+)
+from sessions.models import (
+    CalendarToken,
+    Clash,
+    Leave,
+    OnCallShift,
+    ReminderPreference,
+    RosterSource,
+    RosterUpload,
+    Session,
+    SwapRequest,
+)
+from tests import factories
+from tests.factories.attendance import AttendanceFactory, HeldSessionFactory
+from tests.factories.privacy import (
+    MEMBERSHIP_END,
+    MEMBERSHIP_START,
+    OTTO,
+    ZEB,
+    scene_with_two_people,
+)
+from tests.factories.rosters import OnCallShiftFactory, SchemeRosterFactory
+from tests.factories.sessions import NOW, SessionFactory
+
+NEEDLES = [ZEB["full_name"], ZEB["email"], ZEB["registration_number"]]
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def scene(db):
+    return scene_with_two_people()
+
+
+def erase(scene, person=None, **kwargs):
+    return services.person_erase(
+        actor=kwargs.pop("actor", scene.organiser),
+        person=person or scene.zeb,
+        scheme=kwargs.pop("scheme", scene.scheme),
+        **kwargs,
+    )
+
+
+def where_found(needles) -> list[str]:
+    """Every (model, field) whose stored text holds one of the needles, in every model."""
+    found = []
+    for model in apps.get_models(include_auto_created=True):
+        rows = model._base_manager.all()
+        for field in model._meta.concrete_fields:
+            for needle in needles:
+                if isinstance(field, models.CharField | models.TextField):
+                    hit = rows.filter(**{f"{field.name}__icontains": needle}).exists()
+                elif isinstance(field, models.BinaryField):
+                    hit = any(
+                        needle.lower().encode() in bytes(v).lower()
+                        for v in rows.values_list(field.name, flat=True)
+                    )
+                elif isinstance(field, models.JSONField):
+                    hit = any(
+                        needle.lower() in json.dumps(v).lower()
+                        for v in rows.values_list(field.name, flat=True)
+                    )
+                else:
+                    continue
+                if hit:
+                    found.append(f"{model._meta.label}.{field.name} ({needle})")
+    return found
+
+
+def add_mentions(scene):
+    """Places where other people wrote Zeb's name or address, and Zeb as a co-leader."""
+    zeb = scene.zeb
+    other_group = factories.GroupFactory(scheme=scene.scheme, name="Friday Ring")
+    factories.MembershipFactory(
+        person=zeb,
+        group=other_group,
+        role=Membership.Role.CO_LEADER,
+        start_date=MEMBERSHIP_START,
+        end_date=MEMBERSHIP_END,
+    )
+    led = HeldSessionFactory(group=other_group)
+    AttendanceFactory(session=led, person=zeb, role=Attendance.Role.CO_LEADER)
+    otto_certificate = scene.certificates["otto"]
+    otto_certificate.leaders = f"{scene.leader.full_name}; {zeb.full_name}"
+    otto_certificate.save()
+    SessionFactory(
+        group=scene.group,
+        status=Session.Status.CANCELLED,
+        cancel_reason=f"{zeb.full_name} is away",
+    )
+    otto_feedback = SessionFeedback.objects.get(person=scene.otto)
+    otto_feedback.comment = f"Good to hear {zeb.full_name.upper()} present"
+    otto_feedback.save()
+    user_type = ContentType.objects.get_for_model(User)
+    LogEntry.objects.create(
+        user=scene.organiser,
+        content_type=user_type,
+        object_id=str(zeb.pk),
+        object_repr=str(zeb),
+        action_flag=CHANGE,
+        change_message="[]",
+    )
+    membership = Membership.objects.filter(person=zeb).first()
+    LogEntry.objects.create(
+        user=scene.organiser,
+        content_type=ContentType.objects.get_for_model(Membership),
+        object_id=str(membership.pk),
+        object_repr=str(membership),
+        action_flag=CHANGE,
+        change_message="[]",
+    )
+    RosterUpload.objects.create(
+        scheme=scene.scheme,
+        uploaded_by=scene.organiser,
+        filename="march.csv",
+        content=f"email,start,end\n{zeb.email},2026-03-04 08:00,2026-03-04 20:00\n".encode(),
+    )
+    scheme_roster = SchemeRosterFactory(scheme=scene.scheme, created_by=scene.organiser)
+    OnCallShiftFactory(source=scheme_roster, person=zeb)
+    OnCallShiftFactory(source=scheme_roster, person=scene.otto)
+
+
+def figures(scene) -> dict:
+    """Everything a group or scheme page counts."""
+    overview = attendance_selectors.scheme_overview(scene.scheme)
+    groups = group_selectors.with_member_counts(BalintGroup.objects.filter(scheme=scene.scheme))
+    return {
+        "overview": sorted((r.pk, r.counted, r.recorded, r.status) for r in overview),
+        "attendance": list(
+            Attendance.objects.values("session", "status")
+            .annotate(n=Count("pk"))
+            .order_by("session", "status")
+        ),
+        "members": sorted((g.pk, g.member_count) for g in groups),
+        "memberships": Membership.objects.count(),
+        "leading": len(list(attendance_selectors.leading_log(scene.scheme))),
+        "progress": attendance_selectors.progress_for(scene.zeb, scene.scheme).count,
+        "feedback": [
+            (s.answers, [a.value for a in s.averages])
+            for s in map(feedback_selectors.feedback_summary, scene.sessions)
+        ],
+        "evaluation_answers": EvaluationAnswer.objects.count(),
+        "certificates": Certificate.objects.count(),
+    }
+
+
+def test_no_personal_field_of_the_person_remains_anywhere(scene):
+    add_mentions(scene)
+    before = where_found(NEEDLES)
+    # The search finds what it should: names, addresses and numbers all over the place.
+    for place in [
+        "groups.User.full_name",
+        "groups.User.email",
+        "groups.User.registration_number",
+        "account.EmailAddress.email",
+        "groups.Invitation.email",
+        "groups.Invitation.full_name",
+        "attendance.Certificate.holder_name",
+        "attendance.Certificate.registration_number",
+        "attendance.Certificate.leaders",
+        "balint_sessions.Session.cancel_reason",
+        "balint_sessions.RosterSource.name",
+        "balint_sessions.RosterUpload.content",
+        "feedback.SessionFeedback.comment",
+        "admin.LogEntry.object_repr",
+    ]:
+        assert any(hit.startswith(place + " ") for hit in before), place
+
+    erase(scene)
+
+    assert where_found(NEEDLES) == []
+    # Otto is untouched.
+    assert len(where_found([OTTO["full_name"], OTTO["email"]])) >= 5
+
+
+def test_what_stays_and_what_goes(scene):
+    zeb = scene.zeb
+    erase(scene)
+    zeb.refresh_from_db()
+
+    assert zeb.full_name == ERASED_NAME
+    assert zeb.email == f"erased-{zeb.pk}@invalid.example"
+    assert zeb.registration_number == ""
+    assert not zeb.has_usable_password()
+    assert not zeb.is_active
+    gone = [
+        EmailAddress.objects.filter(user=zeb),
+        Leave.objects.filter(person=zeb),
+        RosterSource.objects.filter(person=zeb),
+        OnCallShift.objects.filter(person=zeb),
+        Clash.objects.filter(person=zeb),
+        OutboundEmail.objects.filter(person=zeb),
+        ReminderPreference.objects.filter(person=zeb),
+        CalendarToken.objects.filter(person=zeb),
+        SessionFeedback.objects.filter(person=zeb),
+        EvaluationReceipt.objects.filter(person=zeb),
+    ]
+    assert [q.model.__name__ for q in gone if q.exists()] == []
+    kept = {
+        "memberships": Membership.objects.filter(person=zeb).count(),
+        "attendance": Attendance.objects.filter(person=zeb).count(),
+        "presented": Session.objects.filter(presenter=zeb).count(),
+        "certificates": Certificate.objects.filter(trainee=zeb).count(),
+        "swaps": SwapRequest.objects.filter(requester=zeb).count(),
+    }
+    assert kept == {
+        "memberships": 1,
+        "attendance": 3,
+        "presented": 1,
+        "certificates": 1,
+        "swaps": 1,
+    }
+    # Otto keeps everything.
+    assert EmailAddress.objects.filter(user=scene.otto).exists()
+    assert OnCallShift.objects.filter(person=scene.otto).count() == 2
+    assert EvaluationReceipt.objects.filter(person=scene.otto).exists()
+
+
+def test_group_and_scheme_figures_do_not_change(scene):
+    add_mentions(scene)
+    before = figures(scene)
+
+    erase(scene)
+
+    assert figures(scene) == before
+
+
+def test_feedback_stays_only_as_anonymous_ratings(scene):
+    feedback = SessionFeedback.objects.get(person=scene.zeb)
+
+    erase(scene)
+
+    feedback.refresh_from_db()
+    assert (feedback.person, feedback.comment) == (None, "")
+    assert (feedback.safe_to_speak, feedback.useful_for_practice) == (5, 4)
+
+
+def test_the_certificate_stays_verifiable_and_says_the_record_was_erased(client, scene):
+    certificate = scene.certificates["zeb"]
+
+    erase(scene)
+
+    certificate.refresh_from_db()
+    assert (certificate.holder_name, certificate.registration_number) == ("", "")
+    assert certificate.holder_erased_at == NOW
+    assert certificate.is_current
+    response = client.get(f"/verify/{certificate.code}/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Valid certificate" in content
+    assert "The holder's record was erased on 2 March 2026." in content
+    assert scene.scheme.name in content
+    assert ZEB["full_name"] not in content
+
+
+def test_signed_in_sessions_end(client, scene):
+    client.force_login(scene.zeb)
+    assert client.get("/").status_code == 200
+    other = client.__class__()
+    other.force_login(scene.otto)
+
+    erase(scene)
+
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert DjangoSession.objects.count() == 1  # Otto's
+    assert other.get("/").status_code == 200
+
+
+def test_the_person_can_no_longer_sign_in(client, scene):
+    erase(scene)
+
+    for login in (ZEB["email"], f"erased-{scene.zeb.pk}@invalid.example"):
+        response = client.post("/accounts/login/", {"login": login, "password": factories.PASSWORD})
+        assert response.status_code == 200  # the form again, with an error
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_erasure_is_logged(scene):
+    erasure = erase(scene)
+
+    assert erasure == PersonErasure.objects.get(person=scene.zeb)
+    assert (erasure.scheme, erasure.erased_by, erasure.reason, erasure.erased_at) == (
+        scene.scheme,
+        scene.organiser,
+        PersonErasure.Reason.ORGANISER,
+        NOW,
+    )
+    assert ZEB["full_name"] not in str(erasure)
+
+
+def test_an_erasure_cannot_be_repeated_or_undone(scene):
+    erase(scene)
+
+    with pytest.raises(ValidationError, match="already been erased"):
+        erase(scene)
+    assert PersonErasure.objects.count() == 1
+
+
+def test_invitations_to_the_person_are_anonymised_and_pending_ones_withdrawn(scene):
+    pending = factories.InvitationFactory(
+        scheme=scene.scheme, group=scene.group, email=ZEB["email"].upper(), full_name="Zeb Q"
+    )
+
+    erase(scene)
+
+    pending.refresh_from_db()
+    assert pending.revoked_at == NOW
+    assert (pending.email, pending.full_name) == (
+        f"erased-{scene.zeb.pk}@invalid.example",
+        ERASED_NAME,
+    )
+    assert Invitation.objects.filter(accepted_by=scene.zeb, full_name=ERASED_NAME).exists()
+
+
+def test_pending_swaps_are_withdrawn_and_upcoming_dates_given_back(scene):
+    mine = SessionFactory(group=scene.group, presenter=scene.zeb)
+    theirs = SessionFactory(group=scene.group, presenter=scene.otto)
+    swap = SwapRequest.objects.create(
+        requester=scene.otto,
+        recipient=scene.zeb,
+        requester_session=theirs,
+        recipient_session=mine,
+    )
+
+    erase(scene)
+
+    swap.refresh_from_db()
+    mine.refresh_from_db()
+    assert (swap.status, swap.decided_at) == (SwapRequest.Status.WITHDRAWN, NOW)
+    assert mine.presenter is None
+    assert Session.objects.filter(presenter=scene.zeb).count() == 1  # the past one stays
+
+
+def test_scheme_wide_shifts_of_the_person_go_and_others_stay(scene):
+    roster = SchemeRosterFactory(scheme=scene.scheme, created_by=scene.organiser)
+    OnCallShiftFactory(source=roster, person=scene.zeb)
+    otto_shift = OnCallShiftFactory(source=roster, person=scene.otto)
+
+    erase(scene)
+
+    assert list(roster.shifts.all()) == [otto_shift]
+
+
+def test_certificate_exports_that_print_the_name_are_deleted(
+    scene, django_capture_on_commit_callbacks
+):
+    with_zeb = CertificateExport.objects.create(
+        scheme=scene.scheme,
+        requested_by=scene.organiser,
+        total=2,
+        done=2,
+        status="done",
+        expires_at=NOW + timedelta(hours=1),
+    )
+    with_zeb.certificates.set(scene.certificates.values())
+    with_zeb.file.save("certificates.zip", ContentFile(b"PK"), save=True)
+    storage, name = with_zeb.file.storage, with_zeb.file.name
+    otto_only = CertificateExport.objects.create(
+        scheme=scene.scheme, requested_by=scene.organiser, total=1, expires_at=NOW
+    )
+    otto_only.certificates.set([scene.certificates["otto"]])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        erase(scene)
+
+    assert list(CertificateExport.objects.all()) == [otto_only]
+    assert not storage.exists(name)
+
+
+def test_erasing_an_organiser_renames_the_issuer_and_ends_the_role(scene):
+    second = factories.OrganiserFactory(scheme=scene.scheme).person
+
+    services.person_erase(actor=second, person=scene.organiser, scheme=scene.scheme)
+
+    assert not SchemeOrganiser.objects.filter(person=scene.organiser).exists()
+    assert set(Certificate.objects.values_list("issued_by_name", flat=True)) == {ERASED_NAME}
+    assert Certificate.objects.filter(issued_by=scene.organiser).count() == 2
+
+
+def test_no_new_certificate_is_issued_to_an_erased_person(scene):
+    scene.certificates["zeb"].delete()
+    erase(scene)
+
+    with pytest.raises(ValidationError, match="erased"):
+        attendance_services.certificate_issue(
+            actor=scene.organiser, scheme=scene.scheme, trainee=scene.zeb
+        )
+
+
+# --- Who may erase whom ----------------------------------------------------------------
+
+
+def test_nobody_erases_themselves(scene):
+    with pytest.raises(PermissionDenied):
+        services.person_erase(actor=scene.organiser, person=scene.organiser, scheme=scene.scheme)
+    staff = factories.UserFactory(is_staff=True)
+    with pytest.raises(PermissionDenied):
+        services.person_erase(actor=staff, person=staff)
+
+
+def test_a_current_member_is_not_erased_until_their_membership_ends(scene):
+    factories.MembershipFactory(person=scene.zeb, group=scene.group, start_date=NOW.date())
+
+    with pytest.raises(ValidationError, match="end that membership"):
+        erase(scene)
+    scene.zeb.refresh_from_db()
+    assert scene.zeb.full_name == ZEB["full_name"]
+    assert not PersonErasure.objects.exists()
+
+
+def test_a_membership_ending_today_is_still_current(scene):
+    Membership.objects.filter(person=scene.zeb).update(end_date=NOW.date())
+
+    with pytest.raises(ValidationError):
+        erase(scene)
+
+
+def test_an_organiser_of_another_scheme_may_not(scene):
+    outsider = factories.OrganiserFactory().person
+
+    with pytest.raises(PermissionDenied):
+        services.person_erase(actor=outsider, person=scene.zeb, scheme=scene.scheme)
+    with pytest.raises(PermissionDenied):
+        services.person_erase(
+            actor=outsider, person=scene.zeb, scheme=outsider.organiser_roles.get().scheme
+        )
+
+
+@pytest.mark.parametrize("role", ["leader", "zeb", "otto"])
+def test_leaders_and_trainees_may_not(scene, role):
+    actor = scene.leader if role == "leader" else scene.people[role]
+    target = scene.otto if role != "otto" else scene.zeb
+
+    with pytest.raises(PermissionDenied):
+        services.person_erase(actor=actor, person=target, scheme=scene.scheme)
+
+
+def test_someone_with_a_role_in_another_scheme_is_for_staff(scene):
+    elsewhere = factories.GroupFactory()
+    factories.MembershipFactory(
+        person=scene.zeb, group=elsewhere, start_date=MEMBERSHIP_START, end_date=MEMBERSHIP_END
+    )
+
+    with pytest.raises(PermissionDenied, match="staff"):
+        erase(scene)
+    staff = factories.UserFactory(is_staff=True)
+    erasure = services.person_erase(actor=staff, person=scene.zeb)
+    assert (erasure.reason, erasure.scheme, erasure.erased_by) == ("staff", None, staff)
+
+
+def test_a_staff_account_is_for_staff(scene):
+    scene.zeb.is_staff = True
+    scene.zeb.save()
+
+    with pytest.raises(PermissionDenied):
+        erase(scene)
+
+
+def test_the_retention_task_erases_without_an_actor(scene):
+    erasure = services.person_erase(actor=None, person=scene.zeb, scheme=scene.scheme)
+
+    assert (erasure.reason, erasure.erased_by) == (PersonErasure.Reason.RETENTION, None)
+
+
+def test_issuing_to_everyone_eligible_leaves_an_erased_person_out(scene):
+    scene.certificates["zeb"].delete()
+    erase(scene)
+
+    issued = attendance_services.certificates_issue_eligible(
+        actor=scene.organiser, scheme=scene.scheme
+    )
+
+    assert issued == []
+    assert not Certificate.objects.filter(trainee=scene.zeb).exists()
+
+
+# --- Pages after an erasure ------------------------------------------------------------------
+
+
+def test_the_organisers_certificate_list_says_erased_and_offers_no_pdf(client, scene):
+    certificate = scene.certificates["zeb"]
+    erase(scene)
+    client.force_login(scene.organiser)
+
+    content = client.get(f"/schemes/{scene.scheme.pk}/certificates/").content.decode()
+
+    assert "Record erased 2 Mar 2026" in content
+    assert f"/certificates/{certificate.pk}.pdf" not in content
+    assert client.get(f"/certificates/{certificate.pk}.pdf").status_code == 404
+
+
+def test_a_bulk_export_leaves_erased_holders_out(client, scene):
+    erase(scene)
+    client.force_login(scene.organiser)
+
+    client.post(f"/schemes/{scene.scheme.pk}/certificates/export/", {"scope": "current"})
+
+    export = CertificateExport.objects.get()
+    assert list(export.certificates.all()) == [scene.certificates["otto"]]
