@@ -140,9 +140,9 @@ def test_everything_works_while_redis_is_down_and_after_it_returns(
     redis.stop()
 
     assert_everything_works(people, trainee, "present")
-    health = client.get("/healthz")
-    assert health.status_code == 503
-    assert health.json()["redis"].startswith("error: ConnectionError")
+    health = client.get("/healthz")  # the web still serves: healthy, Redis reported
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "database": "ok", "redis": "error"}
 
     back(redis, clock)
 
