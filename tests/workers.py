@@ -19,11 +19,19 @@ def _skip_or_fail(reason: str) -> None:
     skip_or_fail(reason)
 
 
+def _own_database(url: str) -> str:
+    """Each pytest-xdist process gets its own Redis database (1, 2, …), so one process's
+    worker never takes the tasks another process queued for its own test database."""
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    return f"{url.rsplit('/', 1)[0]}/{1 + index}"
+
+
 @pytest.fixture
 def redis_url():
     url = os.environ.get("REDIS_URL")
     if not url:
         _skip_or_fail("REDIS_URL is not set: no Redis to run a real worker against")
+    url = _own_database(url)
     import redis
 
     try:
