@@ -1,11 +1,13 @@
 from django.contrib import admin
 
+from attendance.figures import figures_refresh
 from attendance.models import (
     Attendance,
     AttendanceChange,
     Certificate,
     CertificateExport,
     CertificateExportPart,
+    Requirement,
 )
 
 
@@ -71,3 +73,21 @@ class CertificateExportAdmin(admin.ModelAdmin):
 
 
 admin.site.register(CertificateExportPart)
+
+
+@admin.register(Requirement)
+class RequirementAdmin(admin.ModelAdmin):
+    list_display = ["scheme", "sessions_required", "counted_statuses"]
+    list_select_related = ["scheme"]
+    search_fields = ["scheme__name"]
+
+    def has_add_permission(self, request):
+        return False  # every scheme has its row from creation
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.changed_data:  # the rule changed: every trainee's figures in the scheme
+            figures_refresh(scheme=obj.scheme)

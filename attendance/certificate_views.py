@@ -13,25 +13,22 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from attendance import pdf, selectors, services
+from attendance import certificate_selectors, pdf, permissions, selectors, services
 from attendance.models import CODE_ALPHABET, Certificate, CertificateExport
 from balint.ratelimit import allow, client_ip
 from groups import permissions as group_permissions
 from groups import services as group_services
-from groups.models import AccessLogEntry, User
+from groups.models import AccessLogEntry
 
 PAGE_SIZE = 50
 
 
 def _organised_scheme(request, pk):
-    return get_object_or_404(group_permissions.schemes_organised_by(request.user), pk=pk)
+    return get_object_or_404(selectors.schemes_organised_by(request.user), pk=pk)
 
 
 def _organised_certificate(request, pk) -> Certificate:
-    return get_object_or_404(
-        Certificate.objects.filter(scheme__in=group_permissions.schemes_organised_by(request.user)),
-        pk=pk,
-    )
+    return get_object_or_404(permissions.certificates_managed_by(request.user), pk=pk)
 
 
 @login_required
@@ -40,24 +37,21 @@ def certificates(request, pk):
     eligible = Paginator(selectors.scheme_overview(scheme, status="complete"), PAGE_SIZE).get_page(
         request.GET.get("eligible")
     )
-    candidates = selectors.certificate_candidates(scheme, eligible.object_list)
-    issued = Paginator(selectors.certificates_of(scheme), PAGE_SIZE).get_page(
+    issued = Paginator(certificate_selectors.certificates_of(scheme), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    exports = CertificateExport.objects.filter(scheme=scheme, expires_at__gt=timezone.now())[:5]
-    holders = Certificate.objects.filter(
-        scheme=scheme, revoked_at__isnull=True, superseded_at__isnull=True
-    ).count()
     return render(
         request,
         "attendance/certificates.html",
         {
             "scheme": scheme,
             "eligible": eligible,
-            "candidates": candidates,
+            "candidates": certificate_selectors.certificate_candidates(
+                scheme, eligible.object_list
+            ),
             "issued": issued,
-            "exports": exports,
-            "holders": holders,
+            "exports": certificate_selectors.recent_exports(scheme),
+            "holders": certificate_selectors.certificate_holders(scheme),
         },
     )
 
@@ -66,9 +60,7 @@ def certificates(request, pk):
 @require_POST
 def certificate_issue(request, pk, person_pk):
     scheme = _organised_scheme(request, pk)
-    trainee = get_object_or_404(
-        User.objects.filter(memberships__group__scheme=scheme).distinct(), pk=person_pk
-    )
+    trainee = get_object_or_404(selectors.people_of(scheme), pk=person_pk)
     try:
         certificate = services.certificate_issue(actor=request.user, scheme=scheme, trainee=trainee)
     except ValidationError as exc:
@@ -123,16 +115,14 @@ def certificate_revoke(request, pk):
 @require_POST
 def certificate_export_start(request, pk):
     scheme = _organised_scheme(request, pk)
-    chosen = selectors.certificates_of(scheme)
-    if request.POST.get("scope") == "selected":
-        picked = [pk for pk in request.POST.getlist("certificate") if pk.isdigit()]
-        chosen = chosen.filter(pk__in=picked)
-    else:
-        chosen = chosen.filter(revoked_at__isnull=True, superseded_at__isnull=True)
-    chosen = chosen.filter(holder_erased_at__isnull=True)  # nothing left to print on those
+    picked = (
+        request.POST.getlist("certificate") if request.POST.get("scope") == "selected" else None
+    )
     try:
         export = services.certificate_export_start(
-            actor=request.user, scheme=scheme, certificates=list(chosen)
+            actor=request.user,
+            scheme=scheme,
+            certificates=certificate_selectors.certificates_to_export(scheme, picked),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -141,12 +131,7 @@ def certificate_export_start(request, pk):
 
 
 def _organised_export(request, pk) -> CertificateExport:
-    return get_object_or_404(
-        CertificateExport.objects.filter(
-            scheme__in=group_permissions.schemes_organised_by(request.user)
-        ).select_related("scheme"),
-        pk=pk,
-    )
+    return get_object_or_404(certificate_selectors.managed_exports(request.user), pk=pk)
 
 
 @login_required
@@ -194,7 +179,7 @@ def certificate_export_download(request, pk):
 @login_required
 def certificate_pdf(request, pk):
     """The holder downloads their current one; organisers any of their scheme's."""
-    certificate = get_object_or_404(Certificate.objects.select_related("scheme"), pk=pk)
+    certificate = get_object_or_404(certificate_selectors.certificates_with_scheme(), pk=pk)
     is_holder = certificate.trainee_id == request.user.pk and certificate.is_current
     if not is_holder and not group_permissions.is_organiser(request.user, certificate.scheme):
         raise Http404
@@ -232,9 +217,7 @@ def verify_form(request):
 def verify(request, code):
     if not allow(f"verify:{client_ip(request)}", limit=settings.VERIFY_RATE_LIMIT_PER_MINUTE):
         return render(request, "attendance/verify_limited.html", status=429)
-    certificate = (
-        Certificate.objects.select_related("scheme").filter(code=normalise_code(code)).first()
-    )
+    certificate = certificate_selectors.certificate_by_code(normalise_code(code))
     if certificate is None:
         return render(
             request, "attendance/verify.html", {"certificate": None, "asked": True}, status=404

@@ -5,8 +5,9 @@ that is already taken is left alone).
 """
 
 from attendance import selectors, services
+from attendance.models import Certificate
 from groups.demo import DemoGroups
-from groups.models import Membership
+from groups.models import Membership, User
 from sessions.models import Session
 
 # A repeating pattern, so some trainees are late or absent now and then.
@@ -34,9 +35,6 @@ def seed(people: DemoGroups) -> None:
 
 def seed_certificates(people: DemoGroups) -> None:
     """One eligible trainee holds a certificate; another is eligible and waiting for one."""
-    from attendance.models import Certificate
-    from groups.models import User
-
     holder = User.objects.get(email="aoife.byrne@example.com")
     if not Certificate.objects.filter(trainee=holder).exists():
         services.certificate_issue(actor=people.organiser, scheme=people.scheme, trainee=holder)

@@ -24,7 +24,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
 
 from attendance import selectors
-from attendance.models import Attendance
+from attendance.models import Attendance, Requirement
 from groups.models import BalintGroup, Scheme
 from sessions.models import Session
 
@@ -69,7 +69,7 @@ class SchemeOverviewExporter(Exporter):
             .annotate(last_day=TruncDate("last_attended", tzinfo=zone))
             .values_list(*columns, "last_day", "status")
         )
-        required = self.scheme.sessions_required
+        required = Requirement.for_scheme(self.scheme).sessions_required
         for name, email, registration, counted, rate, last_day, status in overview.iterator(
             chunk_size=CHUNK_ROWS
         ):

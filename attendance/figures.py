@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from attendance.models import Attendance, TraineeFigure
+from attendance.models import Attendance, Requirement, TraineeFigure
 from attendance.selectors import recorded_q, status_of
 from groups.models import Membership, Scheme
 from sessions.models import Session
@@ -115,7 +115,8 @@ def compute(scheme: Scheme, people: list[int] | None = None) -> dict[int, Figure
     counts = Attendance.objects.filter(recorded_q(scheme))
     if people is not None:
         counts = counts.filter(person__in=figures.keys())
-    counting = Q(status__in=scheme.counted_statuses)
+    requirement = Requirement.for_scheme(scheme)
+    counting = Q(status__in=requirement.counted_statuses)
     for person_id, recorded, counted, last in (
         counts.values("person_id")
         .annotate(
@@ -131,7 +132,7 @@ def compute(scheme: Scheme, people: list[int] | None = None) -> dict[int, Figure
     for row in figures.values():
         row.status = status_of(
             counted=row.counted,
-            required=scheme.sessions_required,
+            required=requirement.sessions_required,
             upcoming=row.upcoming,
             open_ended=row.open_ended,
             rate=row.rate,
@@ -157,7 +158,8 @@ def figures_refresh(*, scheme: Scheme, people: list[int] | None = None) -> int:
     """
     now = timezone.now()
     with transaction.atomic():
-        scheme = Scheme.objects.get(pk=scheme.pk)  # the rule as it stands in this transaction
+        # The rule as it stands in this transaction.
+        scheme = Scheme.objects.select_related("requirement").get(pk=scheme.pk)
         if people is None:
             # Everyone: the scheme's trainees, and whoever has a row (to delete stale ones).
             people = set(
@@ -236,3 +238,12 @@ def figures_rebuild(*, scheme: Scheme | None = None) -> int:
 def refresh_on_change(scheme_pk: int, person_pks: list[int] | None) -> None:
     """groups.figures_hooks callback: the writes of groups and sessions land here."""
     figures_refresh(scheme=Scheme(pk=scheme_pk), people=person_pks)
+
+
+def fill_after_migrate(sender, using="default", **kwargs) -> None:
+    """The first migrate after the figures table appeared fills it; later ones find it
+    filled (or nobody to count) and do nothing. The nightly rebuild repairs the rest."""
+    if using != "default" or TraineeFigure.objects.exists():
+        return
+    if Membership.objects.filter(role=Membership.Role.MEMBER).exists():
+        figures_rebuild()

@@ -6,8 +6,41 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from groups.models import AttendanceStatus
+from attendance.statuses import (
+    AttendanceStatus,
+    default_counted_statuses,
+    validate_counted_statuses,
+)
+from balint.scheme_settings import PerSchemeSettings
+from groups.models import Scheme
 from sessions.models import Session
+
+
+class Requirement(PerSchemeSettings, models.Model):
+    """What a scheme asks of a trainee: how many sessions, and which register statuses
+    count toward them. Here, not on groups.Scheme, so changing how attendance counts
+    migrates this app only. Every scheme has a row from its creation
+    (balint/scheme_settings.py)."""
+
+    scheme = models.OneToOneField(
+        Scheme, on_delete=models.CASCADE, primary_key=True, related_name="requirement"
+    )
+    sessions_required = models.PositiveSmallIntegerField(default=30)
+    counted_statuses = models.JSONField(
+        default=default_counted_statuses,
+        validators=[validate_counted_statuses],
+        help_text="Attendance statuses that count toward the requirement.",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sessions_required__gte=1), name="requirement_needs_a_session"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sessions_required} sessions in {self.scheme}"
 
 
 class Attendance(models.Model):

@@ -6,6 +6,7 @@ instead of once per certificate.
 """
 
 import base64
+import copy
 import gc
 import io
 import re
@@ -91,6 +92,20 @@ _DRAWN = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
 _HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 
 
+def _stream_body(stream: StreamObject) -> bytes:
+    """`/Length n >> stream ... endstream`: the stream's bytes as they were, still encoded.
+
+    pypdf's get_data() decodes them; its write_to_stream() writes them as they are, after
+    the dictionary. A copy without the dictionary's entries (whose references the caller
+    writes, renumbered) gives that part alone, after the copy's opening "<<".
+    """
+    body = copy.copy(stream)
+    body.clear()
+    written = io.BytesIO()
+    body.write_to_stream(written)
+    return written.getvalue().removeprefix(b"<<").lstrip()
+
+
 def _pieces(obj) -> list[bytes | int]:
     """`obj` as PDF syntax: byte strings, with the object numbers it refers to between them."""
     pieces: list[bytes | int] = []
@@ -113,10 +128,8 @@ def _pieces(obj) -> list[bytes | int]:
                 buffer.write(b" ")
                 write(value)
             if stream:
-                # pypdf keeps a stream's (still encoded) bytes in _data, as its own writer uses.
-                buffer.write(b"\n/Length %d\n>>\nstream\n" % len(obj._data))
-                buffer.write(obj._data)
-                buffer.write(b"\nendstream")
+                buffer.write(b"\n")
+                buffer.write(_stream_body(obj))
             else:
                 buffer.write(b"\n>>")
         elif isinstance(obj, ArrayObject):

@@ -1,11 +1,13 @@
-"""Who may take registers, read history and see progress."""
+"""Who may take registers, read their history, export a leader log and manage certificates."""
 
 from zoneinfo import ZoneInfo
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from attendance.models import Certificate, CertificateExport
 from groups import permissions as group_permissions
-from groups.models import Scheme, User
+from groups.models import Membership, Scheme, User
 from sessions.models import Session
 
 
@@ -28,5 +30,17 @@ def can_read_history(user: User, session: Session) -> bool:
     return group_permissions.is_organiser(user, session.group.scheme)
 
 
-def can_see_progress(user: User, person: User, scheme: Scheme) -> bool:
-    return user.pk == person.pk or group_permissions.is_organiser(user, scheme)
+def has_led_in(user: User, scheme: Scheme) -> bool:
+    """Whoever has led or co-led a group of the scheme, at any time: their own leader log."""
+    return Membership.objects.filter(
+        person=user, group__scheme=scheme, role__in=Membership.LEADING_ROLES
+    ).exists()
+
+
+def certificates_managed_by(user: User) -> QuerySet[Certificate]:
+    """Certificates of the schemes the user organises, which they may revoke."""
+    return Certificate.objects.filter(scheme__in=group_permissions.schemes_organised_by(user))
+
+
+def certificate_exports_managed_by(user: User) -> QuerySet[CertificateExport]:
+    return CertificateExport.objects.filter(scheme__in=group_permissions.schemes_organised_by(user))

@@ -1,4 +1,5 @@
-"""Reads for registers, progress and the scheme overview, each a fixed number of queries."""
+"""Reads for registers, progress, the scheme overview and the leader log, each a fixed
+number of queries (certificates: attendance.certificate_selectors)."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,10 +20,12 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from attendance.models import Attendance, Certificate, TraineeFigure
+from attendance.models import Attendance, AttendanceChange, Certificate, Requirement, TraineeFigure
+from groups import permissions as group_permissions
 from groups.models import BalintGroup, Membership, Scheme, User
+from sessions import permissions as session_permissions
+from sessions.leave.selectors import unavailable_by_day
 from sessions.models import Session
-from sessions.selectors import unavailable_by_day
 
 # --- Register ---------------------------------------------------------------------
 
@@ -40,6 +43,18 @@ class RegisterLine:
     @property
     def is_leading(self) -> bool:
         return self.role != Attendance.Role.MEMBER
+
+
+def visible_sessions(user: User) -> QuerySet[Session]:
+    """Sessions the user may see, with the group, scheme and presenter their pages show."""
+    return session_permissions.sessions_visible_to(user).select_related(
+        "group__scheme", "presenter"
+    )
+
+
+def visible_groups(user: User) -> QuerySet[BalintGroup]:
+    """Groups the user may see, with their scheme."""
+    return group_permissions.groups_visible_to(user).select_related("scheme")
 
 
 def register_lines(session: Session) -> list[RegisterLine]:
@@ -77,19 +92,14 @@ def register_lines(session: Session) -> list[RegisterLine]:
     return sorted(lines.values(), key=lambda line: (ROLE_ORDER[line.role], line.person.full_name))
 
 
-# --- Counting ---------------------------------------------------------------------
-
-
-def counted_q(scheme: Scheme, prefix: str = "") -> Q:
-    """The scheme's counting rule: member records, of held sessions, with a counting status."""
-    return Q(
-        **{
-            f"{prefix}role": Attendance.Role.MEMBER,
-            f"{prefix}session__status": Session.Status.HELD,
-            f"{prefix}session__group__scheme": scheme,
-            f"{prefix}status__in": scheme.counted_statuses,
-        }
+def register_history(session: Session) -> QuerySet[AttendanceChange]:
+    """Every change to the session's register, with who it was about and who made it."""
+    return AttendanceChange.objects.filter(attendance__session=session).select_related(
+        "attendance__person", "changed_by"
     )
+
+
+# --- Counting ---------------------------------------------------------------------
 
 
 def recorded_q(scheme: Scheme) -> Q:
@@ -129,6 +139,7 @@ class Progress:
     counted_records: list[Attendance] = field(default_factory=list)
     upcoming_dates: list[date] = field(default_factory=list)
     open_ended: bool = False
+    certificate: Certificate | None = None  # current one; set by progress_of_trainee
 
     @property
     def percent(self) -> int:
@@ -206,18 +217,20 @@ def progress_for(person: User, scheme: Scheme, latest: int | None = None) -> Pro
     that many of the newest, newest first (a page need not load ten years of
     registers to show the count). 3 queries, 4 with `latest`.
     """
+    requirement = Requirement.for_scheme(scheme)
     recorded = Attendance.objects.filter(recorded_q(scheme), person=person)
     if latest is None:
         records = list(recorded.select_related("session__group").order_by("session__starts_at"))
-        counted_records = [r for r in records if r.status in scheme.counted_statuses]
+        counted_records = [r for r in records if r.status in requirement.counted_statuses]
         totals = {"count": len(counted_records), "recorded": len(records)}
     else:
-        counted = recorded.filter(status__in=scheme.counted_statuses)
+        counted = recorded.filter(status__in=requirement.counted_statuses)
         counted_records = list(
             counted.select_related("session__group").order_by("-session__starts_at")[:latest]
         )
         totals = recorded.aggregate(
-            count=Count("pk", filter=Q(status__in=scheme.counted_statuses)), recorded=Count("pk")
+            count=Count("pk", filter=Q(status__in=requirement.counted_statuses)),
+            recorded=Count("pk"),
         )
     upcoming = list(
         _upcoming_in_memberships(scheme, person)
@@ -228,7 +241,7 @@ def progress_for(person: User, scheme: Scheme, latest: int | None = None) -> Pro
         scheme=scheme,
         person=person,
         count=totals["count"],
-        required=scheme.sessions_required,
+        required=requirement.sessions_required,
         recorded=totals["recorded"],
         counted_records=counted_records,
         upcoming_dates=upcoming,
@@ -237,9 +250,46 @@ def progress_for(person: User, scheme: Scheme, latest: int | None = None) -> Pro
 
 
 def schemes_of_trainee(person: User) -> QuerySet[Scheme]:
-    return Scheme.objects.filter(
-        groups__memberships__person=person, groups__memberships__role=Membership.Role.MEMBER
+    return (
+        Scheme.objects.filter(
+            groups__memberships__person=person, groups__memberships__role=Membership.Role.MEMBER
+        )
+        .select_related("requirement")
+        .distinct()
+    )
+
+
+def schemes_organised_by(user: User) -> QuerySet[Scheme]:
+    """The organiser's schemes, each with its requirement (no query more to show it)."""
+    return group_permissions.schemes_organised_by(user).select_related("requirement")
+
+
+def progress_of_trainee(person: User, latest: int | None = None) -> list[Progress]:
+    """The person's progress in each scheme they are a trainee of, with their current
+    certificate there, if any (see progress_for for `latest`)."""
+    schemes = schemes_of_trainee(person)
+    progress = [progress_for(person, scheme, latest=latest) for scheme in schemes]
+    current = {
+        c.scheme_id: c
+        for c in Certificate.objects.filter(
+            trainee=person, revoked_at__isnull=True, superseded_at__isnull=True
+        )
+    }
+    for item in progress:
+        item.certificate = current.get(item.scheme.pk)
+    return progress
+
+
+def trainees_of(scheme: Scheme) -> QuerySet[User]:
+    """People with a member (trainee) role in one of the scheme's groups, at any time."""
+    return User.objects.filter(
+        memberships__group__scheme=scheme, memberships__role=Membership.Role.MEMBER
     ).distinct()
+
+
+def people_of(scheme: Scheme) -> QuerySet[User]:
+    """People with any role in one of the scheme's groups, at any time."""
+    return User.objects.filter(memberships__group__scheme=scheme).distinct()
 
 
 # --- Scheme overview ----------------------------------------------------------------
@@ -308,6 +358,14 @@ def scheme_overview(
 # --- Leader log ---------------------------------------------------------------------
 
 
+def schemes_led_by(person: User) -> QuerySet[Scheme]:
+    """Schemes in which the person has led or co-led a group, at any time."""
+    return Scheme.objects.filter(
+        groups__memberships__person=person,
+        groups__memberships__role__in=Membership.LEADING_ROLES,
+    ).distinct()
+
+
 def leading_log(scheme: Scheme, person: User | None = None) -> QuerySet[Attendance]:
     """Sessions led or co-led (attended as leader), newest first."""
     log = Attendance.objects.filter(
@@ -319,36 +377,3 @@ def leading_log(scheme: Scheme, person: User | None = None) -> QuerySet[Attendan
     if person is not None:
         log = log.filter(person=person)
     return log.order_by("person__full_name", "-session__starts_at")
-
-
-# --- Certificates ---------------------------------------------------------------------
-
-
-@dataclass
-class CertificateCandidate:
-    person: User
-    counted: int
-    current: Certificate | None
-
-    @property
-    def needs_certificate(self) -> bool:
-        return self.current is None or self.current.sessions_counted < self.counted
-
-
-def certificate_candidates(scheme: Scheme, people=None) -> list[CertificateCandidate]:
-    """Eligible trainees (complete) with their current certificate, if any. Two queries."""
-    people = list(people if people is not None else scheme_overview(scheme, status="complete"))
-    current = {
-        c.trainee_id: c
-        for c in Certificate.objects.filter(
-            scheme=scheme,
-            trainee__in=[p.pk for p in people],
-            revoked_at__isnull=True,
-            superseded_at__isnull=True,
-        )
-    }
-    return [CertificateCandidate(p, p.counted, current.get(p.pk)) for p in people]
-
-
-def certificates_of(scheme: Scheme) -> QuerySet[Certificate]:
-    return Certificate.objects.filter(scheme=scheme).select_related("trainee", "superseded_by")

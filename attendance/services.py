@@ -10,18 +10,18 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from attendance import permissions, selectors
+from attendance import certificate_selectors, pdf, permissions
 from attendance.figures import figures_refresh
 from attendance.models import Attendance, AttendanceChange, Certificate, CertificateExport
+from attendance.statuses import AttendanceStatus
 from balint.outbox import email_queue
 from balint.queue import enqueue_on_commit
 from groups import permissions as group_permissions
-from groups.models import AttendanceStatus, Membership, PersonErasure, Scheme, User
+from groups.models import Membership, PersonErasure, Scheme, User
 from sessions.models import Session
 
 # ZIP entries carry this timestamp so the same export is the same bytes.
@@ -140,48 +140,12 @@ def _require_organiser(actor: User, scheme: Scheme) -> None:
         raise PermissionDenied("Only the scheme's organisers can do this.")
 
 
-def _snapshot(person: User, scheme: Scheme) -> dict:
-    """What the certificate states, from the register as it stands now. Three queries
-    of plain values: issuing for a whole national scheme loads no register rows."""
-    counted = Attendance.objects.filter(
-        selectors.recorded_q(scheme), person=person, status__in=scheme.counted_statuses
-    )
-    span = counted.aggregate(
-        count=Count("pk"), start=Min("session__slot_date"), end=Max("session__slot_date")
-    )
-    if span["count"] < scheme.sessions_required:
-        raise ValidationError(
-            f"{person} has {span['count']} of {scheme.sessions_required} sessions: "
-            "not yet eligible."
-        )
-    group_names = sorted(set(counted.values_list("session__group__name", flat=True)))
-    leaders = sorted(
-        set(
-            Attendance.objects.filter(
-                session__in=counted.values("session"),
-                role__in=[Attendance.Role.LEADER, Attendance.Role.CO_LEADER],
-                status__in=[AttendanceStatus.PRESENT, AttendanceStatus.LATE],
-            ).values_list("person__full_name", flat=True)
-        )
-    )
-    return {
-        "holder_name": person.full_name,
-        "registration_number": person.registration_number,
-        "sessions_counted": span["count"],
-        "sessions_required": scheme.sessions_required,
-        "period_start": span["start"],
-        "period_end": span["end"],
-        "groups": "; ".join(group_names)[:500],
-        "leaders": "; ".join(leaders)[:500] or "—",
-    }
-
-
 def certificate_issue(*, actor: User, scheme: Scheme, trainee: User) -> Certificate:
     """Issue a certificate; one issued earlier for fewer sessions is superseded."""
     _require_organiser(actor, scheme)
     if PersonErasure.objects.filter(person=trainee).exists():
         raise ValidationError("This person's record was erased: there is no one to certify.")
-    snapshot = _snapshot(trainee, scheme)
+    snapshot = certificate_selectors.certificate_snapshot(trainee, scheme)
     with transaction.atomic():
         current = (
             Certificate.objects.select_for_update()
@@ -234,21 +198,12 @@ def _queue_certificate_notice(certificate: Certificate) -> None:
     )
 
 
-def _due(scheme: Scheme) -> list[User]:
-    """Eligible trainees with no certificate, or one for fewer sessions; the erased
-    have no one left to certify."""
-    due = [
-        row.person.pk for row in selectors.certificate_candidates(scheme) if row.needs_certificate
-    ]
-    trainees = User.objects.filter(erasure__isnull=True).in_bulk(due)
-    return [trainees[pk] for pk in due if pk in trainees]
-
-
 def certificates_issue_eligible(*, actor: User, scheme: Scheme) -> list[Certificate]:
     """A certificate for everyone eligible who has none, or an older one for fewer sessions."""
     _require_organiser(actor, scheme)
     return [
-        certificate_issue(actor=actor, scheme=scheme, trainee=trainee) for trainee in _due(scheme)
+        certificate_issue(actor=actor, scheme=scheme, trainee=trainee)
+        for trainee in certificate_selectors.certificates_due(scheme)
     ]
 
 
@@ -256,7 +211,7 @@ def certificates_issue_eligible_start(*, actor: User, scheme: Scheme) -> int:
     """Queue certificates_issue_eligible for the worker: a national scheme has thousands
     due at once, far more than a request may take. Returns how many are due."""
     _require_organiser(actor, scheme)
-    due = len(_due(scheme))
+    due = len(certificate_selectors.certificates_due(scheme))
     if due:
         enqueue_on_commit("attendance.tasks.issue_eligible_certificates", scheme.pk, actor.pk)
     return due
@@ -342,8 +297,6 @@ def certificate_export_build(*, export_id: int) -> CertificateExport:
 
     The last chunk to finish assembles the ZIP. Running it again starts over cleanly.
     """
-    from attendance import pdf
-
     export = CertificateExport.objects.get(pk=export_id)
     if export.status == CertificateExport.Status.DONE:
         return export
@@ -362,8 +315,6 @@ def certificate_export_build(*, export_id: int) -> CertificateExport:
 
 def certificate_export_render_chunk(*, export_id: int, index: int) -> None:
     """Render one chunk into a part file; the last part to arrive assembles the export."""
-    from attendance import pdf
-
     export = CertificateExport.objects.get(pk=export_id)
     if export.status != CertificateExport.Status.RUNNING:
         return

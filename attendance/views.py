@@ -7,10 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from attendance import exports, permissions, selectors, services
 from attendance.forms import OverviewFilterForm, RegisterForm
-from attendance.models import AttendanceChange, Certificate
 from groups import permissions as group_permissions
 from groups import services as group_services
-from groups.models import AccessLogEntry, Membership, Scheme, User
+from groups.models import AccessLogEntry, Scheme
 from sessions import permissions as session_permissions
 
 PAGE_SIZE = 50
@@ -52,12 +51,7 @@ def _download(
 
 
 def _register_session(request, pk):
-    session = get_object_or_404(
-        session_permissions.sessions_visible_to(request.user).select_related(
-            "group__scheme", "presenter"
-        ),
-        pk=pk,
-    )
+    session = get_object_or_404(selectors.visible_sessions(request.user), pk=pk)
     if not permissions.can_take_register(request.user, session):
         raise PermissionDenied
     return session
@@ -101,17 +95,13 @@ def register(request, pk):
 
 @login_required
 def register_history(request, pk):
-    session = get_object_or_404(
-        session_permissions.sessions_visible_to(request.user).select_related("group__scheme"),
-        pk=pk,
-    )
+    session = get_object_or_404(selectors.visible_sessions(request.user), pk=pk)
     if not permissions.can_read_history(request.user, session):
         raise PermissionDenied
-    changes = AttendanceChange.objects.filter(attendance__session=session).select_related(
-        "attendance__person", "changed_by"
-    )
     return render(
-        request, "attendance/register_history.html", {"session": session, "changes": changes}
+        request,
+        "attendance/register_history.html",
+        {"session": session, "changes": selectors.register_history(session)},
     )
 
 
@@ -120,18 +110,7 @@ def register_history(request, pk):
 
 @login_required
 def my_progress(request):
-    schemes = selectors.schemes_of_trainee(request.user)
-    progress = [
-        selectors.progress_for(request.user, scheme, latest=LATEST_COUNTED) for scheme in schemes
-    ]
-    current = {
-        c.scheme_id: c
-        for c in Certificate.objects.filter(
-            trainee=request.user, revoked_at__isnull=True, superseded_at__isnull=True
-        )
-    }
-    for item in progress:
-        item.certificate = current.get(item.scheme.pk)
+    progress = selectors.progress_of_trainee(request.user, latest=LATEST_COUNTED)
     return render(
         request, "attendance/progress.html", {"progress": progress, "person": request.user}
     )
@@ -139,13 +118,8 @@ def my_progress(request):
 
 @login_required
 def trainee_progress(request, scheme_pk, person_pk):
-    scheme = get_object_or_404(group_permissions.schemes_organised_by(request.user), pk=scheme_pk)
-    person = get_object_or_404(
-        User.objects.filter(
-            memberships__group__scheme=scheme, memberships__role=Membership.Role.MEMBER
-        ).distinct(),
-        pk=person_pk,
-    )
+    scheme = get_object_or_404(selectors.schemes_organised_by(request.user), pk=scheme_pk)
+    person = get_object_or_404(selectors.trainees_of(scheme), pk=person_pk)
     progress = [selectors.progress_for(person, scheme, latest=LATEST_COUNTED)]
     group_services.access_log_record(
         actor=request.user,
@@ -175,7 +149,7 @@ def _overview_filters(request) -> tuple[OverviewFilterForm, dict]:
 
 @login_required
 def scheme_overview(request, pk):
-    scheme = get_object_or_404(group_permissions.schemes_organised_by(request.user), pk=pk)
+    scheme = get_object_or_404(selectors.schemes_organised_by(request.user), pk=pk)
     form, filters = _overview_filters(request)
     page = Paginator(selectors.scheme_overview(scheme, **filters), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -197,7 +171,7 @@ def scheme_overview(request, pk):
 
 @login_required
 def scheme_overview_export(request, pk, fmt):
-    scheme = get_object_or_404(group_permissions.schemes_organised_by(request.user), pk=pk)
+    scheme = get_object_or_404(selectors.schemes_organised_by(request.user), pk=pk)
     _, filters = _overview_filters(request)
     return _download(
         request,
@@ -210,9 +184,7 @@ def scheme_overview_export(request, pk, fmt):
 
 @login_required
 def group_register_export(request, pk, fmt):
-    group = get_object_or_404(
-        group_permissions.groups_visible_to(request.user).select_related("scheme"), pk=pk
-    )
+    group = get_object_or_404(selectors.visible_groups(request.user), pk=pk)
     if not session_permissions.can_schedule(request.user, group):
         raise PermissionDenied
     return _download(
@@ -230,17 +202,16 @@ def group_register_export(request, pk, fmt):
 @login_required
 def leading_log(request):
     """The signed-in person's own log of sessions led, per scheme."""
-    schemes = Scheme.objects.filter(
-        groups__memberships__person=request.user,
-        groups__memberships__role__in=Membership.LEADING_ROLES,
-    ).distinct()
-    logs = [(scheme, list(selectors.leading_log(scheme, request.user))) for scheme in schemes]
+    logs = [
+        (scheme, list(selectors.leading_log(scheme, request.user)))
+        for scheme in selectors.schemes_led_by(request.user)
+    ]
     return render(request, "attendance/leading_log.html", {"logs": logs, "mine": True})
 
 
 @login_required
 def scheme_leading_log(request, pk):
-    scheme = get_object_or_404(group_permissions.schemes_organised_by(request.user), pk=pk)
+    scheme = get_object_or_404(selectors.schemes_organised_by(request.user), pk=pk)
     page = Paginator(selectors.leading_log(scheme), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -255,9 +226,7 @@ def leading_log_export(request, pk, fmt):
     scheme = get_object_or_404(Scheme, pk=pk)
     if group_permissions.is_organiser(request.user, scheme):
         person = None
-    elif Membership.objects.filter(
-        person=request.user, group__scheme=scheme, role__in=Membership.LEADING_ROLES
-    ).exists():
+    elif permissions.has_led_in(request.user, scheme):
         person = request.user
     else:
         raise Http404

@@ -59,7 +59,9 @@ def seed(count: int):
     from sessions.models import Session
 
     stamp = int(time.time())
-    scheme = Scheme.objects.create(name=f"Benchmark scheme {stamp}", sessions_required=1)
+    scheme = Scheme.objects.create(name=f"Benchmark scheme {stamp}")
+    scheme.requirement.sessions_required = 1
+    scheme.requirement.save()
     organiser = User.objects.create(
         email=f"bench-organiser-{stamp}@example.org", full_name="Dr Bench Organiser"
     )

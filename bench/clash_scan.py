@@ -10,7 +10,7 @@ at the end. Trainees sit in groups of ten meeting weekly for the coming year;
 each has `--shifts` twelve-hour shifts spread over the year, so a few per cent of
 their sessions clash.
 
-Times the interval scan (sessions/clashes.py: sort-and-sweep, and on PostgreSQL
+Times the interval scan (sessions/clashes/detection.py: sort-and-sweep, and on PostgreSQL
 also the GiST-backed range query, checked to agree), the nightly recomputation
 that records the clashes, a second run that finds nothing new, and the
 recomputation after one trainee's import (the emails about new clashes, sent by
@@ -86,11 +86,11 @@ def seed(trainees: int, shifts_per_trainee: int, seed_value: int) -> dict:
 
     from groups.models import BalintGroup, Membership, Scheme, User
     from sessions.models import OnCallShift, RosterSource, Session
-    from sessions.schedule import local_span
+    from sessions.schedule.planning import local_span
 
     rng = random.Random(seed_value)
     today = timezone.localdate()
-    scheme = Scheme.objects.create(name="Benchmark scheme", travel_margin_minutes=30)
+    scheme = Scheme.objects.create(name="Benchmark scheme")  # the default margin: 30 minutes
     password = make_password(None)
     people = User.objects.bulk_create(
         (
@@ -173,7 +173,8 @@ def run(args) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from sessions import clashes, services, tasks
+    from sessions.clashes import detection as clashes
+    from sessions.clashes import services, tasks
 
     # Telling people about new clashes is the worker's job, after commit: not timed here.
     tasks.notify_clashes.delay = lambda *args, **kwargs: None

@@ -7,11 +7,11 @@
 Seeds its own throw-away PostgreSQL database (created on the server of --database-url, whose
 own database is only used to create it, and dropped at the end); the Redis database of
 --redis-url is emptied first and between scenarios. Each scenario gets a fresh group of
-`--count` members with a session two hours away, so that many reminders are due; the real
-service (sessions.services.reminders_queue_due) queues them in the outbox and kicks the sender
-on commit, as in production. Real `celery worker` processes (solo pool; beat embedded where the
-scenario must recover by itself) send them to a local SMTP server that misbehaves on request
-(tests/smtp_server.py):
+`--count` members with a session two hours away, so that many reminders are due; the
+real service (sessions.reminders.services.reminders_queue_due) queues them in the outbox
+and kicks the sender on commit, as in production. Real `celery worker` processes (solo
+pool; beat embedded where the scenario must recover by itself) send them to a local SMTP
+server that misbehaves on request (tests/smtp_server.py):
 
 1. one address refused for good (550);
 2. two overlapping runs on a slow server, the second started once the first has been
@@ -113,9 +113,10 @@ def seed(count: int, tag: str):
     from django.utils import timezone
 
     from groups.models import BalintGroup, Membership, Scheme, User
-    from sessions.models import Session
+    from sessions.models import SchemeSettings, Session
 
-    scheme = Scheme.objects.create(name=f"Mail faults {tag}", reminder_hour=0)
+    scheme = Scheme.objects.create(name=f"Mail faults {tag}")
+    SchemeSettings.objects.filter(scheme=scheme).update(reminder_hour=0)
     group = BalintGroup.objects.create(scheme=scheme, name=f"Group {tag}", start_time=clock(9))
     password = make_password(None)
     people = User.objects.bulk_create(
@@ -196,8 +197,8 @@ class Workers:
 
 def queue_reminders(scheme) -> int:
     """Queue the scheme's due reminders, as beat's queue-due-reminders would."""
-    from sessions import services
     from sessions.models import Session
+    from sessions.reminders import services
 
     return services.reminders_queue_due(
         session_ids=list(Session.objects.filter(group__scheme=scheme).values_list("pk", flat=True))

@@ -7,7 +7,7 @@ is nothing to export but the count.
 """
 
 from attendance.exports import Exporter
-from feedback import selectors
+from feedback import evaluation_selectors
 from feedback.models import TermEvaluation
 
 
@@ -29,7 +29,7 @@ class EvaluationSummaryExporter(Exporter):
         self.name = f"{evaluation.group.name} {evaluation.title} evaluation"
 
     def rows(self):
-        summary = selectors.evaluation_summary(self.evaluation)
+        summary = evaluation_selectors.evaluation_summary(self.evaluation)
         yield ["Members answered", "", summary.answers, "", "", "", "", "", ""]
         for question in summary.questions:
             average = round(question.average, 2) if question.average is not None else ""

@@ -11,9 +11,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from attendance.models import Attendance
+from attendance.statuses import AttendanceStatus
 from feedback.models import TermEvaluation, Theme
 from groups import permissions as group_permissions
-from groups.models import AttendanceStatus, BalintGroup, Membership, Scheme, User
+from groups.models import BalintGroup, Membership, Scheme, User
 from sessions import permissions as session_permissions
 from sessions.models import Session
 
@@ -28,15 +29,13 @@ def feedback_closes_at(session: Session):
     return session.ends_at + FEEDBACK_WINDOW
 
 
-def attended_q(user: User, prefix: str = "") -> Q:
+def attended_q(user: User) -> Q:
     """Sessions the user attended as a member: held, and present or late."""
     return Q(
-        **{
-            f"{prefix}status": Session.Status.HELD,
-            f"{prefix}attendance__person": user,
-            f"{prefix}attendance__role": Attendance.Role.MEMBER,
-            f"{prefix}attendance__status__in": ATTENDED,
-        }
+        status=Session.Status.HELD,
+        attendance__person=user,
+        attendance__role=Attendance.Role.MEMBER,
+        attendance__status__in=ATTENDED,
     )
 
 
@@ -71,10 +70,6 @@ def can_see_feedback_summary(user: User, group: BalintGroup) -> bool:
 
 
 def can_see_group_health(user: User, group: BalintGroup) -> bool:
-    return session_permissions.can_schedule(user, group)
-
-
-def can_see_repetition(user: User, group: BalintGroup) -> bool:
     return session_permissions.can_schedule(user, group)
 
 

@@ -1,4 +1,5 @@
-"""Reads for feedback, themes, repetition, group health and term evaluations.
+"""Reads for feedback, themes, repetition and group health (term evaluations:
+feedback.evaluation_selectors).
 
 Each runs a fixed number of queries whatever the data size. Nothing here
 returns who gave which answer: summaries are aggregates, and comments come
@@ -10,29 +11,15 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from attendance.models import Attendance
-from feedback import repetition
-from feedback.charts import Bar, Chart
-from feedback.models import (
-    EvaluationAnswer,
-    EvaluationReceipt,
-    SessionFeedback,
-    SessionTheme,
-    TermEvaluation,
-    Theme,
-)
-from feedback.permissions import (
-    ATTENDED,
-    MIN_ANSWERS,
-    evaluation_member_days,
-    evaluation_members_q,
-    feedback_closes_at,
-    feedback_sessions_of,
-)
-from groups.models import BalintGroup, Membership, Scheme, User
+from feedback import permissions, repetition
+from feedback.models import SessionFeedback, SessionTheme, Theme
+from feedback.permissions import ATTENDED, MIN_ANSWERS, feedback_closes_at, feedback_sessions_of
+from groups.models import BalintGroup, Scheme, User
 from sessions.models import Session
 
 # The repetitiveness views look back this far.
@@ -73,7 +60,7 @@ class FeedbackSummary(ShownFromMinAnswers):
     comments: list[str] = field(default_factory=list)
 
 
-def _shuffled_comments(queryset) -> list[str]:
+def shuffled_comments(queryset) -> list[str]:
     """Non-empty comments, shuffled: the order says nothing about who wrote what."""
     comments = list(queryset.exclude(comment="").values_list("comment", flat=True))
     secrets.SystemRandom().shuffle(comments)
@@ -91,8 +78,13 @@ def feedback_summary(session: Session) -> FeedbackSummary:
         summary.averages = [
             Average(label, figures[name]) for name, label in SessionFeedback.RATINGS.items()
         ]
-        summary.comments = _shuffled_comments(answers)
+        summary.comments = shuffled_comments(answers)
     return summary
+
+
+def feedback_of(session: Session, person: User) -> SessionFeedback | None:
+    """The person's own answer on the session, if they gave one: never anyone else's."""
+    return SessionFeedback.objects.filter(session=session, person=person).first()
 
 
 @dataclass
@@ -117,33 +109,25 @@ def my_feedback_rows(person: User) -> list[FeedbackRow]:
     return [FeedbackRow(session=s, answered=s.answered) for s in sessions]
 
 
-def my_open_evaluations(person: User) -> list[TermEvaluation]:
-    """Open term evaluations of the person's groups that they may answer or have. Two queries."""
-    memberships = list(Membership.objects.filter(person=person, role=Membership.Role.MEMBER))
-    evaluations = (
-        TermEvaluation.objects.filter(
-            closed_at__isnull=True, group__in={m.group_id for m in memberships}
-        )
-        .annotate(
-            answered=Exists(
-                EvaluationReceipt.objects.filter(evaluation=OuterRef("pk"), person=person)
-            )
-        )
-        .select_related("group")
-        .order_by("group__name")
-    )
-    return [
-        evaluation
-        for evaluation in evaluations
-        if any(
-            m.group_id == evaluation.group_id and m.covers(day)
-            for m in memberships
-            for day in evaluation_member_days(evaluation)
-        )
-    ]
-
-
 # --- Themes and repetition -----------------------------------------------------------
+
+
+def theme_ids_of(session: Session) -> list[int]:
+    return list(session.theme_tags.values_list("theme_id", flat=True))
+
+
+def themes_of(scheme: Scheme) -> QuerySet[Theme]:
+    """The scheme's themes by name, each with how many sessions it tags."""
+    return scheme.themes.annotate(sessions=Count("session_tags")).order_by(Lower("name"))
+
+
+def managed_themes(user: User) -> QuerySet[Theme]:
+    """The themes the user may rename and delete, each with its scheme."""
+    return permissions.themes_managed_by(user).select_related("scheme")
+
+
+def sessions_tagged(theme: Theme) -> int:
+    return theme.session_tags.count()
 
 
 @dataclass
@@ -297,11 +281,23 @@ def scheme_repetition(scheme: Scheme) -> SchemeRepetition:
 
 
 @dataclass
+class QuarterPresenters:
+    year: int
+    quarter: int
+    presenters: int  # different members who presented in it
+
+
+@dataclass
 class GroupHealth:
-    attendance: Chart
-    feedback: Chart
-    presenters: Chart
-    sessions: list[Session]
+    """The figures behind the group health page (its charts: feedback.health_charts).
+
+    Each session carries `recorded` and `attended` (member records, and of those present
+    or late), `answers` (feedback answers) and `rating`: their average rating to one
+    decimal, or None below MIN_ANSWERS answers.
+    """
+
+    sessions: list[Session]  # the latest held, newest first
+    quarters: list[QuarterPresenters]  # the latest calendar quarters, oldest first
 
 
 def _quarters_back(today: date, count: int) -> list[tuple[int, int]]:
@@ -314,7 +310,7 @@ def _quarters_back(today: date, count: int) -> list[tuple[int, int]]:
 
 
 def group_health(group: BalintGroup) -> GroupHealth:
-    """Attendance, feedback and presenter trends for the group's charts. Three queries."""
+    """Attendance, feedback and presenter trends of the group. Three queries."""
     members = Q(attendance__role=Attendance.Role.MEMBER)
     sessions = list(
         group.sessions.filter(status=Session.Status.HELD)
@@ -324,7 +320,6 @@ def group_health(group: BalintGroup) -> GroupHealth:
         )
         .order_by("-starts_at")[:HEALTH_SESSIONS]
     )
-    sessions.reverse()
     ratings = {
         row["session"]: row
         for row in SessionFeedback.objects.filter(session__in=[s.pk for s in sessions])
@@ -332,27 +327,13 @@ def group_health(group: BalintGroup) -> GroupHealth:
         .annotate(answers=Count("pk"), **{n: Avg(n) for n in SessionFeedback.RATINGS})
         .order_by()
     }
-
-    attendance_bars, feedback_bars = [], []
     for session in sessions:
-        day = session.slot_date
-        label, axis = f"{day.day} {day:%b %Y}", f"{day.day} {day:%b}"
-        share = round(100 * session.attended / session.recorded) if session.recorded else None
-        text = (
-            f"{share}% ({session.attended} of {session.recorded})"
-            if share is not None
-            else "no register of members"
-        )
-        attendance_bars.append(Bar(label, share, text, axis))
         row = ratings.get(session.pk)
         session.answers = row["answers"] if row else 0
+        session.rating = None
         if row and row["answers"] >= MIN_ANSWERS:
             mean = sum(row[n] for n in SessionFeedback.RATINGS) / len(SessionFeedback.RATINGS)
             session.rating = round(mean, 1)
-            feedback_bars.append(Bar(label, session.rating, f"{session.rating} of 5", axis))
-        else:
-            session.rating = None
-            feedback_bars.append(Bar(label, None, f"fewer than {MIN_ANSWERS} answers", axis))
 
     quarters = _quarters_back(timezone.localdate(), HEALTH_QUARTERS)
     first = date(quarters[0][0], 3 * quarters[0][1] - 2, 1)
@@ -360,95 +341,7 @@ def group_health(group: BalintGroup) -> GroupHealth:
         "slot_date", "presenter_id"
     )
     per_quarter = repetition.presenters_per_quarter(presented)
-    presenter_bars = [
-        Bar(f"Q{q} {y}", per_quarter.get((y, q), 0), str(per_quarter.get((y, q), 0)))
-        for y, q in quarters
-    ]
-    most = max([b.value for b in presenter_bars] + [4])
-
     return GroupHealth(
-        attendance=Chart(
-            id="attendance-chart",
-            title=f"Attendance at {group.name}",
-            desc="Share of members present or late at each of the latest held sessions, "
-            "from 0 to 100 percent.",
-            bars=attendance_bars,
-            max_value=100,
-            ticks=[(0, "0%"), (50, "50%"), (100, "100%")],
-            value_heading="Members present or late",
-        ),
-        feedback=Chart(
-            id="feedback-chart",
-            title=f"Feedback on {group.name}",
-            desc=f"Average rating from 1 to 5 of each held session with at least "
-            f"{MIN_ANSWERS} answers; sessions with fewer have no bar.",
-            bars=feedback_bars,
-            max_value=5,
-            ticks=[(1, "1"), (3, "3"), (5, "5")],
-            value_heading="Average rating",
-        ),
-        presenters=Chart(
-            id="presenters-chart",
-            title=f"Presenters per term at {group.name}",
-            desc="How many different members presented in each calendar quarter.",
-            bars=presenter_bars,
-            max_value=most,
-            ticks=[(0, "0"), (most, str(most))],
-            label_heading="Quarter",
-            value_heading="Different presenters",
-        ),
-        sessions=list(reversed(sessions)),
+        sessions=sessions,
+        quarters=[QuarterPresenters(y, q, per_quarter.get((y, q), 0)) for y, q in quarters],
     )
-
-
-# --- Term evaluations ------------------------------------------------------------------
-
-
-@dataclass
-class QuestionSummary:
-    question: str
-    answers: int
-    average: float | None
-    counts: list[int]  # how many answered 1, 2, 3, 4, 5
-
-
-@dataclass
-class EvaluationSummary(ShownFromMinAnswers):
-    evaluation: TermEvaluation
-    answers: int
-    members: int
-    questions: list[QuestionSummary] = field(default_factory=list)
-    comments: list[str] = field(default_factory=list)
-
-
-def evaluation_summary(evaluation: TermEvaluation) -> EvaluationSummary:
-    """Counts, averages and comments; only the counts below MIN_ANSWERS. Three queries at most."""
-    members = (
-        Membership.objects.filter(evaluation_members_q(evaluation))
-        .values("person")
-        .distinct()
-        .count()
-    )
-    answers = EvaluationAnswer.objects.filter(evaluation=evaluation)
-    figures = answers.aggregate(
-        answers=Count("pk"),
-        **{f"{name}_avg": Avg(name) for name in TermEvaluation.QUESTIONS},
-        **{
-            f"{name}_{value}": Count("pk", filter=Q(**{name: value}))
-            for name in TermEvaluation.QUESTIONS
-            for value in range(1, 6)
-        },
-    )
-    summary = EvaluationSummary(evaluation=evaluation, answers=figures["answers"], members=members)
-    if summary.is_visible:
-        summary.questions = [
-            QuestionSummary(
-                question=question,
-                answers=figures["answers"],
-                average=figures[f"{name}_avg"],
-                counts=[figures[f"{name}_{value}"] for value in range(1, 6)],
-            )
-            for name, question in TermEvaluation.QUESTIONS.items()
-        ]
-        summary.comments = _shuffled_comments(answers)
-    return summary

@@ -4,16 +4,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
-from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from attendance import selectors as attendance_selectors
 from attendance.exports import to_csv
 from balint.pages import add_service_errors, form_page
-from feedback import exports, permissions, selectors, services
+from feedback import evaluation_selectors, exports, health_charts, permissions, selectors, services
 from feedback.forms import (
     SCALE_HELP,
     EvaluationAnswerForm,
@@ -26,18 +25,12 @@ from feedback.models import SessionFeedback
 from groups import permissions as group_permissions
 from groups import services as group_services
 from groups.models import AccessLogEntry
-from sessions import permissions as session_permissions
 
 PAGE_SIZE = 50
 
 
 def _visible_session(request, pk):
-    return get_object_or_404(
-        session_permissions.sessions_visible_to(request.user).select_related(
-            "group__scheme", "presenter"
-        ),
-        pk=pk,
-    )
+    return get_object_or_404(attendance_selectors.visible_sessions(request.user), pk=pk)
 
 
 def _local(moment, session):
@@ -46,9 +39,7 @@ def _local(moment, session):
 
 def _led_group(request, pk):
     """The group, if the user may see it; 403 unless they lead it or organise its scheme."""
-    group = get_object_or_404(
-        group_permissions.groups_visible_to(request.user).select_related("scheme"), pk=pk
-    )
+    group = get_object_or_404(attendance_selectors.visible_groups(request.user), pk=pk)
     if not permissions.can_see_group_health(request.user, group):
         raise PermissionDenied
     return group
@@ -64,7 +55,7 @@ def my_feedback(request):
         "feedback/my_feedback.html",
         {
             "rows": selectors.my_feedback_rows(request.user),
-            "evaluations": selectors.my_open_evaluations(request.user),
+            "evaluations": evaluation_selectors.my_open_evaluations(request.user),
         },
     )
 
@@ -75,7 +66,7 @@ def feedback_give(request, pk):
     if not permissions.can_give_feedback(request.user, session):
         raise PermissionDenied
     # Only ever the signed-in person's own answer.
-    mine = SessionFeedback.objects.filter(session=session, person=request.user).first()
+    mine = selectors.feedback_of(session, request.user)
     initial = (
         {name: getattr(mine, name) for name in [*SessionFeedback.RATINGS, "comment"]}
         if mine
@@ -143,7 +134,7 @@ def session_themes(request, pk):
     form = SessionThemesForm(
         request.POST or None,
         scheme=scheme,
-        initial={"themes": list(session.theme_tags.values_list("theme_id", flat=True))},
+        initial={"themes": selectors.theme_ids_of(session)},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -203,8 +194,7 @@ def scheme_themes(request, pk):
         else:
             messages.success(request, f"“{theme.name}” added to the list.")
             return redirect("scheme_themes", pk=scheme.pk)
-    themes = scheme.themes.annotate(sessions=Count("session_tags")).order_by(Lower("name"))
-    page = Paginator(themes, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.themes_of(scheme), PAGE_SIZE).get_page(request.GET.get("page"))
     return form_page(
         request,
         form,
@@ -218,9 +208,7 @@ def scheme_themes(request, pk):
 
 @login_required
 def theme_edit(request, pk):
-    theme = get_object_or_404(
-        permissions.themes_managed_by(request.user).select_related("scheme"), pk=pk
-    )
+    theme = get_object_or_404(selectors.managed_themes(request.user), pk=pk)
     form = ThemeForm(request.POST or None, initial={"name": theme.name})
     if request.method == "POST" and form.is_valid():
         try:
@@ -242,9 +230,7 @@ def theme_edit(request, pk):
 
 @login_required
 def theme_delete(request, pk):
-    theme = get_object_or_404(
-        permissions.themes_managed_by(request.user).select_related("scheme"), pk=pk
-    )
+    theme = get_object_or_404(selectors.managed_themes(request.user), pk=pk)
     if request.method == "POST":
         tagged = services.theme_delete(actor=request.user, theme=theme)
         messages.success(
@@ -256,7 +242,7 @@ def theme_delete(request, pk):
     return render(
         request,
         "feedback/theme_delete.html",
-        {"theme": theme, "tagged": theme.session_tags.count()},
+        {"theme": theme, "tagged": selectors.sessions_tagged(theme)},
     )
 
 
@@ -281,7 +267,7 @@ def group_health(request, pk):
         "feedback/group_health.html",
         {
             "group": group,
-            "health": selectors.group_health(group),
+            "health": health_charts.health_charts(group, selectors.group_health(group)),
             "min_answers": permissions.MIN_ANSWERS,
             "is_organiser": group_permissions.is_organiser(request.user, group.scheme),
         },
@@ -294,14 +280,9 @@ def group_health(request, pk):
 @login_required
 def evaluations(request, pk):
     scheme = _organised_scheme(request, pk)
-    page = Paginator(
-        permissions.evaluations_managed_by(request.user)
-        .filter(group__scheme=scheme)
-        .select_related("group")
-        .annotate(answered=Count("receipts"))
-        .order_by("-opened_at", "-pk"),
-        PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    page = Paginator(evaluation_selectors.evaluations_of(scheme), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "feedback/evaluations.html", {"scheme": scheme, "page": page})
 
 
@@ -331,15 +312,13 @@ def evaluation_open(request, pk):
 
 
 def _managed_evaluation(request, pk):
-    return get_object_or_404(
-        permissions.evaluations_managed_by(request.user).select_related("group__scheme"), pk=pk
-    )
+    return get_object_or_404(evaluation_selectors.managed_evaluations(request.user), pk=pk)
 
 
 @login_required
 def evaluation_summary(request, pk):
     evaluation = _managed_evaluation(request, pk)
-    summary = selectors.evaluation_summary(evaluation)
+    summary = evaluation_selectors.evaluation_summary(evaluation)
     if summary.is_visible:
         _log_evaluation(request, evaluation, AccessLogEntry.Action.EVALUATION_SUMMARY)
     return render(
@@ -385,9 +364,7 @@ def evaluation_close(request, pk):
 
 @login_required
 def evaluation_answer(request, pk):
-    evaluation = get_object_or_404(
-        permissions.evaluations_visible_to(request.user).select_related("group"), pk=pk
-    )
+    evaluation = get_object_or_404(evaluation_selectors.visible_evaluations(request.user), pk=pk)
     if not permissions.is_evaluation_member(request.user, evaluation):
         raise PermissionDenied
     if not permissions.can_answer_evaluation(request.user, evaluation):

@@ -111,17 +111,11 @@ class SchemeAdmin(admin.ModelAdmin):
         "name",
         "time_zone",
         "holiday_country",
-        "sessions_required",
         "roster_retention_days",
         "account_retention_days",
     ]
     search_fields = ["name"]
     inlines = [OrganiserInline]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and {"sessions_required", "counted_statuses"} & set(form.changed_data):
-            figures_changed(obj.pk)  # the rule changed: every trainee's figures
 
 
 @admin.register(SchemeOrganiser)

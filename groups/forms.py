@@ -3,7 +3,9 @@ from django.contrib.auth import password_validation
 
 from balint.forms import TypedChoiceOfModel
 from groups.models import BalintGroup, Invitation, Membership, Scheme, User
-from groups.services import GROUP_FIELDS, PRIVACY_FIELDS, InvitationData, validate_invitation
+from groups.services.memberships import GROUP_FIELDS
+from groups.services.privacy import PRIVACY_FIELDS
+from groups.validation import InvitationData, validate_invitation
 
 
 class DateInput(forms.DateInput):

@@ -13,15 +13,13 @@ from django.core.validators import validate_email
 
 from balint.imports import ImportFailed, ImportProblem, guarded
 from groups.models import BalintGroup, Invitation, Membership, Scheme
-from groups.services import InvitationData, people_by_email, validate_invitation
+from groups.selectors import people_by_email
+from groups.validation import InvitationData, echo, validate_invitation
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 2_000
-# How much of a cell a message repeats: enough to find it, never the whole of a huge one.
-ECHO_CHARS = 80
 UNCLOSED_QUOTE = 'A quote is not closed: a cell starts with " but never ends.'
 REQUIRED_COLUMNS = ("name", "email", "role", "group", "start_date", "end_date")
-OPTIONAL_COLUMNS = ("track",)
 ROLE_ALIASES = {"co-leader": "co_leader", "coleader": "co_leader", "trainee": "member"}
 TRACK_ALIASES = {"gp": "general_practice", "general practice": "general_practice"}
 
@@ -43,13 +41,6 @@ def _decode(raw: bytes, filename: str) -> str:
         ) from None
 
 
-def _echo(value: str) -> str:
-    """A cell as a message quotes it: repr-quoted and cut to ECHO_CHARS characters."""
-    if len(value) > ECHO_CHARS:
-        value = value[:ECHO_CHARS] + "…"
-    return repr(value)
-
-
 def too_large(filename: str) -> ImportFailed:
     return ImportFailed(
         [ImportProblem(filename, None, None, f"The file is larger than {MAX_BYTES // 1000} kB.")]
@@ -61,10 +52,6 @@ def read_upload(upload) -> bytes:
     if upload.size is not None and upload.size > MAX_BYTES:
         raise too_large(upload.name)
     return upload.read(MAX_BYTES + 1)
-
-
-def _parse_date(value: str) -> date:
-    return date.fromisoformat(value)
 
 
 def _row_to_data(row: dict, groups: dict[str, BalintGroup]) -> tuple[InvitationData | None, dict]:
@@ -86,23 +73,23 @@ def _row_to_data(row: dict, groups: dict[str, BalintGroup]) -> tuple[InvitationD
         validate_email(email)
     except ValidationError:
         errors["email"] = (
-            f"{_echo(email)} is not a valid email address." if email else "An email is required."
+            f"{echo(email)} is not a valid email address." if email else "An email is required."
         )
     if role not in Invitation.Role.values:
-        errors["role"] = f"{_echo(role)} is not a role; use member, leader, co-leader or organiser."
+        errors["role"] = f"{echo(role)} is not a role; use member, leader, co-leader or organiser."
     group = None
     if group_name:
         group = groups.get(group_name.casefold())
         if group is None:
-            errors["group"] = f"There is no group called {_echo(group_name)} in this scheme."
+            errors["group"] = f"There is no group called {echo(group_name)} in this scheme."
     for field in ("start_date", "end_date"):
         value = (row.get(field) or "").strip()
         dates[field] = None
         if value:
             try:
-                dates[field] = _parse_date(value)
+                dates[field] = date.fromisoformat(value)
             except ValueError:
-                errors[field] = f"{_echo(value)} is not a date; write it as YYYY-MM-DD."
+                errors[field] = f"{echo(value)} is not a date; write it as YYYY-MM-DD."
     if errors:
         return None, errors
     data = InvitationData(
@@ -149,10 +136,7 @@ class _Reader:
         if "field larger than field limit" in detail:
             if line > starts:
                 # A quote left open swallows every line after it into one cell.
-                line, message = (
-                    starts,
-                    'A quote is not closed: a cell starts with " but never ends.',
-                )
+                line, message = starts, UNCLOSED_QUOTE
             else:
                 message = f"A field is longer than {csv.field_size_limit():,} characters."
         elif "unexpected end of data" in detail or "EOF" in detail:

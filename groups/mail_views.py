@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from balint import outbox
-from groups import permissions, services
+from groups import permissions, selectors, services
 
 PAGE_SIZE = 50
 
@@ -16,8 +16,8 @@ PAGE_SIZE = 50
 @login_required
 def scheme_mail(request, pk):
     scheme = get_object_or_404(permissions.schemes_organised_by(request.user), pk=pk)
-    failed = outbox.failed_emails(scheme.pk).select_related("person").defer("body_html")
-    page = Paginator(failed, PAGE_SIZE).get_page(request.GET.get("page"))
+    undelivered = selectors.undelivered_mail(scheme)
+    page = Paginator(undelivered, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "groups/scheme_mail.html", {"scheme": scheme, "page": page})
 
 

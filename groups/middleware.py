@@ -15,7 +15,8 @@ from django.contrib import messages
 from django.dispatch import receiver
 from django.shortcuts import redirect
 
-from groups.second_factor import has_second_factor, second_factor_required
+from groups.second_factor import second_factor_required
+from groups.selectors import has_second_factor
 
 SESSION_KEY = "balint_second_factor_checked"
 OPEN_PAGES = {

@@ -16,6 +16,11 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+# The privacy records are models of this app too, imported as groups.models.X.
+from groups.privacy_models import AccessLogEntry as AccessLogEntry
+from groups.privacy_models import PersonErasure as PersonErasure
+from groups.privacy_models import RetentionRun as RetentionRun
+
 # Retention defaults (days). A scheme may change its own within sensible bounds.
 DEFAULT_ROSTER_RETENTION_DAYS = 90
 DEFAULT_ACCOUNT_RETENTION_DAYS = 730
@@ -25,30 +30,9 @@ MAX_RETENTION_DAYS = 3650
 ERASED_NAME = "Erased person"
 
 
-class AttendanceStatus(models.TextChoices):
-    """The register's statuses. Defined here because a scheme chooses which count."""
-
-    PRESENT = "present", "Present"
-    LATE = "late", "Late"
-    APOLOGIES = "apologies", "Apologies"
-    ABSENT = "absent", "Absent"
-
-
-def default_counted_statuses() -> list[str]:
-    return [AttendanceStatus.PRESENT, AttendanceStatus.LATE]
-
-
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not a known time zone, e.g. Europe/Dublin.")
-
-
-def validate_counted_statuses(value) -> None:
-    allowed = set(AttendanceStatus.values)
-    if not isinstance(value, list) or not value or not set(value) <= allowed:
-        raise ValidationError(
-            f"Choose one or more of: {', '.join(AttendanceStatus.values)}.", code="invalid"
-        )
 
 
 class HttpsURLField(models.URLField):
@@ -120,7 +104,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Scheme(models.Model):
-    """A training scheme: owns the attendance requirement and its groups."""
+    """A training scheme: its groups, calendar and privacy settings. Each app keeps its own
+    settings of a scheme in its own table (balint/scheme_settings.py)."""
 
     name = models.CharField(max_length=200, unique=True)
     time_zone = models.CharField(
@@ -134,34 +119,6 @@ class Scheme(models.Model):
         max_length=10,
         blank=True,
         help_text="Optional, e.g. NIR for Northern Ireland when the country is GB.",
-    )
-    sessions_required = models.PositiveSmallIntegerField(default=30)
-    counted_statuses = models.JSONField(
-        default=default_counted_statuses,
-        validators=[validate_counted_statuses],
-        help_text="Attendance statuses that count toward the requirement.",
-    )
-    # On-call clashes and reminders (used by sessions/).
-    travel_margin_minutes = models.PositiveSmallIntegerField(
-        default=30,
-        help_text="An on-call shift ending or starting this close to a session clashes with it.",
-    )
-    presenter_first_reminder_days = models.PositiveSmallIntegerField(
-        default=7, help_text="Days before a session that its presenter is first reminded."
-    )
-    presenter_last_reminder_days = models.PositiveSmallIntegerField(
-        default=1, help_text="Days before a session that its presenter is reminded again."
-    )
-    member_reminder_days = models.PositiveSmallIntegerField(
-        default=1, help_text="Days before a session that every member is reminded."
-    )
-    reminder_hour = models.PositiveSmallIntegerField(
-        default=9, help_text="Local hour (0–23) at which reminders before a session go out."
-    )
-    register_reminder_hour = models.PositiveSmallIntegerField(
-        default=19,
-        help_text="Local hour (0–23) on the day of a session after which its leaders are "
-        "reminded of a register not yet taken.",
     )
     # Privacy: shown on the privacy notice and enforced by the daily retention task.
     controller_name = models.CharField(
@@ -194,22 +151,6 @@ class Scheme(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(sessions_required__gte=1), name="scheme_requires_a_session"
-            ),
-            models.CheckConstraint(
-                condition=Q(travel_margin_minutes__lte=720), name="scheme_travel_margin_sensible"
-            ),
-            models.CheckConstraint(
-                condition=Q(presenter_first_reminder_days__lte=28)
-                & Q(presenter_last_reminder_days__lte=models.F("presenter_first_reminder_days"))
-                & Q(member_reminder_days__lte=28),
-                name="scheme_reminder_days_sensible",
-            ),
-            models.CheckConstraint(
-                condition=Q(reminder_hour__lte=23) & Q(register_reminder_hour__lte=23),
-                name="scheme_reminder_hours_valid",
-            ),
             models.CheckConstraint(
                 condition=Q(roster_retention_days__gte=7)
                 & Q(roster_retention_days__lte=MAX_RETENTION_DAYS)
@@ -435,117 +376,3 @@ class Invitation(models.Model):
             and self.revoked_at is None
             and self.expires_at > timezone.now()
         )
-
-
-# --- Privacy: erasures, the access log and retention runs ---------------------------------
-
-
-class PersonErasure(models.Model):
-    """That a person's record was erased: when, in which scheme's name, by whom.
-
-    The person's row stays (anonymised) so the attendance and memberships that
-    point at it keep every figure unchanged. One erasure per person; it cannot
-    be undone because nothing of what was erased is kept.
-    """
-
-    class Reason(models.TextChoices):
-        ORGANISER = "organiser", "By a scheme organiser"
-        STAFF = "staff", "By staff"
-        RETENTION = "retention", "Retention period ended"
-
-    person = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="erasure"
-    )
-    scheme = models.ForeignKey(
-        Scheme, on_delete=models.PROTECT, null=True, blank=True, related_name="erasures"
-    )
-    erased_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    reason = models.CharField(max_length=10, choices=Reason.choices)
-    erased_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-erased_at", "-pk"]
-        constraints = [
-            # The retention task erases on its own; everyone else is named.
-            models.CheckConstraint(
-                condition=Q(reason="retention", erased_by__isnull=True)
-                | (~Q(reason="retention") & Q(erased_by__isnull=False)),
-                name="erasure_names_who_unless_retention",
-            ),
-            models.CheckConstraint(
-                condition=Q(reason__in=["organiser", "staff", "retention"]),
-                name="erasure_reason_valid",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Person #{self.person_id} erased on {self.erased_at:%Y-%m-%d}"
-
-
-class AccessLogEntry(models.Model):
-    """Someone exported or opened other people's data: who, what, when, in which scheme.
-
-    The description names groups, schemes and certificate codes, never people:
-    `subject` points at the one person concerned, when there is one, so an
-    erasure leaves no name behind in the log.
-    """
-
-    class Action(models.TextChoices):
-        OVERVIEW_EXPORT = "overview_export", "Scheme overview export"
-        REGISTER_EXPORT = "register_export", "Group register export"
-        LEADING_LOG_EXPORT = "leading_log_export", "Leading log export"
-        CERTIFICATE_PDF = "certificate_pdf", "Certificate PDF download"
-        CERTIFICATE_ZIP = "certificate_zip", "Certificates ZIP download"
-        FEEDBACK_SUMMARY = "feedback_summary", "Session feedback summary"
-        EVALUATION_SUMMARY = "evaluation_summary", "Term evaluation summary"
-        EVALUATION_EXPORT = "evaluation_export", "Term evaluation export"
-        PROGRESS_VIEW = "progress_view", "A trainee's progress"
-        SECOND_FACTOR_RESET = "second_factor_reset", "Second factor removed"
-
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=30, choices=Action.choices)
-    scheme = models.ForeignKey(
-        Scheme, on_delete=models.PROTECT, null=True, blank=True, related_name="access_log"
-    )
-    subject = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="The one person whose data it was, if it was one person's.",
-    )
-    description = models.CharField(max_length=200)
-    accessed_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-accessed_at", "-pk"]
-        verbose_name_plural = "access log entries"
-        indexes = [models.Index(fields=["scheme", "-accessed_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()}: {self.description}"
-
-
-class RetentionRun(models.Model):
-    """One run of the daily retention task and what it removed, per kind."""
-
-    ran_at = models.DateTimeField()
-    removed = models.JSONField(default=dict, help_text="A count per kind of record removed.")
-
-    class Meta:
-        ordering = ["-ran_at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"Retention run of {self.ran_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def total(self) -> int:
-        return sum(self.removed.values())
-
-    @property
-    def summary(self) -> str:
-        """Like "2 clashes, 5 on-call shifts", sorted: PostgreSQL keeps no key order in JSON."""
-        return ", ".join(f"{count} {kind}" for kind, count in sorted(self.removed.items()))

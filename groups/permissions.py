@@ -5,6 +5,7 @@ object up through a scope answers 404 for anything else (another scheme's
 objects included). Predicates answer "may this user do X to this object".
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -69,6 +70,12 @@ def is_organiser(user: User, scheme: Scheme) -> bool:
     return schemes_organised_by(user).filter(pk=scheme.pk).exists()
 
 
+def require_organiser(user: User, scheme: Scheme) -> None:
+    """The services' first check: only a scheme's organisers change it."""
+    if not is_organiser(user, scheme):
+        raise PermissionDenied("Only the scheme's organisers can do this.")
+
+
 def can_manage_group(user: User, group: BalintGroup) -> bool:
     return is_organiser(user, group.scheme)
 
@@ -105,6 +112,18 @@ def people_erasable_by(user: User, scheme: Scheme) -> QuerySet[User]:
         .exclude(organiser_roles__in=elsewhere_organiser)
         .distinct()
     )
+
+
+def schemes_overseen_by(user: User) -> QuerySet[Scheme]:
+    """Staff: every scheme; an organiser: theirs. For the access log and recovering a
+    lost second factor, which staff do for any scheme."""
+    if user.is_authenticated and user.is_staff:
+        return Scheme.objects.all()
+    return schemes_organised_by(user)
+
+
+def can_erase(user: User, person: User, scheme: Scheme) -> bool:
+    return people_erasable_by(user, scheme).filter(pk=person.pk).exists()
 
 
 def access_log_visible_to(user: User) -> QuerySet[AccessLogEntry]:

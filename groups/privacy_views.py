@@ -16,7 +16,7 @@ from balint.pages import add_service_errors, form_page
 from balint.ratelimit import allow
 from groups import permissions, selectors, services
 from groups.forms import ErasureConfirmForm, SchemePrivacyForm
-from groups.models import ERASED_NAME, RetentionRun, Scheme
+from groups.models import ERASED_NAME
 
 PAGE_SIZE = 50
 MY_DATA_DOWNLOADS_PER_MINUTE = 5
@@ -54,7 +54,7 @@ def person_erase(request, pk, person_pk):
     person = get_object_or_404(selectors.people_in_scheme(scheme), pk=person_pk)
     if person.pk == request.user.pk:
         raise PermissionDenied("You cannot erase your own record.")
-    if not permissions.people_erasable_by(request.user, scheme).filter(pk=person.pk).exists():
+    if not permissions.can_erase(request.user, person, scheme):
         problems = [
             f"{person} is staff or holds a role in another scheme: only staff can erase "
             "their record, from the administration pages."
@@ -86,20 +86,16 @@ def person_erase(request, pk, person_pk):
 
 
 def _access_log_page(request, entries, **context):
-    page = Paginator(entries.select_related("actor", "subject", "scheme"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "groups/access_log.html", {"page": page, **context})
 
 
 @login_required
 def scheme_access_log(request, pk):
     """A scheme's entries, for its organisers and for staff."""
-    if request.user.is_staff:
-        scheme = get_object_or_404(Scheme, pk=pk)
-    else:
-        scheme = get_object_or_404(permissions.schemes_organised_by(request.user), pk=pk)
-    entries = permissions.access_log_visible_to(request.user).filter(scheme=scheme)
+    scheme = get_object_or_404(permissions.schemes_overseen_by(request.user), pk=pk)
+    visible = permissions.access_log_visible_to(request.user)
+    entries = selectors.access_log_entries(visible, scheme=scheme)
     return _access_log_page(request, entries, scheme=scheme)
 
 
@@ -108,7 +104,8 @@ def access_log(request):
     """Every entry, for staff."""
     if not request.user.is_staff:
         raise Http404
-    return _access_log_page(request, permissions.access_log_visible_to(request.user))
+    visible = permissions.access_log_visible_to(request.user)
+    return _access_log_page(request, selectors.access_log_entries(visible))
 
 
 # --- A scheme's privacy settings -----------------------------------------------------------
@@ -132,7 +129,7 @@ def scheme_privacy(request, pk):
         title=f"Privacy settings of {scheme}",
         template="groups/scheme_privacy.html",
         scheme=scheme,
-        runs=RetentionRun.objects.all()[:5],
+        runs=selectors.retention_runs_latest(5),
         submit_label="Save",
         cancel_url=reverse("scheme_detail", args=[scheme.pk]),
     )
@@ -146,7 +143,7 @@ def privacy_notice(request):
         request,
         "groups/privacy_notice.html",
         {
-            "schemes": Scheme.objects.order_by("name"),
+            "schemes": selectors.schemes_by_name(),
             "parts": privacy.parts(),
             "export_hours": settings.CERTIFICATE_EXPORT_HOURS,
         },

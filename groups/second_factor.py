@@ -13,7 +13,7 @@ import logging
 from allauth.mfa.models import Authenticator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
 from balint.outbox import email_queue
 from groups import permissions, selectors
@@ -23,21 +23,9 @@ from groups.services import access_log_record
 
 log = logging.getLogger(__name__)
 
-# Recovery codes alone are no second factor: they back up one of these.
-PROTECTING = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
-
 
 def second_factor_required(user: User) -> bool:
     return user.is_staff or user.is_superuser or user.organiser_roles.exists()
-
-
-def has_second_factor(user: User) -> bool:
-    return Authenticator.objects.filter(user=user, type__in=PROTECTING).exists()
-
-
-def set_up() -> Exists:
-    """Annotates people with whether they have a second factor, in the same query."""
-    return Exists(Authenticator.objects.filter(user=OuterRef("pk"), type__in=PROTECTING))
 
 
 def people_recoverable_by(actor: User, scheme: Scheme) -> QuerySet[User]:
@@ -60,6 +48,10 @@ def people_recoverable_by(actor: User, scheme: Scheme) -> QuerySet[User]:
     )
 
 
+def can_reset_second_factor(actor: User, person: User, scheme: Scheme) -> bool:
+    return people_recoverable_by(actor, scheme).filter(pk=person.pk).exists()
+
+
 def second_factor_reset(*, actor: User, person: User, scheme: Scheme) -> int:
     """Remove every second factor of `person` (authenticator app, passkeys, recovery
     codes); returns how many were removed.
@@ -67,7 +59,7 @@ def second_factor_reset(*, actor: User, person: User, scheme: Scheme) -> int:
     The next time they sign in, with their password or an emailed code, they set up
     a new one before anything else if their role needs it.
     """
-    if not people_recoverable_by(actor, scheme).filter(pk=person.pk).exists():
+    if not can_reset_second_factor(actor, person, scheme):
         raise PermissionDenied("You cannot remove this person's second factor.")
     with transaction.atomic():
         removed, _ = Authenticator.objects.filter(user=person).delete()

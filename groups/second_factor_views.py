@@ -6,21 +6,14 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
 from groups import permissions, selectors
-from groups.models import Scheme
-from groups.second_factor import people_recoverable_by, second_factor_reset
-
-
-def _scheme(user, pk) -> Scheme:
-    if user.is_staff:
-        return get_object_or_404(Scheme, pk=pk)
-    return get_object_or_404(permissions.schemes_organised_by(user), pk=pk)
+from groups.second_factor import can_reset_second_factor, second_factor_reset
 
 
 @login_required
 def person_second_factor_reset(request, pk, person_pk):
-    scheme = _scheme(request.user, pk)
+    scheme = get_object_or_404(permissions.schemes_overseen_by(request.user), pk=pk)
     person = get_object_or_404(selectors.people_in_scheme(scheme), pk=person_pk)
-    allowed = people_recoverable_by(request.user, scheme).filter(pk=person.pk).exists()
+    allowed = can_reset_second_factor(request.user, person, scheme)
     status = 200
     if request.method == "POST":
         status = 403

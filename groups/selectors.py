@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from allauth.mfa.models import Authenticator
 from django.db.models import (
     Count,
     Exists,
@@ -16,11 +17,26 @@ from django.db.models import (
     Subquery,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
+from balint import outbox
+from balint.keyset import KeysetPage, keyset_page
 from balint.models import OutboundEmail
-from groups.models import BalintGroup, Invitation, Membership, Scheme, SchemeOrganiser, User
+from groups import permissions
+from groups.models import (
+    AccessLogEntry,
+    BalintGroup,
+    Invitation,
+    Membership,
+    RetentionRun,
+    Scheme,
+    SchemeOrganiser,
+    User,
+)
+
+# Recovery codes alone are no second factor: they back up one of these.
+SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
 def _current_q(prefix: str, on: date) -> Q:
@@ -59,6 +75,26 @@ def group_size_warning(group: BalintGroup) -> str:
     if group.member_count > group.max_members:
         return f"Above the maximum of {group.max_members} members."
     return ""
+
+
+def scheme_groups(scheme: Scheme) -> QuerySet[BalintGroup]:
+    """The scheme's groups by name, each with its member_count."""
+    return with_member_counts(scheme.groups.order_by("name"))
+
+
+def groups_with_counts(visible: QuerySet[BalintGroup]) -> QuerySet[BalintGroup]:
+    """The `visible` groups with their scheme and member_count.
+
+    Counted on a fresh queryset: a visibility filter may join memberships too, and
+    the count would then run over the join.
+    """
+    fresh = BalintGroup.objects.filter(pk__in=visible.values("pk"))
+    return with_member_counts(fresh).select_related("scheme")
+
+
+def group_memberships(group: BalintGroup) -> list[Membership]:
+    """Every membership of the group, past and future ones too, by role and name."""
+    return list(group.memberships.select_related("person").order_by("role", "person__full_name"))
 
 
 # The organiser's home names at most this many groups; the scheme page lists them all.
@@ -139,7 +175,10 @@ def home_for(user: User, *, organised: list[Scheme]) -> Home:
         group.size_warning = group_size_warning(group)
 
     organised = list(
-        Scheme.objects.filter(pk__in=[scheme.pk for scheme in organised]).annotate(
+        # "requirement": attendance's one-to-one (sessions required), named, not imported.
+        Scheme.objects.filter(pk__in=[scheme.pk for scheme in organised])
+        .select_related("requirement")
+        .annotate(
             group_count=_count_per_scheme(BalintGroup.objects.all()),
             pending_invitations=Count(
                 "invitations",
@@ -174,7 +213,7 @@ def people_in_scheme(scheme: Scheme) -> QuerySet[User]:
     """Everyone with a membership in one of the scheme's groups, or an organiser role.
 
     EXISTS, not IN lists or joins: no duplicate rows, and in (full_name, pk) order the
-    database walks the name index and stops after one page (people_page).
+    database walks the name index and stops after one page (scheme_people_page).
     """
     member = Membership.objects.filter(person=OuterRef("pk"), group__scheme=scheme)
     organiser = SchemeOrganiser.objects.filter(person=OuterRef("pk"), scheme=scheme)
@@ -192,8 +231,74 @@ def people_matching(people: QuerySet[User], words: str) -> QuerySet[User]:
     return people
 
 
+def scheme_people_page(
+    scheme: Scheme,
+    *,
+    words: str,
+    size: int,
+    after: str | None = None,
+    before: str | None = None,
+) -> KeysetPage:
+    """One page by name of the scheme's people matching `words`, each with `erased`
+    (when, or None), `has_second_factor` and `scheme_memberships`: their current
+    memberships of the scheme's groups. The same few queries at any page."""
+    people = people_matching(people_in_scheme(scheme), words).annotate(
+        erased=F("erasure__erased_at"),
+        has_second_factor=Exists(
+            Authenticator.objects.filter(user=OuterRef("pk"), type__in=SECOND_FACTOR_TYPES)
+        ),
+    )
+    page = keyset_page(people, key="full_name", size=size, after=after, before=before)
+    current = Membership.objects.current().filter(group__scheme=scheme).select_related("group")
+    prefetch_related_objects(
+        page.items, Prefetch("memberships", queryset=current, to_attr="scheme_memberships")
+    )
+    return page
+
+
+def has_second_factor(user: User) -> bool:
+    return Authenticator.objects.filter(user=user, type__in=SECOND_FACTOR_TYPES).exists()
+
+
+def account_exists(email: str) -> bool:
+    """Whether someone already signs in with this address, in any case."""
+    return User.objects.filter(email__iexact=email).exists()
+
+
+def people_by_email(emails) -> dict[str, User]:
+    """Existing accounts for these addresses, keyed by lower-case email. One query."""
+    found = User.objects.annotate(lower_email=Lower("email")).filter(
+        lower_email__in={e.lower() for e in emails}
+    )
+    return {person.lower_email: person for person in found}
+
+
 def pending_invitations(scheme: Scheme) -> QuerySet[Invitation]:
     return scheme.invitations.pending().select_related("group").order_by("-created_at")
+
+
+def schemes_by_name() -> QuerySet[Scheme]:
+    return Scheme.objects.order_by("name")
+
+
+def undelivered_mail(scheme: Scheme) -> QuerySet[OutboundEmail]:
+    """The scheme's mail that could not be delivered, with its person, without the
+    HTML bodies that a list never shows."""
+    return outbox.failed_emails(scheme.pk).select_related("person").defer("body_html")
+
+
+def access_log_entries(
+    visible: QuerySet[AccessLogEntry], *, scheme: Scheme | None = None
+) -> QuerySet[AccessLogEntry]:
+    """The `visible` entries (a permissions scope), of one scheme if given, with who
+    did it, to whom and where read in the same query."""
+    if scheme is not None:
+        visible = visible.filter(scheme=scheme)
+    return visible.select_related("actor", "subject", "scheme")
+
+
+def retention_runs_latest(count: int) -> QuerySet[RetentionRun]:
+    return RetentionRun.objects.all()[:count]
 
 
 def accounts_past_retention(now: datetime) -> list[tuple[User, Scheme]]:
@@ -230,3 +335,9 @@ def accounts_past_retention(now: datetime) -> list[tuple[User, Scheme]]:
     due = [pk for pk in latest if pk not in kept]
     people = User.objects.in_bulk(due)
     return [(people[pk], latest[pk][1]) for pk in sorted(due)]
+
+
+def schemes_organised_with_requirement(user: User) -> QuerySet[Scheme]:
+    """The organiser's schemes with attendance's one-to-one requirement (sessions required,
+    shown on the scheme page), named here, not imported."""
+    return permissions.schemes_organised_by(user).select_related("requirement")

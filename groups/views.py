@@ -3,16 +3,14 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from balint.keyset import keyset_page
 from balint.pages import add_service_errors, form_page
-from groups import permissions, second_factor, selectors, services
+from groups import permissions, selectors, services
 from groups.context_processors import organised_schemes
 from groups.forms import (
     AcceptInvitationForm,
@@ -23,7 +21,6 @@ from groups.forms import (
     MembershipForm,
 )
 from groups.imports import ImportFailed, read_upload
-from groups.models import BalintGroup, Membership, User
 
 PAGE_SIZE = 50
 
@@ -39,10 +36,10 @@ def home(request):
 
 @login_required
 def scheme_detail(request, pk):
-    scheme = get_object_or_404(permissions.schemes_organised_by(request.user), pk=pk)
-    groups = Paginator(
-        selectors.with_member_counts(scheme.groups.order_by("name")), PAGE_SIZE
-    ).get_page(request.GET.get("groups_page"))
+    scheme = get_object_or_404(selectors.schemes_organised_with_requirement(request.user), pk=pk)
+    groups = Paginator(selectors.scheme_groups(scheme), PAGE_SIZE).get_page(
+        request.GET.get("groups_page")
+    )
     for group in groups:
         group.size_warning = selectors.group_size_warning(group)
     invitations = selectors.pending_invitations(scheme)[:PAGE_SIZE]
@@ -58,17 +55,12 @@ def scheme_people(request, pk):
     """Everyone in the scheme, found by name, email or registration number, a page at a time."""
     scheme = get_object_or_404(permissions.schemes_organised_by(request.user), pk=pk)
     words = request.GET.get("q", "").strip()[:100]
-    people = selectors.people_matching(selectors.people_in_scheme(scheme), words)
-    page = keyset_page(
-        people.annotate(erased=F("erasure__erased_at"), has_second_factor=second_factor.set_up()),
-        key="full_name",
+    page = selectors.scheme_people_page(
+        scheme,
+        words=words,
         size=PAGE_SIZE,
         after=request.GET.get("after"),
         before=request.GET.get("before"),
-    )
-    current = Membership.objects.current().filter(group__scheme=scheme).select_related("group")
-    prefetch_related_objects(
-        page.items, Prefetch("memberships", queryset=current, to_attr="scheme_memberships")
     )
     return render(
         request,
@@ -108,18 +100,10 @@ def group_create(request, scheme_pk):
 
 @login_required
 def group_detail(request, pk):
-    # Counted on a fresh queryset: the visibility filter joins memberships too.
-    visible = permissions.groups_visible_to(request.user).values("pk")
-    group = get_object_or_404(
-        selectors.with_member_counts(BalintGroup.objects.filter(pk__in=visible)).select_related(
-            "scheme"
-        ),
-        pk=pk,
-    )
+    visible = permissions.groups_visible_to(request.user)
+    group = get_object_or_404(selectors.groups_with_counts(visible), pk=pk)
     group.size_warning = selectors.group_size_warning(group)
-    memberships = list(
-        group.memberships.select_related("person").order_by("role", "person__full_name")
-    )
+    memberships = selectors.group_memberships(group)
     can_manage = permissions.can_manage_group(request.user, group)
     can_schedule = can_manage or permissions.can_lead_group(request.user, group)
     current = [m for m in memberships if m.covers(timezone.localdate())]
@@ -275,7 +259,7 @@ def invitation_accept(request, token):
         invitation = services.invitation_from_token(token)
     except services.InvitationInvalid as exc:
         return render(request, "groups/invitation_invalid.html", {"reason": str(exc)}, status=404)
-    has_account = User.objects.filter(email__iexact=invitation.email).exists()
+    has_account = selectors.account_exists(invitation.email)
     form = (
         None if has_account else AcceptInvitationForm(request.POST or None, invitation=invitation)
     )

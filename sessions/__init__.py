@@ -1,0 +1,1 @@
+"""Sessions and schedule, presenter rota, on-call rosters, clashes, reminders, calendars."""

@@ -9,6 +9,7 @@ from sessions.models import (
     ReminderPreference,
     RosterSource,
     RosterUpload,
+    SchemeSettings,
     Session,
     SwapRequest,
 )
@@ -116,3 +117,16 @@ class RosterUploadAdmin(admin.ModelAdmin):
     list_select_related = ["scheme", "uploaded_by"]
     exclude = ["content"]
     readonly_fields = ["scheme", "uploaded_by", "filename", "replaces", "source", "applied_at"]
+
+
+@admin.register(SchemeSettings)
+class SchemeSettingsAdmin(admin.ModelAdmin):
+    list_display = ["scheme", "travel_margin_minutes", "reminder_hour", "register_reminder_hour"]
+    list_select_related = ["scheme"]
+    search_fields = ["scheme__name"]
+
+    def has_add_permission(self, request):
+        return False  # every scheme has its row from creation
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -6,3 +6,9 @@ class SessionsConfig(AppConfig):
     # django.contrib.sessions already owns the label "sessions".
     label = "balint_sessions"
     verbose_name = "Sessions and rota"
+
+    def ready(self) -> None:
+        from sessions import tasks  # noqa: F401 - the tasks live in the subpackages; this registers them
+        from sessions.models import SchemeSettings
+
+        SchemeSettings.create_for_new_schemes()

@@ -15,7 +15,8 @@ from balint.models import OutboundEmail
 from balint.outbox import email_queue
 from groups.demo import DemoGroups
 from groups.models import Membership
-from sessions import reminders, rota, selectors, services
+from sessions.clashes import selectors as clash_selectors
+from sessions.leave import selectors as leave_selectors
 from sessions.models import (
     Leave,
     ReminderKind,
@@ -24,6 +25,14 @@ from sessions.models import (
     Session,
     SwapRequest,
 )
+from sessions.reminders import due as reminders
+from sessions.rosters import selectors as roster_selectors
+from sessions.rosters import services as roster_services
+from sessions.rota import planning as rota
+from sessions.rota import selectors as rota_selectors
+from sessions.rota import services as rota_services
+from sessions.schedule import selectors as schedule_selectors
+from sessions.schedule import services as schedule_services
 
 TRAINEE_ROSTER = "Hospital on-call rota"
 SCHEME_ROSTER = "scheme-rota.csv"
@@ -32,7 +41,7 @@ SCHEME_ROSTER = "scheme-rota.csv"
 def _fill_rota(group) -> None:
     """Plan presenters over the whole term, past sessions included, as if the rota had run."""
     sessions = list(group.sessions.exclude(status=Session.Status.CANCELLED).order_by("starts_at"))
-    inputs = selectors.rota_inputs(group, sessions)
+    inputs = rota_selectors.rota_inputs(group, sessions)
     plan = rota.plan_rota(
         slots=inputs.slots,
         members=inputs.members,
@@ -50,7 +59,7 @@ def seed(people: DemoGroups) -> None:
     end = today + timedelta(weeks=12)
     for group in people.groups:
         start = group.memberships.aggregate(first=Min("start_date"))["first"]
-        services.term_generate(actor=people.organiser, group=group, start=start, end=end)
+        schedule_services.term_generate(actor=people.organiser, group=group, start=start, end=end)
         group.sessions.filter(starts_at__lt=timezone.now(), status=Session.Status.SCHEDULED).update(
             status=Session.Status.HELD
         )
@@ -58,9 +67,9 @@ def seed(people: DemoGroups) -> None:
     # A cancelled session in the second group, before the rota is planned.
     second = people.groups[1]
     if not second.sessions.filter(status=Session.Status.CANCELLED).exists():
-        upcoming = list(selectors.upcoming_sessions(second)[:6])
+        upcoming = list(schedule_selectors.upcoming_sessions(second)[:6])
         if len(upcoming) == 6:
-            services.session_cancel(
+            schedule_services.session_cancel(
                 actor=people.organiser, session=upcoming[5], reason="Leader at a conference"
             )
 
@@ -73,7 +82,7 @@ def seed(people: DemoGroups) -> None:
     # Three more members of the first group away for its fifth upcoming session:
     # it falls below the minimum size and is flagged on the leader's page.
     first = people.groups[0]
-    fifth = list(selectors.upcoming_sessions(first)[:5])[-1]
+    fifth = list(schedule_selectors.upcoming_sessions(first)[:5])[-1]
     others = (
         Membership.objects.current(today)
         .filter(group=first, role=Membership.Role.MEMBER)
@@ -92,24 +101,24 @@ def seed(people: DemoGroups) -> None:
     # The demo trainee presents soon, away from their leave (the fair rota may not
     # reach them this term: they have presented often), so "My rota" shows their
     # date and the countdown.
-    if selectors.next_presentation(trainee) is None:
-        later = list(selectors.upcoming_sessions(first)[2:8])
-        away = selectors.unavailable_by_day({trainee.pk}, [s.slot_date for s in later])
+    if rota_selectors.next_presentation(trainee) is None:
+        later = list(schedule_selectors.upcoming_sessions(first)[2:8])
+        away = leave_selectors.unavailable_by_day({trainee.pk}, [s.slot_date for s in later])
         free = [s for s in later if trainee.pk not in away.get(s.slot_date, ())]
         if free:
-            services.presenter_set(actor=people.leader, session=free[0], presenter=trainee)
+            rota_services.presenter_set(actor=people.leader, session=free[0], presenter=trainee)
 
     # A pending swap request to the demo trainee, if both have upcoming dates.
-    mine = selectors.next_presentation(trainee)
+    mine = rota_selectors.next_presentation(trainee)
     theirs = (
-        selectors.upcoming_sessions(first)
+        schedule_selectors.upcoming_sessions(first)
         .filter(presenter__isnull=False)
         .exclude(presenter=trainee)
         .select_related("presenter")
         .first()
     )
     if mine and theirs and not SwapRequest.objects.filter(recipient=trainee).exists():
-        services.swap_request(
+        rota_services.swap_request(
             requester=theirs.presenter, requester_session=theirs, recipient_session=mine
         )
 
@@ -128,10 +137,10 @@ def _seed_rosters(people: DemoGroups) -> None:
     first = people.groups[0]
     zone = ZoneInfo(first.scheme.time_zone)
     trainee = people.trainee
-    upcoming = list(selectors.upcoming_sessions(first)[:4])
+    upcoming = list(schedule_selectors.upcoming_sessions(first)[:4])
     if len(upcoming) < 4:
         return
-    target = selectors.next_presentation(trainee) or upcoming[1]
+    target = rota_selectors.next_presentation(trainee) or upcoming[1]
     day = target.starts_at.astimezone(zone).date()
     lines = [
         "start,end,shift_type",
@@ -141,7 +150,7 @@ def _seed_rosters(people: DemoGroups) -> None:
         f"{day + timedelta(days=10)},{day + timedelta(days=11)},Weekend on call",
     ]
     existing = RosterSource.objects.filter(person=trainee, name=TRAINEE_ROSTER).first()
-    services.roster_upload(
+    roster_services.roster_upload(
         actor=trainee,
         raw="\n".join(lines).encode(),
         filename="hospital-rota.csv",
@@ -165,15 +174,15 @@ def _seed_rosters(people: DemoGroups) -> None:
             f"{_local(other_day, 9, zone)},Night on call"
         )
     replaces = RosterSource.objects.filter(scheme=first.scheme, name=SCHEME_ROSTER).first()
-    upload = services.roster_upload_preview(
+    upload = roster_services.roster_upload_preview(
         actor=people.organiser,
         scheme=first.scheme,
         raw="\n".join(rows).encode(),
         filename=SCHEME_ROSTER,
         replace=replaces,
     )
-    digest = selectors.rows_digest(selectors.organiser_rows(upload))
-    services.roster_upload_apply(actor=people.organiser, upload=upload, digest=digest)
+    digest = roster_selectors.rows_digest(roster_selectors.organiser_rows(upload))
+    roster_services.roster_upload_apply(actor=people.organiser, upload=upload, digest=digest)
     RosterUpload.objects.filter(scheme=first.scheme, applied_at__isnull=False).delete()
 
 
@@ -184,7 +193,7 @@ def _seed_reminders(people: DemoGroups) -> None:
     first = people.groups[0]
     recent = first.sessions.filter(status=Session.Status.HELD).order_by("-starts_at")[:3]
     sent = [(s, trainee, ReminderKind.DAY_BEFORE, s.starts_at - timedelta(days=1)) for s in recent]
-    for clash in selectors.upcoming_clashes(trainee):
+    for clash in clash_selectors.upcoming_clashes(trainee):
         sent.append((clash.session, trainee, ReminderKind.CLASH, clash.detected_at))
     bounced = (
         Membership.objects.filter(group=first, role=Membership.Role.MEMBER)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from balint.scheme_settings import PerSchemeSettings
 from groups.models import BalintGroup, Scheme
 
 
@@ -381,3 +382,60 @@ class RosterUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} for {self.scheme}"
+
+
+DEFAULT_TRAVEL_MARGIN_MINUTES = 30
+
+
+class SchemeSettings(PerSchemeSettings, models.Model):
+    """A scheme's settings for on-call clashes and reminders. They live here, not on
+    groups.Scheme, so a feature of this app changes this app's tables only. Every scheme
+    has a row from its creation (balint/scheme_settings.py)."""
+
+    scheme = models.OneToOneField(
+        Scheme, on_delete=models.CASCADE, primary_key=True, related_name="session_settings"
+    )
+    travel_margin_minutes = models.PositiveSmallIntegerField(
+        default=DEFAULT_TRAVEL_MARGIN_MINUTES,
+        help_text="An on-call shift ending or starting this close to a session clashes with it.",
+    )
+    presenter_first_reminder_days = models.PositiveSmallIntegerField(
+        default=7, help_text="Days before a session that its presenter is first reminded."
+    )
+    presenter_last_reminder_days = models.PositiveSmallIntegerField(
+        default=1, help_text="Days before a session that its presenter is reminded again."
+    )
+    member_reminder_days = models.PositiveSmallIntegerField(
+        default=1, help_text="Days before a session that every member is reminded."
+    )
+    reminder_hour = models.PositiveSmallIntegerField(
+        default=9, help_text="Local hour (0–23) at which reminders before a session go out."
+    )
+    register_reminder_hour = models.PositiveSmallIntegerField(
+        default=19,
+        help_text="Local hour (0–23) on the day of a session after which its leaders are "
+        "reminded of a register not yet taken.",
+    )
+
+    class Meta:
+        verbose_name = "clash and reminder settings"
+        verbose_name_plural = "clash and reminder settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(travel_margin_minutes__lte=720),
+                name="session_settings_travel_margin_sensible",
+            ),
+            models.CheckConstraint(
+                condition=Q(presenter_first_reminder_days__lte=28)
+                & Q(presenter_last_reminder_days__lte=F("presenter_first_reminder_days"))
+                & Q(member_reminder_days__lte=28),
+                name="session_settings_reminder_days_sensible",
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_hour__lte=23) & Q(register_reminder_hour__lte=23),
+                name="session_settings_reminder_hours_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Clash and reminder settings of {self.scheme}"

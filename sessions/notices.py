@@ -4,13 +4,10 @@ Each is keyed by what it tells, so the same news is never queued twice for one
 person, while news that can recur (a session moved again) gets a key of its own.
 """
 
-from datetime import datetime
-
 from django.utils import timezone
 
-from balint.outbox import email_queue, emails_withdraw
+from balint.outbox import email_queue
 from groups.models import Membership, User
-from sessions import reminders
 from sessions.models import Session, SwapRequest
 
 
@@ -74,37 +71,3 @@ def swap_changed(swap: SwapRequest) -> int:
             )
         )
     return queued
-
-
-def reminders_queue(now: datetime, due: list[reminders.Due]) -> int:
-    """Queue these due reminders; how many were new."""
-    if not due:
-        return 0
-    sessions = Session.objects.select_related("group__scheme", "presenter").in_bulk(
-        {d.session_id for d in due}
-    )
-    people = User.objects.in_bulk({d.person_id for d in due})
-    clashes = reminders.open_clashes(due)
-    queued = 0
-    for reminder in due:
-        session, person = sessions[reminder.session_id], people[reminder.person_id]
-        clash = clashes.get((session.pk, person.pk))
-        template, context = reminders.message_for(session, person, reminder.kind, now, clash)
-        queued += bool(
-            email_queue(
-                kind=reminders.email_kind(reminder.kind),
-                object_key=reminders.object_key(session.pk),
-                to=person.email,
-                person=person,
-                scheme=session.group.scheme,
-                template=template,
-                context=context,
-                expires_at=reminders.expires_at(session, reminder.kind),
-            )
-        )
-    return queued
-
-
-def reminders_withdraw(session: Session) -> int:
-    """A cancelled session's reminders not sent yet are not sent."""
-    return emails_withdraw(object_key=reminders.object_key(session.pk), kind_prefix="reminder_")

@@ -1,5 +1,6 @@
 """Who may see and change sessions, the rota, leave and on-call rosters."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from groups import permissions as group_permissions
@@ -14,10 +15,10 @@ def can_schedule(user: User, group: BalintGroup) -> bool:
     )
 
 
-def groups_scheduled_by(user: User) -> QuerySet[BalintGroup]:
-    return (
-        group_permissions.groups_led_by(user) | group_permissions.groups_managed_by(user)
-    ).distinct()
+def require_scheduler(actor: User, group: BalintGroup) -> None:
+    """For services that change a group's schedule or rota."""
+    if not can_schedule(actor, group):
+        raise PermissionDenied("Only the group's leaders and the scheme's organisers can do this.")
 
 
 def sessions_visible_to(user: User) -> QuerySet[Session]:

@@ -32,10 +32,13 @@ def postgres_only():
 
 @pytest.fixture
 def frozen_now():
+    """The clock stopped at NOW (tests.factories.sessions) for the whole test; a file takes it
+    with `pytestmark = pytest.mark.usefixtures("frozen_now")`. A test that moves the clock
+    by hand asks for it by name: `frozen_now.shift(60)`, `frozen_now.move_to(...)`."""
     from tests.factories.sessions import NOW
 
-    with time_machine.travel(NOW, tick=False):
-        yield
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)
@@ -90,6 +93,14 @@ def other_group_leader(other_group):
 def stranger(db):
     """Signed in, but holds no role anywhere."""
     return factories.UserFactory()
+
+
+@pytest.fixture
+def signed_in(client, request, role):
+    """The test client signed in as the test's `role` (a fixture name, as in tests.access).
+    Asked for last in the test's arguments, so the other fixtures are made first."""
+    client.force_login(request.getfixturevalue(role))
+    return client
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import zipfile
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -27,11 +26,7 @@ from tests.factories.certificates import (
 )
 from tests.factories.sessions import NOW
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture(autouse=True)
@@ -138,10 +133,12 @@ def test_the_manifest_has_the_documented_columns(start, certificates):
     )
 
 
-def test_two_exports_of_the_same_certificates_have_the_same_content(start, certificates, _now):
+def test_two_exports_of_the_same_certificates_have_the_same_content(
+    start, certificates, frozen_now
+):
     require_weasyprint()
     first = start(certificates)
-    _now.shift(timedelta(minutes=5))
+    frozen_now.shift(timedelta(minutes=5))
 
     second = start(list(reversed(certificates)))
 
@@ -361,7 +358,7 @@ def test_download_before_done_is_404(client, organiser, scheme, status):
     assert client.get(download_url(export)).status_code == 404
 
 
-def test_download_when_done_and_not_after_expiry(client, organiser, scheme, _now):
+def test_download_when_done_and_not_after_expiry(client, organiser, scheme, frozen_now):
     export = pending_export(organiser, scheme, total=1, done=1, status="done")
     export.file.save("certificates-x-1.zip", ContentFile(b"PK zip bytes"), save=True)
     client.force_login(organiser)
@@ -371,7 +368,7 @@ def test_download_when_done_and_not_after_expiry(client, organiser, scheme, _now
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"PK zip bytes"
     assert response["Content-Disposition"].startswith("attachment;")
-    _now.shift(timedelta(hours=25))
+    frozen_now.shift(timedelta(hours=25))
     assert client.get(download_url(export)).status_code == 404
 
 

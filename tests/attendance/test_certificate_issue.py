@@ -3,22 +3,18 @@
 from datetime import date
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from attendance import selectors, services
+from attendance import certificate_selectors as selectors
+from attendance import services
 from attendance.models import CODE_ALPHABET, CODE_LENGTH, Certificate, new_verification_code
 from tests import factories
 from tests.factories.attendance import attend, held_sessions, past_wednesdays
 from tests.factories.certificates import REQUIRED, CertificateFactory, led_by, trainee_with_sessions
 from tests.factories.sessions import NOW
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture

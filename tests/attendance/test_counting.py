@@ -7,7 +7,6 @@ encode the same rule twice, so most tests here check that both agree.
 from datetime import date, timedelta
 
 import pytest
-import time_machine
 
 from attendance.models import Attendance
 from attendance.selectors import leading_log, progress_for, scheme_overview, status_of
@@ -21,15 +20,12 @@ from tests.factories.attendance import (
     held_sessions,
     past_wednesdays,
 )
-from tests.factories.sessions import NOW, SessionFactory, wednesdays
+from tests.factories.sessions import SessionFactory, wednesdays
 
 PRESENT, LATE, APOLOGIES, ABSENT = "present", "late", "apologies", "absent"
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def overview_row(scheme, person, **filters):
@@ -68,8 +64,8 @@ def test_present_and_late_count_by_default_apologies_and_absent_do_not(scheme, g
 
 
 def test_a_scheme_that_also_counts_apologies(scheme, group, trainee):
-    scheme.counted_statuses = [PRESENT, LATE, APOLOGIES]
-    scheme.save()
+    scheme.requirement.counted_statuses = [PRESENT, LATE, APOLOGIES]
+    scheme.requirement.save()
     attend(trainee, held_sessions(group, past_wednesdays(4)), [PRESENT, LATE, APOLOGIES, ABSENT])
 
     progress = assert_agree(scheme, trainee)
@@ -79,8 +75,8 @@ def test_a_scheme_that_also_counts_apologies(scheme, group, trainee):
 
 
 def test_a_scheme_that_counts_only_present(scheme, group, trainee):
-    scheme.counted_statuses = [PRESENT]
-    scheme.save()
+    scheme.requirement.counted_statuses = [PRESENT]
+    scheme.requirement.save()
     sessions = held_sessions(group, past_wednesdays(4))
     attend(trainee, sessions, [LATE, PRESENT, APOLOGIES, LATE])
 
@@ -146,8 +142,8 @@ def test_a_group_of_another_scheme_does_not_add_to_the_count(scheme, group, trai
 
 
 def test_a_scheme_requiring_ten_is_complete_at_ten(scheme, group, trainee):
-    scheme.sessions_required = 10
-    scheme.save()
+    scheme.requirement.sessions_required = 10
+    scheme.requirement.save()
     sessions = held_sessions(group, past_wednesdays(10))
     attend(trainee, sessions[:9], [PRESENT] * 9)
     before = assert_agree(scheme, trainee)
@@ -223,8 +219,8 @@ def test_status_of(counted, required, upcoming, open_ended, rate, status):
 
 
 def _scheme_of_five(scheme):
-    scheme.sessions_required = 5
-    scheme.save()
+    scheme.requirement.sessions_required = 5
+    scheme.requirement.save()
     return scheme
 
 

@@ -10,23 +10,20 @@ from datetime import date, datetime
 from html.parser import HTMLParser
 
 import pytest
-import time_machine
 from openpyxl import load_workbook
 
 from attendance import exports
 from attendance.selectors import register_lines
 from tests import factories
+from tests.access import GROUP_LEADERS_AND_ORGANISERS, ORGANISERS_ONLY, access, assert_sign_in_first
 from tests.factories.attendance import attend, held_sessions, past_wednesdays
-from tests.factories.sessions import NOW, SessionFactory
+from tests.factories.sessions import SessionFactory
 
 FORMULA = '=HYPERLINK("https://evil.example/","Click me")'
 SAFE_DISPOSITION = re.compile(r'attachment; filename="[a-z0-9-]+-2026-03-02\.(csv|xlsx)"')
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def overview_url(scheme, fmt):
@@ -108,51 +105,29 @@ def people(group, trainee, sessions):
 
 # --- Who may export -----------------------------------------------------------------------
 
-ORGANISERS_ONLY = [
-    ("trainee", 404),
-    ("leader", 404),
-    ("other_group_leader", 404),
-    ("organiser", 200),
-    ("other_scheme_organiser", 404),
-    ("stranger", 404),
-]
-GROUP_LEADERS_AND_ORGANISERS = [
-    ("trainee", 403),
-    ("leader", 200),
-    ("other_group_leader", 404),
-    ("organiser", 200),
-    ("other_scheme_organiser", 404),
-    ("stranger", 404),
-]
-LEADERS_OF_THE_SCHEME = [
-    ("trainee", 404),
-    ("leader", 200),
-    ("other_group_leader", 200),  # their own log
-    ("organiser", 200),
-    ("other_scheme_organiser", 404),
-    ("stranger", 404),
-]
+LEADERS_OF_THE_SCHEME = access(
+    leader=200,
+    other_group_leader=200,  # their own log
+    organiser=200,
+)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize(("role", "status"), ORGANISERS_ONLY)
-def test_who_may_export_the_overview(client, request, scheme, fmt, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(overview_url(scheme, fmt)).status_code == status
+def test_who_may_export_the_overview(scheme, fmt, status, signed_in):
+    assert signed_in.get(overview_url(scheme, fmt)).status_code == status
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize(("role", "status"), GROUP_LEADERS_AND_ORGANISERS)
-def test_who_may_export_a_groups_register(client, request, group, fmt, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(register_url(group, fmt)).status_code == status
+def test_who_may_export_a_groups_register(group, fmt, status, signed_in):
+    assert signed_in.get(register_url(group, fmt)).status_code == status
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize(("role", "status"), LEADERS_OF_THE_SCHEME)
-def test_who_may_export_a_leading_log(client, request, scheme, fmt, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(leading_url(scheme, fmt)).status_code == status
+def test_who_may_export_a_leading_log(scheme, fmt, status, signed_in):
+    assert signed_in.get(leading_url(scheme, fmt)).status_code == status
 
 
 def test_anonymous_is_sent_to_sign_in(client, scheme, group):
@@ -161,9 +136,7 @@ def test_anonymous_is_sent_to_sign_in(client, scheme, group):
         register_url(group, "xlsx"),
         leading_url(scheme, "csv"),
     ):
-        response = client.get(page)
-        assert response.status_code == 302
-        assert response["Location"] == f"/accounts/login/?next={page}"
+        assert_sign_in_first(client, page)
 
 
 def test_an_unknown_format_is_not_found(client, scheme, group, organiser):

@@ -3,14 +3,12 @@ the overview (every sort and filter), its CSV and Excel exports, the certificate
 list and the organiser's home."""
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from attendance.selectors import OVERVIEW_SORTS
 from tests.factories.attendance import bulk_records, bulk_trainees, held_sessions, past_wednesdays
-from tests.factories.sessions import NOW
 
 # A query string per variant: every sort, then each filter.
 VARIANTS = [f"?sort={sort}" for sort in OVERVIEW_SORTS] + [
@@ -21,10 +19,7 @@ VARIANTS = [f"?sort={sort}" for sort in OVERVIEW_SORTS] + [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def pages(scheme, group) -> list[str]:

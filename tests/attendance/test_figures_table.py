@@ -17,17 +17,13 @@ from attendance.tasks import rebuild_figures
 from groups import services as group_services
 from groups.figures_hooks import figures_changed
 from groups.models import ERASED_NAME, Scheme, User
-from sessions import services as session_services
+from sessions.schedule import services as session_services
 from tests import factories
 from tests.factories.attendance import attend, held_sessions, past_wednesdays
 from tests.factories.privacy import scene_with_two_people
 from tests.factories.sessions import NOW, TODAY, SessionFactory, wednesdays
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def table(scheme) -> dict[int, dict]:
@@ -132,13 +128,13 @@ def test_a_changed_rule_refreshes_the_whole_scheme(scene):
     scheme, _, _, trainee, _ = scene
     assert table(scheme)[trainee.pk]["status"] != "complete"
 
-    scheme.sessions_required = 2
-    scheme.save()
-    figures_changed(scheme.pk)  # what the scheme admin calls
+    scheme.requirement.sessions_required = 2
+    scheme.requirement.save()
+    figures_changed(scheme.pk)  # a changed rule: the whole scheme
     assert assert_agrees(scheme)[trainee.pk]["status"] == "complete"
 
-    scheme.counted_statuses = ["present"]
-    scheme.save()
+    scheme.requirement.counted_statuses = ["present"]
+    scheme.requirement.save()
     figures_changed(scheme.pk)
     row = assert_agrees(scheme)[trainee.pk]
     assert (row["counted"], row["status"]) == (1, "on_track")  # 1 + 2 to come

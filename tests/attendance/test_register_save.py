@@ -18,10 +18,7 @@ from tests.factories.sessions import DUBLIN, NOW, LeaveFactory, SessionFactory
 LATER = datetime(2026, 3, 5, 16, 30, tzinfo=DUBLIN)
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture

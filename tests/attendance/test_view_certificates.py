@@ -1,13 +1,13 @@
 """The organiser's certificate pages (list, issue, revoke, export) and the holder's PDF download."""
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from attendance import services
 from attendance.models import Certificate, CertificateExport
 from tests import factories
+from tests.access import assert_sign_in_first
 from tests.factories.attendance import held_sessions, past_wednesdays
 from tests.factories.certificates import (
     REQUIRED,
@@ -21,10 +21,7 @@ from tests.factories.sessions import NOW
 NOT_ORGANISERS = ["trainee", "leader", "other_group_leader", "other_scheme_organiser", "stranger"]
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture(autouse=True)
@@ -91,22 +88,15 @@ def pdf_url(certificate):
     return f"/certificates/{certificate.pk}.pdf"
 
 
-def assert_sent_to_sign_in(response, url):
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url}"
-
-
 # --- Anonymous ------------------------------------------------------------------------------
 
 
 def test_anonymous_is_sent_to_sign_in(client, scheme, eligible, certificate):
     for url in (list_url(scheme), revoke_url(certificate), pdf_url(certificate)):
-        assert_sent_to_sign_in(client.get(url), url)
+        assert_sign_in_first(client, url)
     for url in (issue_url(scheme, eligible), issue_all_url(scheme), export_url(scheme)):
-        assert_sent_to_sign_in(client.post(url), url)
-    assert_sent_to_sign_in(
-        client.post(revoke_url(certificate), {"reason": "x"}), revoke_url(certificate)
-    )
+        assert_sign_in_first(client, url, method="post")
+    assert_sign_in_first(client, revoke_url(certificate), method="post", data={"reason": "x"})
     certificate.refresh_from_db()
     assert certificate.revoked_at is None
     assert not CertificateExport.objects.exists()

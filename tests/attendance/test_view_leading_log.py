@@ -1,20 +1,16 @@
 """`/leading/` (my own log) and `/schemes/<pk>/leading/` (everyone's, for organisers)."""
 
 import pytest
-import time_machine
 
 from groups.models import Membership
 from tests import factories
+from tests.access import ORGANISERS_ONLY, assert_sign_in_first
 from tests.factories.attendance import attend, held_sessions, past_wednesdays
-from tests.factories.sessions import NOW
 
 MINE = "/leading/"
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def scheme_url(scheme):
@@ -37,9 +33,7 @@ def sessions(group, leader, co_leader, trainee):
 
 def test_anonymous_is_sent_to_sign_in(client, scheme):
     for page in (MINE, scheme_url(scheme)):
-        response = client.get(page)
-        assert response.status_code == 302
-        assert response["Location"] == f"/accounts/login/?next={page}"
+        assert_sign_in_first(client, page)
 
 
 def test_a_leader_sees_the_sessions_they_led(client, scheme, leader, co_leader, sessions):
@@ -78,20 +72,9 @@ def test_a_trainee_has_no_leading_log(client, trainee, sessions):
     assert "You do not lead a group." in response.content.decode()
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 404),
-        ("leader", 404),
-        ("other_group_leader", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_the_schemes_log_is_for_its_organisers(client, request, scheme, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(scheme_url(scheme)).status_code == status
+@pytest.mark.parametrize(("role", "status"), ORGANISERS_ONLY)
+def test_the_schemes_log_is_for_its_organisers(scheme, status, signed_in):
+    assert signed_in.get(scheme_url(scheme)).status_code == status
 
 
 def test_the_organiser_sees_every_leader_of_the_scheme(

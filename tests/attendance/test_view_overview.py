@@ -1,13 +1,13 @@
 """`/schemes/<pk>/overview/`: every trainee of a scheme against the requirement."""
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from attendance.views import PAGE_SIZE
 from groups.models import BalintGroup, Membership
 from tests import factories
+from tests.access import ORGANISERS_ONLY, assert_sign_in_first
 from tests.factories.attendance import (
     attend,
     bulk_records,
@@ -15,13 +15,8 @@ from tests.factories.attendance import (
     held_sessions,
     past_wednesdays,
 )
-from tests.factories.sessions import NOW
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def url(scheme, query=""):
@@ -39,32 +34,19 @@ def sessions(group):
 
 
 def test_anonymous_is_sent_to_sign_in(client, scheme):
-    response = client.get(url(scheme))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(scheme)}"
+    assert_sign_in_first(client, url(scheme))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 404),
-        ("leader", 404),
-        ("other_group_leader", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_the_overview_is_for_the_schemes_organisers(client, request, scheme, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(scheme)).status_code == status
+@pytest.mark.parametrize(("role", "status"), ORGANISERS_ONLY)
+def test_the_overview_is_for_the_schemes_organisers(scheme, status, signed_in):
+    assert signed_in.get(url(scheme)).status_code == status
 
 
 def test_every_trainee_with_count_rate_last_attended_and_status(
     client, scheme, group, organiser, leader, trainee, sessions
 ):
-    scheme.sessions_required = 3
-    scheme.save()
+    scheme.requirement.sessions_required = 3
+    scheme.requirement.save()
     attend(trainee, sessions, ["present", "late", "absent", "present"])
     attend(leader, sessions, ["present"] * 4, role="leader")
     newcomer = factories.MembershipFactory(group=group).person

@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -12,14 +11,11 @@ from attendance.selectors import register_lines
 from attendance.services import Entry, register_save
 from sessions.models import Session
 from tests import factories
+from tests.access import GROUP_LEADERS_AND_ORGANISERS, access, assert_sign_in_first
 from tests.factories.attendance import LAST_WEDNESDAY, bulk_records, bulk_trainees
-from tests.factories.sessions import NOW, LeaveFactory, SessionFactory
+from tests.factories.sessions import LeaveFactory, SessionFactory
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -48,38 +44,24 @@ def statuses(session):
     return dict(session.attendance.values_list("person_id", "status"))
 
 
-ROLES = [
-    ("trainee", 403),
-    ("leader", 200),
-    ("other_group_leader", 404),
-    ("organiser", 200),
-    ("other_scheme_organiser", 404),
-    ("stranger", 404),
-]
-
-
 # --- The register -------------------------------------------------------------------------
 
 
 def test_anonymous_is_sent_to_sign_in(client, session):
     for page in (url(session), history_url(session)):
-        response = client.get(page)
-        assert response.status_code == 302
-        assert response["Location"] == f"/accounts/login/?next={page}"
+        assert_sign_in_first(client, page)
 
 
-@pytest.mark.parametrize(("role", "status"), ROLES)
-def test_who_may_open_the_register(client, request, session, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(session)).status_code == status
+@pytest.mark.parametrize(("role", "status"), GROUP_LEADERS_AND_ORGANISERS)
+def test_who_may_open_the_register(session, status, signed_in):
+    assert signed_in.get(url(session)).status_code == status
 
 
-@pytest.mark.parametrize(("role", "status"), ROLES)
-def test_who_may_save_the_register(client, request, session, trainee, role, status):
-    client.force_login(request.getfixturevalue(role))
+@pytest.mark.parametrize(("role", "status"), GROUP_LEADERS_AND_ORGANISERS)
+def test_who_may_save_the_register(session, trainee, status, signed_in):
     data = form_data(session)
 
-    response = client.post(url(session), data)
+    response = signed_in.post(url(session), data)
 
     assert response.status_code == (302 if status == 200 else status)
     assert session.attendance.exists() is (status == 200)
@@ -194,20 +176,9 @@ def test_a_fixed_number_of_queries_with_10_and_with_1000_trainees(
 # --- History ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 403),
-        ("leader", 403),
-        ("other_group_leader", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_history_is_for_organisers_only(client, request, session, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(history_url(session)).status_code == status
+@pytest.mark.parametrize(("role", "status"), access(trainee=403, leader=403, organiser=200))
+def test_history_is_for_organisers_only(session, status, signed_in):
+    assert signed_in.get(history_url(session)).status_code == status
 
 
 def test_history_lists_every_change(client, session, leader, organiser, trainee):

@@ -1,17 +1,12 @@
 """`/verify/<code>/`: the public check of a certificate, without sign-in, rate-limited."""
 
 import pytest
-import time_machine
 
 from tests.factories.certificates import CertificateFactory
 from tests.factories.sessions import NOW
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    """Frozen, so a rate-limit window cannot roll over in the middle of a test."""
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+# Frozen, so a rate-limit window cannot roll over in the middle of a test.
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -146,12 +141,12 @@ def test_another_address_is_not_limited(client, certificate, settings):
     assert other.status_code == 200
 
 
-def test_the_limit_lifts_in_the_next_minute(client, certificate, settings, _now):
+def test_the_limit_lifts_in_the_next_minute(client, certificate, settings, frozen_now):
     settings.VERIFY_RATE_LIMIT_PER_MINUTE = 3
     for _ in range(3):
         client.get(url(certificate.display_code))
     assert client.get(url(certificate.display_code)).status_code == 429
 
-    _now.shift(60)
+    frozen_now.shift(60)
 
     assert client.get(url(certificate.display_code)).status_code == 200

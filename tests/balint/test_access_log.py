@@ -4,7 +4,6 @@ import inspect
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -112,10 +111,7 @@ OWN_DATA_DOWNLOADS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture(autouse=True)

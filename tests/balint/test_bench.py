@@ -32,10 +32,11 @@ def test_the_page_benchmark_runs_at_a_small_size(tmp_path):
     stdout = run(
         "bench/pages.py",
         f"--database-url=sqlite:///{tmp_path / 'bench.sqlite3'}",
-        "--small=12/2/1",
-        "--large=24/3/1",
-        "--requests=4",
-        "--clients=2",
+        # The smallest that still has a held session and a current trainee to request as.
+        "--small=6/1/1",
+        "--large=12/2/1",
+        "--requests=1",
+        "--clients=1",
         "--workers=1",
         "--jobs",
         f"--output={output}",

@@ -27,7 +27,9 @@ def database_url(tmp_path) -> str:
     created anew by it), else SQLite."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
-        return urlunsplit(urlsplit(url)._replace(path="/balint_bench_load_test"))
+        # One per pytest-xdist process, as the test databases are.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        return urlunsplit(urlsplit(url)._replace(path=f"/balint_bench_load_test_{worker}"))
     return f"sqlite:///{tmp_path / 'load.sqlite3'}"
 
 

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from balint.imports import ImportFailed
 from groups.imports import parse_invitations_csv
 from groups.models import User
-from sessions import feeds, services
+from sessions.rosters import feeds, services
 from tests import factories
 
 FIXTURES_REUSED = examples(

@@ -4,22 +4,17 @@ password is forgotten, or blocked by someone else's failed sign-ins."""
 import re
 
 import pytest
-import time_machine
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 
 from tests import factories
-from tests.factories.sessions import NOW
 
 TOO_MANY = "Too many failed login attempts. Try again later."
 PROXY = "10.0.0.2"
 CODE_LINE = re.compile(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", re.MULTILINE)
 
 
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def signed_in_as(client):
@@ -86,11 +81,11 @@ def test_a_wrong_code_does_not_sign_in_and_three_void_it(client, trainee, mailou
     assert not too_late["Location"].startswith("/accounts/login/code/confirm/")
 
 
-def test_a_code_expires_after_ten_minutes(client, trainee, mailoutbox, clock):
+def test_a_code_expires_after_ten_minutes(client, trainee, mailoutbox, frozen_now):
     asked = client.post("/accounts/login/code/", {"email": trainee.email})
     code = emailed_code(mailoutbox[-1])
 
-    clock.shift(10 * 60 + 1)
+    frozen_now.shift(10 * 60 + 1)
     client.post(asked["Location"], {"code": code})
 
     assert signed_in_as(client) is None
@@ -108,12 +103,12 @@ def test_an_unknown_email_gets_no_code(client, db, mailoutbox):
 
 
 def test_a_leader_locked_out_of_the_password_signs_in_by_code_at_once(
-    leader, mailoutbox, behind_proxy, clock
+    leader, mailoutbox, behind_proxy, frozen_now
 ):
     # Failures against the leader's email from many addresses reach the
     # per-account ceiling (login_failed_account: 30 an hour)...
     for n in range(40):
-        clock.shift(0.1)
+        frozen_now.shift(0.1)
         browser(f"192.0.2.{n + 1}").post(
             "/accounts/login/", {"login": leader.email, "password": "guess"}
         )
@@ -132,7 +127,7 @@ def test_a_leader_locked_out_of_the_password_signs_in_by_code_at_once(
 
 
 def test_code_requests_for_someone_else_do_not_stop_the_owners(
-    leader, mailoutbox, behind_proxy, clock
+    leader, mailoutbox, behind_proxy, frozen_now
 ):
     """Asking for codes is limited per email from each address, not per email: someone
     who knows the leader's email cannot use up the leader's own requests."""
@@ -144,7 +139,7 @@ def test_code_requests_for_someone_else_do_not_stop_the_owners(
         attack()
     assert TOO_MANY in attack().content.decode()  # 3 a minute from that address
     for _ in range(8):
-        clock.shift(61)
+        frozen_now.shift(61)
         attack()
     assert TOO_MANY in attack().content.decode()  # and 10 an hour
     assert len(mailoutbox) == 10

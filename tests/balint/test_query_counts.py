@@ -5,7 +5,9 @@ import io
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
 
 spec = importlib.util.spec_from_file_location(
     "bench_pages", Path(__file__).resolve().parents[2] / "bench" / "pages.py"
@@ -27,12 +29,24 @@ def seed(name: str, prefix: str, trainees: int, groups: int) -> None:
     )
 
 
-@pytest.fixture
-def counts(db):
-    seed("Small scheme", "small", trainees=12, groups=2)
-    seed("Large scheme", "large", trainees=120, groups=12)
-    small = bench_pages.count_queries("Small scheme", "small")
-    large = bench_pages.count_queries("Large scheme", "large")
+# django_db: so that pytest-django sets the test database up even when these tests run
+# alone. xdist_group: one process seeds and counts for all of them (`make test` runs
+# pytest-xdist with --dist loadgroup), rather than each process that gets one of them.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("query_counts")]
+
+
+@pytest.fixture(scope="module")
+def counts(django_db_setup, django_db_blocker):
+    """Seeded and counted once for the module's tests, then rolled back: only the numbers
+    are kept, so no row outlives the fixture."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        cache.clear()
+        seed("Small scheme", "small", trainees=12, groups=2)
+        seed("Large scheme", "large", trainees=120, groups=12)
+        small = bench_pages.count_queries("Small scheme", "small")
+        large = bench_pages.count_queries("Large scheme", "large")
+        transaction.set_rollback(True)
+    cache.clear()
     return small, large
 
 

@@ -11,7 +11,6 @@ import signal
 import threading
 
 import pytest
-import time_machine
 from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from django.test import Client
@@ -19,7 +18,7 @@ from django.test import Client
 from balint import cache as fail_open
 from tests import factories
 from tests.factories.attendance import LAST_WEDNESDAY, register_data
-from tests.factories.sessions import NOW, SessionFactory
+from tests.factories.sessions import SessionFactory
 from tests.redis_server import free_port
 
 # Guards against a hung call; not a performance assertion.
@@ -45,10 +44,8 @@ class Clock:
         self.now += seconds
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):  # the register opens when its session starts
-        yield
+# The register opens when its session starts.
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ Runs on a private redis-server (tests/redis_server.py) that a test may stop.
 from importlib import import_module
 
 import pytest
-import time_machine
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
@@ -20,16 +19,11 @@ from balint import cache as fail_open
 from groups import second_factor, services
 from tests import factories
 from tests.factories.attendance import LAST_WEDNESDAY, register_data
-from tests.factories.sessions import NOW, SessionFactory
+from tests.factories.sessions import SessionFactory
 
-pytestmark = pytest.mark.services
+# The register opens when its session starts.
+pytestmark = [pytest.mark.services, pytest.mark.usefixtures("frozen_now")]
 CACHED_DB = "django.contrib.sessions.backends.cached_db"
-
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):  # the register opens when its session starts
-        yield
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 address (TRUSTED_PROXY_COUNT), never successes, and never a forged header."""
 
 import pytest
-import time_machine
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 
 from tests import factories
 from tests.factories.certificates import CertificateFactory
-from tests.factories.sessions import NOW
 
 TOO_MANY = "Too many failed login attempts. Try again later."
 PROXY = "10.0.0.2"
@@ -16,22 +14,19 @@ HOSPITAL = "198.51.100.20"  # one NAT address for a whole hospital
 FAILURES_PER_ADDRESS = 10  # LOGIN_FAILED_RATE_LIMIT default: 10/m/ip
 
 
-@pytest.fixture(autouse=True)
-def clock():
-    """Frozen and moved by hand: everything below happens within one minute,
-    whatever the machine's speed."""
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+# Frozen and moved by hand: everything below happens within one minute,
+# whatever the machine's speed.
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
-def sign_in(clock):
+def sign_in(frozen_now):
     """Signs in from a fresh browser: returns the response and who it is signed in as."""
 
     def sign_in(login, password, *, xff=None, remote_addr=PROXY):
         # allauth un-counts a success by its timestamp, so it must not share one
         # with the failures before it. At 100 ms apart, 500 sign-ins fit in a minute.
-        clock.shift(0.1)
+        frozen_now.shift(0.1)
         client = Client()
         headers = {"REMOTE_ADDR": remote_addr}
         if xff is not None:
@@ -198,22 +193,24 @@ def test_fifty_failures_from_one_address_are_throttled_not_the_leader_elsewhere(
     assert who_at_work == leader.pk
 
 
-def test_the_wait_grows_for_an_address_that_keeps_failing(leader, sign_in, behind_proxy, clock):
+def test_the_wait_grows_for_an_address_that_keeps_failing(
+    leader, sign_in, behind_proxy, frozen_now
+):
     checked = []
     for _ in range(5):  # five rounds of ten guesses, five minutes apart
         checked.append(10 - attack(sign_in, leader.email, 10))
-        clock.shift(5 * 60)
+        frozen_now.shift(5 * 60)
 
     assert checked == [5, 5, 0, 0, 0]  # 10 an hour: the rest of the hour waits
-    clock.shift(60 * 60)
+    frozen_now.shift(60 * 60)
     assert attack(sign_in, leader.email, 10) == 5  # a new hour, five more...
-    clock.shift(60 * 60)
+    frozen_now.shift(60 * 60)
     assert attack(sign_in, leader.email, 10) == 5
-    clock.shift(60 * 60)
+    frozen_now.shift(60 * 60)
     assert attack(sign_in, leader.email, 10) == 10  # ...until 20 in a day: wait a day
 
 
-def test_many_addresses_against_one_email_meet_a_ceiling(leader, sign_in, behind_proxy, clock):
+def test_many_addresses_against_one_email_meet_a_ceiling(leader, sign_in, behind_proxy, frozen_now):
     """login_failed_account: 30 failures an hour for one email, whatever the addresses."""
     checked = [
         not refused_for_too_many(sign_in(leader.email, "guess", xff=f"192.0.2.{n + 1}")[0])
@@ -224,7 +221,7 @@ def test_many_addresses_against_one_email_meet_a_ceiling(leader, sign_in, behind
     assert checked == [True] * 30 + [False] * 10
     assert refused_for_too_many(blocked)
     assert who is None  # the emailed code still works: tests/balint/test_login_by_code.py
-    clock.shift(60 * 60)
+    frozen_now.shift(60 * 60)
     assert sign_in(leader.email, factories.PASSWORD, xff="198.51.100.7")[1] == leader.pk
 
 

@@ -6,6 +6,7 @@ download is never used. Without chromium the tests skip locally and fail in CI
 """
 
 import os
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,20 @@ def browser_problems() -> list[str]:
     return []
 
 
+# Whether this process's live server has answered a first request (see warm_up).
+_WARMED = []
+
+
+def warm_up(live_server) -> None:
+    """A process's first request imports and compiles much (URLs, views, templates): made
+    once here with time to spare, so no test's first page meets ACTION_TIMEOUT_MS when
+    pytest-xdist starts several processes at once."""
+    if not _WARMED:
+        url = f"{live_server.url}/accounts/login/"
+        urllib.request.urlopen(url, timeout=120).read()  # noqa: S310 - our own live server
+        _WARMED.append(True)
+
+
 @pytest.fixture
 def open_page(browser, live_server, browser_problems):
     """Open a page in a fresh browser context of the given size ("desktop" or "phone").
@@ -75,6 +90,7 @@ def open_page(browser, live_server, browser_problems):
     once (a leader takes the register while the trainee watches their count).
     The contexts close when the test ends.
     """
+    warm_up(live_server)
     contexts = []
 
     def open_page(viewport: str):

@@ -25,8 +25,8 @@ UNKNOWN_CODE = "ZZZZZZZZZZ"
 def test_organiser_issues_a_certificate_that_anyone_can_verify(
     page: Page, open_page, viewport, demo, browser_problems
 ):
-    demo.scheme.sessions_required = REQUIRED
-    demo.scheme.save()
+    demo.scheme.requirement.sessions_required = REQUIRED
+    demo.scheme.requirement.save()
     today = timezone.localdate()
     held = held_sessions(demo.group, [today - timedelta(weeks=w) for w in (3, 2, 1)])
     attend(demo.trainee, held, [Attendance.Status.PRESENT] * REQUIRED)

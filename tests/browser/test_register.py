@@ -34,7 +34,7 @@ def test_leader_takes_the_register_and_the_late_trainee_counts(
     attend(demo.trainee, earlier, [Attendance.Status.PRESENT, Attendance.Status.PRESENT])
     session = SessionFactory(group=demo.group, slot_date=today - timedelta(weeks=1))
     absentee = demo.fellow_members[0]
-    required = demo.scheme.sessions_required
+    required = demo.scheme.requirement.sessions_required
 
     # --- Before: the trainee's progress -------------------------------------------------
     trainee_page = open_page(viewport)

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from groups.models import BalintGroup
 from sessions.models import Session
-from sessions.schedule import public_holidays
+from sessions.schedule.planning import public_holidays
 from tests.browser.helpers import (
     assert_no_serious_violations,
     open_from_navigation,

@@ -34,8 +34,16 @@ class UserFactory(factory.django.DjangoModelFactory):
 class SchemeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Scheme
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Scheme {n}")
+
+    @factory.post_generation
+    def sessions_required(scheme, create, extracted, **kwargs):
+        """SchemeFactory(sessions_required=N): the scheme's attendance.Requirement."""
+        if create and extracted is not None:
+            scheme.requirement.sessions_required = extracted
+            scheme.requirement.save()
 
 
 class OrganiserFactory(factory.django.DjangoModelFactory):

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from attendance.models import Attendance, AttendanceChange, Certificate
 from balint.models import OutboundEmail
 from feedback.models import EvaluationReceipt, SessionFeedback, TermEvaluation
+from groups import services
 from groups.models import AccessLogEntry, BalintGroup, Invitation, Membership, Scheme, User
 from sessions.models import Clash, Leave, OnCallShift, Session, SwapRequest
 from tests import factories
@@ -186,3 +187,13 @@ CATEGORY_MODELS = [
     EvaluationReceipt,
     Certificate,
 ]
+
+
+def erase(scene, person=None, **kwargs):
+    """The scheme's organiser erases Zeb (or `person`)."""
+    return services.person_erase(
+        actor=kwargs.pop("actor", scene.organiser),
+        person=person or scene.zeb,
+        scheme=kwargs.pop("scheme", scene.scheme),
+        **kwargs,
+    )

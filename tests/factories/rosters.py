@@ -16,6 +16,7 @@ from sessions.models import (
     ReminderPreference,
     RosterSource,
 )
+from sessions.rosters import services
 from tests import factories
 from tests.factories.sessions import DUBLIN, NOW
 
@@ -154,3 +155,17 @@ def event(start: str, end: str, *extra: str, uid: str = "") -> str:
 
 def csv_file(*rows: str, header: str = "start,end,shift_type") -> bytes:
     return ("\n".join([header, *rows]) + "\n").encode()
+
+
+def upload(person, raw: bytes, filename: str = "roster.ics", **kwargs):
+    """A trainee uploads their own roster file."""
+    return services.roster_upload(actor=person, raw=raw, filename=filename, **kwargs)
+
+
+def spans(person) -> list[tuple]:
+    """The person's on-call shifts as (starts_at, ends_at), in order."""
+    return list(
+        OnCallShift.objects.filter(person=person)
+        .order_by("starts_at")
+        .values_list("starts_at", "ends_at")
+    )

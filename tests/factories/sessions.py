@@ -12,7 +12,7 @@ import factory
 
 from groups.figures_hooks import group_figures_changed
 from sessions.models import CalendarToken, Leave, Session, SwapRequest
-from sessions.schedule import local_span
+from sessions.schedule.planning import local_span
 from tests import factories
 
 DUBLIN = ZoneInfo("Europe/Dublin")

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.contrib.auth.models import AnonymousUser
 
 from feedback import permissions
@@ -12,11 +11,7 @@ from tests.factories.attendance import AttendanceFactory, HeldSessionFactory
 from tests.factories.feedback import TermEvaluationFactory, ThemeFactory, attendee
 from tests.factories.sessions import NOW
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def test_anonymous_may_do_nothing(group):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from feedback import services
 from feedback.models import EvaluationAnswer, EvaluationReceipt
 from tests import factories
+from tests.access import access, assert_sign_in_first
 from tests.conftest import skip_or_fail
 from tests.factories.feedback import TermEvaluationFactory
 
@@ -32,25 +33,12 @@ def url(evaluation):
 
 
 def test_anonymous_is_sent_to_sign_in(client, evaluation):
-    response = client.get(url(evaluation))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(evaluation)}"
+    assert_sign_in_first(client, url(evaluation))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 200),
-        ("leader", 403),
-        ("other_group_leader", 404),
-        ("organiser", 403),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_access_by_role(client, request, evaluation, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(evaluation)).status_code == status
+@pytest.mark.parametrize(("role", "status"), access(trainee=200, leader=403, organiser=403))
+def test_access_by_role(evaluation, status, signed_in):
+    assert signed_in.get(url(evaluation)).status_code == status
 
 
 def test_a_member_answers_and_no_row_names_them(client, evaluation, trainee):

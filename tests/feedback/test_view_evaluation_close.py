@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from feedback import services
+from tests.access import access, assert_sign_in_first
 from tests.factories.feedback import TermEvaluationFactory
 
 
@@ -17,25 +18,12 @@ def url(evaluation):
 
 
 def test_anonymous_is_sent_to_sign_in(client, evaluation):
-    response = client.post(url(evaluation))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(evaluation)}"
+    assert_sign_in_first(client, url(evaluation), method="post")
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 404),
-        ("leader", 404),
-        ("other_group_leader", 404),
-        ("organiser", 302),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_access_by_role(client, request, evaluation, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.post(url(evaluation)).status_code == status
+@pytest.mark.parametrize(("role", "status"), access(organiser=302))
+def test_access_by_role(evaluation, status, signed_in):
+    assert signed_in.post(url(evaluation)).status_code == status
     evaluation.refresh_from_db()
     assert evaluation.is_open == (status != 302)
 

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from feedback import services
 from tests import factories
+from tests.access import ORGANISERS_ONLY, assert_sign_in_first
 from tests.factories.feedback import EvaluationAnswerFactory, TermEvaluationFactory
 
 
@@ -34,25 +35,12 @@ def answer(evaluation, ratings, comment=""):
 
 
 def test_anonymous_is_sent_to_sign_in(client, evaluation):
-    response = client.get(url(evaluation))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(evaluation)}"
+    assert_sign_in_first(client, url(evaluation))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 404),
-        ("leader", 404),
-        ("other_group_leader", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_access_by_role(client, request, evaluation, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(evaluation)).status_code == status
+@pytest.mark.parametrize(("role", "status"), ORGANISERS_ONLY)
+def test_access_by_role(evaluation, status, signed_in):
+    assert signed_in.get(url(evaluation)).status_code == status
 
 
 @pytest.mark.parametrize("count", [0, 1, 2])

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from feedback.models import EvaluationReceipt
 from tests import factories
+from tests.access import ORGANISERS_ONLY, assert_sign_in_first
 from tests.factories.feedback import TermEvaluationFactory
 
 
@@ -13,25 +14,12 @@ def url(scheme):
 
 
 def test_anonymous_is_sent_to_sign_in(client, scheme):
-    response = client.get(url(scheme))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(scheme)}"
+    assert_sign_in_first(client, url(scheme))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 404),
-        ("leader", 404),
-        ("other_group_leader", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_access_by_role(client, request, scheme, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(scheme)).status_code == status
+@pytest.mark.parametrize(("role", "status"), ORGANISERS_ONLY)
+def test_access_by_role(scheme, status, signed_in):
+    assert signed_in.get(url(scheme)).status_code == status
 
 
 def test_lists_the_schemes_evaluations_newest_first(client, scheme, group, organiser):

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from feedback import services
 from feedback.models import SessionFeedback
 from tests import factories
+from tests.access import access, assert_sign_in_first
 from tests.factories.attendance import AttendanceFactory, HeldSessionFactory
 from tests.factories.feedback import SessionFeedbackFactory, attendee
 from tests.factories.sessions import DUBLIN, NOW, SessionFactory
@@ -21,10 +22,7 @@ ANSWER = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -42,26 +40,20 @@ def url(session):
 
 
 def test_anonymous_is_sent_to_sign_in(client, session):
-    response = client.get(url(session))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(session)}"
+    assert_sign_in_first(client, url(session))
 
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [
-        ("member", 200),
-        ("trainee", 403),  # in the group, but no register record
-        ("leader", 403),
-        ("other_group_leader", 404),
-        ("organiser", 403),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
+    access(
+        member=200,
+        trainee=403,  # in the group, but no register record
+        leader=403,
+        organiser=403,
+    ),
 )
-def test_access_by_role(client, request, session, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(session)).status_code == status
+def test_access_by_role(session, status, signed_in):
+    assert signed_in.get(url(session)).status_code == status
 
 
 @pytest.mark.parametrize(

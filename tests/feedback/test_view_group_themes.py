@@ -1,20 +1,16 @@
 """`/groups/<pk>/themes/`: a group's held sessions with presenter and themes, repeats flagged."""
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories
+from tests.access import GROUP_LEADERS_AND_ORGANISERS, assert_sign_in_first
 from tests.factories.attendance import held_sessions, past_wednesdays
 from tests.factories.feedback import ThemeFactory, tag
-from tests.factories.sessions import NOW, SessionFactory
+from tests.factories.sessions import SessionFactory
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def url(group):
@@ -22,25 +18,12 @@ def url(group):
 
 
 def test_anonymous_is_sent_to_sign_in(client, group):
-    response = client.get(url(group))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(group)}"
+    assert_sign_in_first(client, url(group))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 403),
-        ("leader", 200),
-        ("other_group_leader", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_access_by_role(client, request, group, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(group)).status_code == status
+@pytest.mark.parametrize(("role", "status"), GROUP_LEADERS_AND_ORGANISERS)
+def test_access_by_role(group, status, signed_in):
+    assert signed_in.get(url(group)).status_code == status
 
 
 def test_the_group_sessions_page_links_here_and_to_group_health(client, group, leader):

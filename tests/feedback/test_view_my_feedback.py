@@ -3,27 +3,21 @@
 from datetime import timedelta
 
 import pytest
-import time_machine
 
 from feedback.models import EvaluationReceipt
 from tests import factories
+from tests.access import assert_sign_in_first
 from tests.factories.attendance import AttendanceFactory, HeldSessionFactory, past_wednesdays
 from tests.factories.feedback import SessionFeedbackFactory, TermEvaluationFactory, attendee
-from tests.factories.sessions import NOW
 
 URL = "/feedback/"
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def test_anonymous_is_sent_to_sign_in(client, db):
-    response = client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={URL}"
+    assert_sign_in_first(client, URL)
 
 
 def test_it_is_in_the_main_navigation(client, trainee):

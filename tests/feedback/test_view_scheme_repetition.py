@@ -3,20 +3,15 @@
 from datetime import date
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories
+from tests.access import ORGANISERS_ONLY, assert_sign_in_first
 from tests.factories.attendance import held_sessions, past_wednesdays
 from tests.factories.feedback import ThemeFactory, tag
-from tests.factories.sessions import NOW
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def url(scheme):
@@ -24,25 +19,12 @@ def url(scheme):
 
 
 def test_anonymous_is_sent_to_sign_in(client, scheme):
-    response = client.get(url(scheme))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(scheme)}"
+    assert_sign_in_first(client, url(scheme))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 404),
-        ("leader", 404),
-        ("other_group_leader", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_access_by_role(client, request, scheme, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(scheme)).status_code == status
+@pytest.mark.parametrize(("role", "status"), ORGANISERS_ONLY)
+def test_access_by_role(scheme, status, signed_in):
+    assert signed_in.get(url(scheme)).status_code == status
 
 
 def test_counts_by_group_and_month(client, scheme, group, other_group, organiser):

@@ -1,21 +1,17 @@
 """`/sessions/<pk>/themes/`: a leader tags a held session from the list or with a new theme."""
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from feedback import services
 from feedback.models import SessionTheme, Theme
 from tests import factories
+from tests.access import GROUP_LEADERS_AND_ORGANISERS, assert_sign_in_first
 from tests.factories.attendance import HeldSessionFactory
 from tests.factories.feedback import ThemeFactory, tag
 from tests.factories.sessions import NOW, SessionFactory
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -32,25 +28,12 @@ def tags(session):
 
 
 def test_anonymous_is_sent_to_sign_in(client, session):
-    response = client.get(url(session))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(session)}"
+    assert_sign_in_first(client, url(session))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 403),
-        ("leader", 200),
-        ("other_group_leader", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_access_by_role(client, request, session, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(session)).status_code == status
+@pytest.mark.parametrize(("role", "status"), GROUP_LEADERS_AND_ORGANISERS)
+def test_access_by_role(session, status, signed_in):
+    assert signed_in.get(url(session)).status_code == status
 
 
 def test_only_held_sessions_are_tagged(client, group, leader):

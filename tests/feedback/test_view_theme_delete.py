@@ -3,6 +3,7 @@
 import pytest
 
 from feedback.models import SessionTheme, Theme
+from tests.access import ORGANISERS_ONLY, assert_sign_in_first
 from tests.factories.attendance import HeldSessionFactory
 from tests.factories.feedback import ThemeFactory, tag
 
@@ -17,27 +18,14 @@ def url(theme):
 
 
 def test_anonymous_is_sent_to_sign_in(client, theme):
-    response = client.get(url(theme))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(theme)}"
+    assert_sign_in_first(client, url(theme))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 404),
-        ("leader", 404),
-        ("other_group_leader", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_access_by_role(client, request, theme, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(theme)).status_code == status
+@pytest.mark.parametrize(("role", "status"), ORGANISERS_ONLY)
+def test_access_by_role(theme, status, signed_in):
+    assert signed_in.get(url(theme)).status_code == status
     if status == 404:
-        assert client.post(url(theme)).status_code == 404
+        assert signed_in.post(url(theme)).status_code == 404
         assert Theme.objects.filter(pk=theme.pk).exists()
 
 

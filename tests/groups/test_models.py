@@ -267,17 +267,10 @@ def test_group_end_time_adds_the_duration(scheme):
 # --- Schemes and organisers -----------------------------------------------
 
 
-def test_scheme_requires_at_least_one_session(db):
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Scheme.objects.create(name="Nothing required", sessions_required=0)
-    assert not Scheme.objects.exists()
-
-
 def test_scheme_defaults(db):
     scheme = Scheme.objects.create(name="Defaults")
-    assert scheme.sessions_required == 30
     assert scheme.time_zone == "Europe/Dublin"
-    assert scheme.counted_statuses == ["present", "late"]
+    assert scheme.holiday_country == "IE"
 
 
 def test_scheme_name_is_unique(scheme):

@@ -1,7 +1,6 @@
 """Staff erase people from the Django admin (the same service), and read the privacy records."""
 
 import pytest
-import time_machine
 
 from groups.models import ERASED_NAME, AccessLogEntry, PersonErasure, RetentionRun
 from tests import factories
@@ -11,10 +10,7 @@ from tests.factories.sessions import NOW
 CHANGELIST = "/admin/groups/user/"
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import time_machine
 from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
@@ -28,10 +27,7 @@ NOW_UTC = NOW.astimezone(UTC)
 TODAY = NOW.date()  # Monday 2 March 2026
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def counts() -> dict[str, int]:
@@ -179,8 +175,8 @@ def test_emptied_roster_sources_stay(scheme):
     assert not source.shifts.exists()
 
 
-def test_across_summer_time_the_period_is_exact(scheme, _now):
-    _now.move_to(datetime(2026, 6, 15, 10, 0, tzinfo=NOW.tzinfo))  # Irish summer time
+def test_across_summer_time_the_period_is_exact(scheme, frozen_now):
+    frozen_now.move_to(datetime(2026, 6, 15, 10, 0, tzinfo=NOW.tzinfo))  # Irish summer time
     now = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
     source = RosterSourceFactory(person=member(scheme))
     kept = shift_ending(source, now - timedelta(days=90))  # 17 March, winter time
@@ -291,9 +287,9 @@ def test_every_scheme_of_the_person_must_be_past_its_own_period(accounts_scheme)
     assert PersonErasure.objects.get().person == both_past
 
 
-def test_the_days_are_counted_in_the_schemes_time_zone(db, _now):
+def test_the_days_are_counted_in_the_schemes_time_zone(db, frozen_now):
     """At 12:00 UTC on 2 March it is already 3 March in Auckland."""
-    _now.move_to(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    frozen_now.move_to(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
     dublin = factories.SchemeFactory(account_retention_days=730)
     auckland = factories.SchemeFactory(account_retention_days=730, time_zone="Pacific/Auckland")
     end = date(2024, 3, 2)

@@ -7,7 +7,6 @@ from datetime import UTC, timedelta
 from importlib import import_module
 
 import pytest
-import time_machine
 from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -38,10 +37,7 @@ TODAY = NOW.date()
 BOTH = f"{ZEB['full_name']} and {OTTO['full_name']}"
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def signed_in(person: User) -> str:

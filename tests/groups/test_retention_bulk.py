@@ -9,7 +9,6 @@ two sizes here.
 from datetime import UTC, date, timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -31,10 +30,7 @@ NOW_UTC = NOW.astimezone(UTC)
 FEW, MANY = 3, 250  # MANY is past Django's 100-row delete batches
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def old_emails(count: int) -> dict[str, int]:

@@ -7,6 +7,7 @@ from groups import services
 from groups.models import AccessLogEntry
 from groups.privacy_views import PAGE_SIZE
 from tests import factories
+from tests.access import ORGANISERS_ONLY, assert_sign_in_first
 
 
 def url(scheme):
@@ -31,26 +32,12 @@ def logged(scheme, organiser, trainee):
 
 
 def test_anonymous_is_sent_to_sign_in(client, scheme):
-    response = client.get(url(scheme))
-
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(scheme)}"
+    assert_sign_in_first(client, url(scheme))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 404),
-        ("leader", 404),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-        ("organiser", 200),
-    ],
-)
-def test_a_schemes_log_is_for_its_organisers(client, request, scheme, role, status):
-    client.force_login(request.getfixturevalue(role))
-
-    assert client.get(url(scheme)).status_code == status
+@pytest.mark.parametrize(("role", "status"), ORGANISERS_ONLY)
+def test_a_schemes_log_is_for_its_organisers(scheme, status, signed_in):
+    assert signed_in.get(url(scheme)).status_code == status
 
 
 def test_the_organiser_reads_their_schemes_entries_only(client, scheme, organiser, trainee, logged):

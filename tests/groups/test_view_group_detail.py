@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests import factories
+from tests.access import access, assert_sign_in_first
 
 
 def url(group):
@@ -13,25 +14,12 @@ def url(group):
 
 
 def test_anonymous_is_sent_to_sign_in(client, group):
-    response = client.get(url(group))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(group)}"
+    assert_sign_in_first(client, url(group))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 200),
-        ("leader", 200),
-        ("other_group_leader", 404),
-        ("stranger", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-    ],
-)
-def test_access_by_role(client, request, group, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(group)).status_code == status
+@pytest.mark.parametrize(("role", "status"), access(trainee=200, leader=200, organiser=200))
+def test_access_by_role(group, status, signed_in):
+    assert signed_in.get(url(group)).status_code == status
 
 
 def test_member_sees_current_members_but_not_the_management_tools(client, group, trainee, leader):

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from groups.models import Membership
 from tests import factories
+from tests.access import assert_sign_in_first
 
 # Session, user, the person's current memberships with their groups, those groups'
 # rosters, the schemes they organise (shared with the navigation), those schemes with
@@ -18,9 +19,7 @@ TRAINEE_HOME_QUERIES = 6
 
 
 def test_anonymous_is_sent_to_sign_in(client):
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/?next=/"
+    assert_sign_in_first(client, "/")
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ import pytest
 
 from groups import services
 from tests import factories
+from tests.access import access, assert_sign_in_first
 
 
 @pytest.fixture
@@ -16,26 +17,14 @@ def url(invitation):
 
 
 def test_anonymous_is_sent_to_sign_in(client, invitation):
-    response = client.post(url(invitation))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(invitation)}"
+    assert_sign_in_first(client, url(invitation), method="post")
     invitation.refresh_from_db()
     assert invitation.revoked_at is None
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 404),
-        ("leader", 404),
-        ("other_group_leader", 404),
-        ("organiser", 302),
-        ("other_scheme_organiser", 404),
-    ],
-)
-def test_access_by_role(client, request, invitation, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.post(url(invitation)).status_code == status
+@pytest.mark.parametrize(("role", "status"), access(organiser=302))
+def test_access_by_role(invitation, role, status, signed_in):
+    assert signed_in.post(url(invitation)).status_code == status
     invitation.refresh_from_db()
     assert (invitation.revoked_at is not None) == (role == "organiser")
 

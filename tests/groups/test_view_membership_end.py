@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from tests import factories
+from tests.access import ORGANISERS_ONLY, assert_sign_in_first
 
 
 @pytest.fixture
@@ -17,24 +18,12 @@ def url(membership):
 
 
 def test_anonymous_is_sent_to_sign_in(client, membership):
-    response = client.get(url(membership))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(membership)}"
+    assert_sign_in_first(client, url(membership))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 404),
-        ("leader", 404),
-        ("other_group_leader", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-    ],
-)
-def test_access_by_role(client, request, membership, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(membership)).status_code == status
+@pytest.mark.parametrize(("role", "status"), ORGANISERS_ONLY)
+def test_access_by_role(membership, status, signed_in):
+    assert signed_in.get(url(membership)).status_code == status
 
 
 @pytest.mark.parametrize("role", ["leader", "other_scheme_organiser"])

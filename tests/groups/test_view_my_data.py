@@ -6,12 +6,11 @@ import json
 import zipfile
 
 import pytest
-import time_machine
 
 from groups.models import User
 from tests import factories
+from tests.access import assert_sign_in_first
 from tests.factories.privacy import OTTO, scene_with_two_people
-from tests.factories.sessions import NOW
 
 PAGE, DOWNLOAD = "/my-data/", "/my-data/download/"
 
@@ -38,10 +37,7 @@ CATEGORIES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -66,9 +62,7 @@ def everything(archive: zipfile.ZipFile) -> str:
 
 def test_anonymous_is_sent_to_sign_in(client, db):
     for url in (PAGE, DOWNLOAD):
-        response = client.get(url)
-        assert response.status_code == 302
-        assert response["Location"] == f"/accounts/login/?next={url}"
+        assert_sign_in_first(client, url)
 
 
 def test_the_page_links_the_download_and_says_what_is_in_it(client, scene):

@@ -1,18 +1,14 @@
 """`/schemes/<pk>/people/<person_pk>/erase/`: an organiser erases a person of their scheme."""
 
 import pytest
-import time_machine
 
 from groups.models import ERASED_NAME, Membership, PersonErasure
 from tests import factories
+from tests.access import assert_sign_in_first
 from tests.factories.privacy import MEMBERSHIP_END, MEMBERSHIP_START, ZEB, scene_with_two_people
 from tests.factories.sessions import NOW
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -31,10 +27,7 @@ def confirm(client, scene, typed=ZEB["email"]):
 def test_anonymous_is_sent_to_sign_in(client, scene):
     target = url(scene.scheme, scene.zeb)
 
-    response = client.post(target, {"email": ZEB["email"]})
-
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={target}"
+    assert_sign_in_first(client, target, method="post", data={"email": ZEB["email"]})
     assert not PersonErasure.objects.exists()
 
 

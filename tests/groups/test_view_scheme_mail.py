@@ -5,6 +5,7 @@ import pytest
 from balint.models import OutboundEmail
 from groups import services
 from tests import factories
+from tests.access import ORGANISERS_ONLY, access, assert_sign_in_first
 
 
 def url(scheme):
@@ -26,36 +27,21 @@ def bounced(scheme, trainee):
     )
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 404),
-        ("leader", 404),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-        ("organiser", 200),
-    ],
-)
-def test_only_the_schemes_organisers_see_it(client, request, scheme, bounced, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(scheme)).status_code == status
+@pytest.mark.parametrize(("role", "status"), ORGANISERS_ONLY)
+def test_only_the_schemes_organisers_see_it(scheme, bounced, status, signed_in):
+    assert signed_in.get(url(scheme)).status_code == status
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [("trainee", 404), ("leader", 404), ("other_scheme_organiser", 404), ("organiser", 302)],
-)
-def test_only_the_schemes_organisers_send_it_again(client, request, scheme, bounced, role, status):
-    client.force_login(request.getfixturevalue(role))
-
-    assert client.post(retry_url(scheme, bounced)).status_code == status
+@pytest.mark.parametrize(("role", "status"), access(organiser=302))
+def test_only_the_schemes_organisers_send_it_again(scheme, bounced, role, status, signed_in):
+    assert signed_in.post(retry_url(scheme, bounced)).status_code == status
 
     bounced.refresh_from_db()
     assert (bounced.state == "pending") == (role == "organiser")
 
 
 def test_signed_out_people_are_sent_to_sign_in(client, scheme, bounced):
-    assert client.get(url(scheme)).status_code == 302
+    assert_sign_in_first(client, url(scheme))
 
 
 def test_it_says_who_what_and_why(client, scheme, organiser, trainee, bounced):

@@ -4,6 +4,7 @@ import pytest
 
 from groups import services
 from groups.models import RetentionRun
+from tests.access import ORGANISERS_ONLY
 
 
 def url(scheme):
@@ -18,15 +19,10 @@ VALID = {
 }
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [("trainee", 404), ("leader", 404), ("other_scheme_organiser", 404), ("organiser", 200)],
-)
-def test_only_the_schemes_organisers(client, request, scheme, role, status):
-    client.force_login(request.getfixturevalue(role))
-
-    assert client.get(url(scheme)).status_code == status
-    assert client.post(url(scheme), VALID).status_code in (status, 302)
+@pytest.mark.parametrize(("role", "status"), ORGANISERS_ONLY)
+def test_only_the_schemes_organisers(scheme, role, status, signed_in):
+    assert signed_in.get(url(scheme)).status_code == status
+    assert signed_in.post(url(scheme), VALID).status_code in (status, 302)
     scheme.refresh_from_db()
     assert (scheme.controller_name == "Training Body") == (role == "organiser")
 

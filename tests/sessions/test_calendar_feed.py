@@ -6,7 +6,6 @@ Every feed is parsed back with icalendar, as a calendar app would read it.
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from icalendar import Calendar
@@ -14,15 +13,13 @@ from icalendar import Calendar
 from sessions import services
 from sessions.models import CalendarToken
 from tests import factories
-from tests.factories.sessions import DUBLIN, NOW, CalendarTokenFactory, SessionFactory
+from tests.access import assert_sign_in_first
+from tests.factories.sessions import DUBLIN, CalendarTokenFactory, SessionFactory
 
 WINTER, SUMMER, LATER = date(2026, 3, 4), date(2026, 4, 1), date(2026, 4, 8)
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -217,9 +214,7 @@ def ics_url(session):
 
 def test_anonymous_is_sent_to_sign_in_for_a_session_file(client, sessions):
     mine, *_ = sessions
-    response = client.get(ics_url(mine))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={ics_url(mine)}"
+    assert_sign_in_first(client, ics_url(mine))
 
 
 @pytest.mark.parametrize(
@@ -269,9 +264,7 @@ def test_the_single_file_says_you_present_only_to_the_presenter(client, sessions
 
 
 def test_anonymous_is_sent_to_sign_in_for_the_settings(client):
-    response = client.get("/calendar/")
-    assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/?next=/calendar/"
+    assert_sign_in_first(client, "/calendar/")
 
 
 @pytest.mark.parametrize(

@@ -9,14 +9,13 @@ import random
 from datetime import date, datetime, time, timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
 from groups.models import Membership
-from sessions import clashes
-from sessions.models import OnCallShift, Session
+from sessions.clashes import detection as clashes
+from sessions.models import OnCallShift, SchemeSettings, Session
 from tests import factories
 from tests.conftest import skip_or_fail
 from tests.factories.rosters import OnCallShiftFactory, RosterSourceFactory
@@ -25,10 +24,7 @@ from tests.factories.sessions import DUBLIN, NOW, SessionFactory
 BASE = datetime(2026, 3, 2, tzinfo=DUBLIN)
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 # --- The sweep as a pure function ---------------------------------------------------------------
@@ -86,7 +82,9 @@ def random_world(seed: int, *, people: int = 24, groups: int = 4):
     on a quarter-hour grid, so shifts often touch sessions and their margins exactly."""
     rng = random.Random(seed)
     scheme_margins = [0, 15, 30]
-    schemes = [factories.SchemeFactory(travel_margin_minutes=m) for m in scheme_margins]
+    schemes = [factories.SchemeFactory() for _ in scheme_margins]
+    for scheme, minutes in zip(schemes, scheme_margins, strict=True):
+        SchemeSettings.objects.filter(scheme=scheme).update(travel_margin_minutes=minutes)
     all_groups = [
         factories.GroupFactory(scheme=rng.choice(schemes), start_time=time(rng.choice([9, 13, 18])))
         for _ in range(groups)
@@ -125,9 +123,9 @@ def oracle(since) -> set[clashes.Overlap]:
     found = set()
     sessions = Session.objects.filter(
         status=Session.Status.SCHEDULED, starts_at__gte=since
-    ).select_related("group__scheme")
+    ).select_related("group__scheme__session_settings")
     for session in sessions:
-        pad = timedelta(minutes=session.group.scheme.travel_margin_minutes)
+        pad = timedelta(minutes=session.group.scheme.session_settings.travel_margin_minutes)
         for membership in session.group.memberships.all():
             if not membership.covers(session.slot_date):
                 continue

@@ -8,12 +8,12 @@ half-open, so a shift that only touches the widened session does not clash.
 from datetime import date, time, timedelta
 
 import pytest
-import time_machine
 
 from balint.models import OutboundEmail
 from groups.models import Membership
-from sessions import selectors, services
-from sessions.models import Clash
+from sessions import services
+from sessions.models import Clash, SchemeSettings
+from sessions.schedule import selectors
 from tests import factories
 from tests.factories.rosters import (
     OnCallShiftFactory,
@@ -28,10 +28,7 @@ from tests.factories.sessions import NOW, LeaveFactory, SessionFactory
 WEDNESDAY = date(2026, 3, 4)
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -54,8 +51,7 @@ def open_clashes(**filters):
 
 
 def margin(scheme, minutes):
-    scheme.travel_margin_minutes = minutes
-    scheme.save()
+    SchemeSettings.objects.filter(scheme=scheme).update(travel_margin_minutes=minutes)
 
 
 # --- When a shift clashes ------------------------------------------------------------------------

@@ -5,13 +5,13 @@ import zipfile
 from datetime import date, datetime
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from openpyxl import Workbook
 
 from balint.imports import ImportFailed
-from sessions import rosters, selectors, services
 from sessions.models import OnCallShift, RosterSource, RosterUpload
+from sessions.rosters import files as rosters
+from sessions.rosters import selectors, services
 from tests import factories
 from tests.factories.rosters import (
     OnCallShiftFactory,
@@ -26,10 +26,7 @@ from tests.factories.sessions import NOW
 HEADER = "email,registration_number,start,end,shift_type"
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture

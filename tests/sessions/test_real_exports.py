@@ -59,7 +59,8 @@ import pytest
 import recurring_ical_events
 import time_machine
 
-from sessions import roster_files, rosters
+from sessions.rosters import files as rosters
+from sessions.rosters import personal as roster_files
 
 DUBLIN = ZoneInfo("Europe/Dublin")
 REAL = Path(__file__).parents[1] / "files" / "real"

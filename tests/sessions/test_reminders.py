@@ -13,8 +13,9 @@ import time_machine
 
 from balint.models import OutboundEmail
 from balint.outbox import outbox_send_due
-from sessions import reminders, services, tasks
-from sessions.models import ReminderKind, Session
+from sessions import services, tasks
+from sessions.models import ReminderKind, SchemeSettings, Session
+from sessions.reminders import due as reminders
 from tests import factories
 from tests.factories.rosters import (
     ClashFactory,
@@ -28,10 +29,7 @@ NEXT_WEEK = date(2026, 3, 11)
 Kind = ReminderKind
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -127,11 +125,12 @@ def test_an_open_clash_is_due_at_once(session, members):
 
 
 def test_the_schemes_timing_is_used(session, members, scheme):
-    scheme.presenter_first_reminder_days = 3
-    scheme.presenter_last_reminder_days = 2
-    scheme.member_reminder_days = 2
-    scheme.reminder_hour = 18
-    scheme.save()
+    SchemeSettings.objects.filter(scheme=scheme).update(
+        presenter_first_reminder_days=3,
+        presenter_last_reminder_days=2,
+        member_reminder_days=2,
+        reminder_hour=18,
+    )
     assert due_at(dublin(2026, 3, 8, 17, 59)) == set()
     assert due_at(dublin(2026, 3, 8, 18)) == {
         (session.pk, members["presenter"].pk, Kind.PRESENTER_FIRST)

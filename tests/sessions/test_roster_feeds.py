@@ -12,21 +12,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
 import pytest
-import time_machine
 
 from balint.imports import ImportFailed
-from sessions import feeds, services, tasks
 from sessions.models import OnCallShift, RosterSource
+from sessions.rosters import feeds, services, tasks
 from tests.factories.rosters import OnCallShiftFactory, dublin, event, ics, utc
 from tests.factories.sessions import NOW
 
 FEED = ics(event("DTSTART:20260304T080000Z", "DTEND:20260304T200000Z", "RRULE:FREQ=WEEKLY;COUNT=2"))
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=True):
-        yield
+pytestmark = pytest.mark.usefixtures("running_now")
 
 
 @pytest.fixture

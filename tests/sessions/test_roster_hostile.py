@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from balint.imports import ImportFailed
-from sessions import ics, roster_files, rosters
+from sessions.rosters import ics
+from sessions.rosters import personal as roster_files
+from sessions.rosters import tables as rosters
 from tests.factories.rosters import event
 from tests.factories.rosters import ics as calendar
 

@@ -4,7 +4,6 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,10 +11,9 @@ from hypothesis import strategies as st
 from groups.models import Membership
 from sessions import services
 from sessions.models import Session
-from sessions.rota import RotaMember, RotaSlot, eligible, plan_rota
+from sessions.rota.planning import RotaMember, RotaSlot, eligible, plan_rota
 from tests import factories
 from tests.factories.sessions import (
-    NOW,
     TODAY,
     LeaveFactory,
     SessionFactory,
@@ -26,10 +24,7 @@ TERM_START = date(2026, 3, 2)
 TERM_DAYS = 120
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 # --- Random groups for the pure planner ------------------------------------------------

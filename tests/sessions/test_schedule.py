@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time
 
 import holidays
 
-from sessions.schedule import local_span, pattern_dates, plan_term
+from sessions.schedule.planning import local_span, pattern_dates, plan_term
 from tests.factories.sessions import DUBLIN
 
 MONDAY, WEDNESDAY = 0, 2

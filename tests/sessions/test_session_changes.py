@@ -6,21 +6,18 @@
 from datetime import UTC, date, datetime, time
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from sessions import services
 from sessions.models import Session
 from tests import factories
-from tests.factories.sessions import DUBLIN, NOW, SessionFactory
+from tests.access import GROUP_LEADERS_AND_ORGANISERS, assert_sign_in_first
+from tests.factories.sessions import DUBLIN, SessionFactory
 
 DAY = date(2026, 3, 18)
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -205,26 +202,13 @@ def pages(group, session):
 
 def test_anonymous_is_sent_to_sign_in(client, group, session):
     for url in pages(group, session):
-        response = client.get(url)
-        assert response.status_code == 302
-        assert response["Location"] == f"/accounts/login/?next={url}"
+        assert_sign_in_first(client, url)
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 403),
-        ("leader", 200),
-        ("other_group_leader", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_access_by_role(client, request, group, session, role, status):
-    client.force_login(request.getfixturevalue(role))
+@pytest.mark.parametrize(("role", "status"), GROUP_LEADERS_AND_ORGANISERS)
+def test_access_by_role(group, session, status, signed_in):
     for url in pages(group, session):
-        assert client.get(url).status_code == status, url
+        assert signed_in.get(url).status_code == status, url
 
 
 @pytest.mark.parametrize(

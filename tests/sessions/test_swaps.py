@@ -6,24 +6,21 @@
 from datetime import date
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.db.models import QuerySet
 
 from groups.models import Membership
-from sessions import services
 from sessions.models import Session, SwapRequest
+from sessions.rota import services
 from tests import factories
+from tests.access import access, assert_sign_in_first
 from tests.factories.sessions import NOW, SessionFactory, SwapRequestFactory
 
 EARLY, LATE = date(2026, 3, 4), date(2026, 3, 18)
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -349,9 +346,7 @@ def test_anonymous_is_sent_to_sign_in(client, mine, swap):
         f"/swaps/{swap.pk}/decline/",
     ]
     for url in urls:
-        response = client.post(url)
-        assert response.status_code == 302
-        assert response["Location"] == f"/accounts/login/?next={url}"
+        assert_sign_in_first(client, url, method="post")
     swap.refresh_from_db()
     assert swap.status == SwapRequest.Status.PENDING
     assert presenter_of(mine) == swap.requester
@@ -359,18 +354,13 @@ def test_anonymous_is_sent_to_sign_in(client, mine, swap):
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [
-        ("trainee", 200),  # presents on that date
-        ("colleague", 404),  # a member, but not the presenter
-        ("leader", 404),
-        ("other_group_leader", 404),
-        ("organiser", 404),
-        ("other_scheme_organiser", 404),
-    ],
+    access(
+        trainee=200,  # presents on that date
+        colleague=404,  # a member, but not the presenter
+    ),
 )
-def test_only_the_presenter_opens_the_swap_page(client, request, mine, theirs, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(swap_url(mine)).status_code == status
+def test_only_the_presenter_opens_the_swap_page(mine, theirs, status, signed_in):
+    assert signed_in.get(swap_url(mine)).status_code == status
 
 
 def test_the_swap_page_offers_the_other_presenters_dates(client, trainee, colleague, mine, theirs):
@@ -408,17 +398,13 @@ def test_the_page_explains_a_refused_swap(client, group, trainee, mine, colleagu
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [
-        ("colleague", 302),
-        ("trainee", 403),  # the requester cannot accept their own request
-        ("leader", 404),
-        ("organiser", 404),
-        ("other_scheme_organiser", 404),
-    ],
+    access(
+        colleague=302,
+        trainee=403,  # the requester cannot accept their own request
+    ),
 )
-def test_who_may_accept_on_the_page(client, request, swap, mine, role, status):
-    client.force_login(request.getfixturevalue(role))
-    response = client.post(f"/swaps/{swap.pk}/accept/")
+def test_who_may_accept_on_the_page(swap, mine, status, signed_in):
+    response = signed_in.post(f"/swaps/{swap.pk}/accept/")
 
     assert response.status_code == status
     swap.refresh_from_db()
@@ -461,20 +447,9 @@ def test_who_may_decline_or_withdraw_on_the_page(client, request, swap, role, st
     assert swap.status == outcome
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 302),
-        ("colleague", 404),
-        ("leader", 404),
-        ("other_group_leader", 404),
-        ("organiser", 404),
-        ("other_scheme_organiser", 404),
-    ],
-)
-def test_who_may_give_a_date_back_on_the_page(client, request, mine, trainee, role, status):
-    client.force_login(request.getfixturevalue(role))
-    response = client.post(f"/sessions/{mine.pk}/give-back/")
+@pytest.mark.parametrize(("role", "status"), access(trainee=302, colleague=404))
+def test_who_may_give_a_date_back_on_the_page(mine, trainee, status, signed_in):
+    response = signed_in.post(f"/sessions/{mine.pk}/give-back/")
 
     assert response.status_code == status
     assert presenter_of(mine) == (None if status == 302 else trainee)

@@ -3,22 +3,19 @@
 from datetime import UTC, date, time
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from sessions import services
 from sessions.models import Session
+from sessions.schedule import services
 from tests import factories
-from tests.factories.sessions import DUBLIN, NOW, SessionFactory
+from tests.access import GROUP_LEADERS_AND_ORGANISERS, assert_sign_in_first
+from tests.factories.sessions import DUBLIN, SessionFactory
 
 TERM = {"start": date(2026, 3, 2), "end": date(2026, 3, 31)}
 MARCH_WEDNESDAYS = [date(2026, 3, 4), date(2026, 3, 11), date(2026, 3, 18), date(2026, 3, 25)]
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def url(group):
@@ -190,25 +187,12 @@ def test_a_former_leader_may_not_generate(group):
 
 
 def test_anonymous_is_sent_to_sign_in(client, group):
-    response = client.get(url(group))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(group)}"
+    assert_sign_in_first(client, url(group))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 403),
-        ("leader", 200),
-        ("other_group_leader", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_access_by_role(client, request, group, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(group)).status_code == status
+@pytest.mark.parametrize(("role", "status"), GROUP_LEADERS_AND_ORGANISERS)
+def test_access_by_role(group, status, signed_in):
+    assert signed_in.get(url(group)).status_code == status
 
 
 @pytest.mark.parametrize(

@@ -3,20 +3,16 @@
 from datetime import date, timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from groups.models import Membership
 from sessions import services
 from tests import factories
-from tests.factories.sessions import NOW, LeaveFactory, SessionFactory, wednesdays
+from tests.access import GROUP_LEADERS_AND_ORGANISERS, assert_sign_in_first
+from tests.factories.sessions import LeaveFactory, SessionFactory, wednesdays
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def url(group):
@@ -24,25 +20,12 @@ def url(group):
 
 
 def test_anonymous_is_sent_to_sign_in(client, group):
-    response = client.get(url(group))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(group)}"
+    assert_sign_in_first(client, url(group))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 403),
-        ("leader", 200),
-        ("other_group_leader", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_access_by_role(client, request, group, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(group)).status_code == status
+@pytest.mark.parametrize(("role", "status"), GROUP_LEADERS_AND_ORGANISERS)
+def test_access_by_role(group, status, signed_in):
+    assert signed_in.get(url(group)).status_code == status
 
 
 def test_a_co_leader_may_see_it_but_a_former_leader_may_not(client, group):

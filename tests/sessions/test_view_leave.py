@@ -3,18 +3,15 @@
 from datetime import date
 
 import pytest
-import time_machine
 
 from sessions.models import Leave
-from tests.factories.sessions import NOW, LeaveFactory
+from tests.access import assert_sign_in_first
+from tests.factories.sessions import LeaveFactory
 
 URL = "/leave/"
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def delete_url(leave):
@@ -24,9 +21,7 @@ def delete_url(leave):
 def test_anonymous_is_sent_to_sign_in(client, trainee):
     leave = LeaveFactory(person=trainee)
     for url in (URL, delete_url(leave)):
-        response = client.post(url)
-        assert response.status_code == 302
-        assert response["Location"] == f"/accounts/login/?next={url}"
+        assert_sign_in_first(client, url, method="post")
     assert Leave.objects.count() == 1
 
 

@@ -3,11 +3,11 @@
 from datetime import date, timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sessions import services
+from sessions.clashes import services
+from tests.access import assert_sign_in_first
 from tests.factories.rosters import (
     FeedSourceFactory,
     OnCallShiftFactory,
@@ -15,21 +15,16 @@ from tests.factories.rosters import (
     SchemeRosterFactory,
     dublin,
 )
-from tests.factories.sessions import NOW, SessionFactory
+from tests.factories.sessions import SessionFactory
 
 URL = "/rosters/"
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def test_anonymous_is_sent_to_sign_in(client):
-    response = client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={URL}"
+    assert_sign_in_first(client, URL)
 
 
 @pytest.mark.parametrize(

@@ -3,21 +3,18 @@
 from datetime import date, time, timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sessions import services
 from tests import factories
-from tests.factories.sessions import NOW, SessionFactory, SwapRequestFactory, wednesdays
+from tests.access import assert_sign_in_first
+from tests.factories.sessions import SessionFactory, SwapRequestFactory, wednesdays
 
 URL = "/rota/"
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -32,9 +29,7 @@ def item_for(content: str, when: str) -> str:
 
 
 def test_anonymous_is_sent_to_sign_in(client):
-    response = client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={URL}"
+    assert_sign_in_first(client, URL)
 
 
 @pytest.mark.parametrize(

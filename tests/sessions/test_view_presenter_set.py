@@ -3,16 +3,12 @@
 from datetime import date
 
 import pytest
-import time_machine
 
 from tests import factories
-from tests.factories.sessions import NOW, SessionFactory
+from tests.access import access, assert_sign_in_first
+from tests.factories.sessions import SessionFactory
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -30,27 +26,13 @@ def presenter_of(session):
 
 
 def test_anonymous_is_sent_to_sign_in(client, session, trainee):
-    response = client.post(url(session), {"presenter": trainee.pk})
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(session)}"
+    assert_sign_in_first(client, url(session), method="post", data={"presenter": trainee.pk})
     assert presenter_of(session) is None
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 403),
-        ("leader", 302),
-        ("other_group_leader", 404),
-        ("organiser", 302),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_access_by_role(client, request, session, trainee, role, status):
-    client.force_login(request.getfixturevalue(role))
-
-    response = client.post(url(session), {"presenter": trainee.pk})
+@pytest.mark.parametrize(("role", "status"), access(trainee=403, leader=302, organiser=302))
+def test_access_by_role(session, trainee, status, signed_in):
+    response = signed_in.post(url(session), {"presenter": trainee.pk})
 
     assert response.status_code == status
     assert presenter_of(session) == (trainee if status == 302 else None)

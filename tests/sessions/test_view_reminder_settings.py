@@ -3,26 +3,21 @@
 from datetime import date
 
 import pytest
-import time_machine
 
 from sessions.models import ReminderKind, ReminderPreference
 from tests import factories
+from tests.access import assert_sign_in_first
 from tests.factories.rosters import reminder_email
-from tests.factories.sessions import NOW, SessionFactory
+from tests.factories.sessions import SessionFactory
 
 URL = "/reminders/"
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def test_anonymous_is_sent_to_sign_in(client):
-    response = client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={URL}"
+    assert_sign_in_first(client, URL)
 
 
 @pytest.mark.parametrize("role", ["trainee", "leader", "organiser", "other_scheme_organiser"])

@@ -5,20 +5,16 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import time_machine
 
 from sessions.models import OnCallShift, RosterSource
+from tests.access import assert_sign_in_first
 from tests.factories.rosters import event, ics
-from tests.factories.sessions import NOW
 
 URL = "/rosters/feed/"
 FEED = ics(event("DTSTART:20260304T080000Z", "DTEND:20260304T200000Z"))
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=True):
-        yield
+pytestmark = pytest.mark.usefixtures("running_now")
 
 
 @pytest.fixture
@@ -49,9 +45,7 @@ def feed_url(settings):
 
 
 def test_anonymous_is_sent_to_sign_in(client):
-    response = client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={URL}"
+    assert_sign_in_first(client, URL)
 
 
 @pytest.mark.parametrize("role", ["trainee", "leader", "organiser", "other_scheme_organiser"])

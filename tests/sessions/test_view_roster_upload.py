@@ -4,26 +4,22 @@ What a file does is tested in test_roster_import.py; here, who may do what throu
 """
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sessions.models import OnCallShift, RosterSource
+from tests.access import assert_sign_in_first
 from tests.factories.rosters import (
     OnCallShiftFactory,
     RosterSourceFactory,
     SchemeRosterFactory,
     csv_file,
 )
-from tests.factories.sessions import NOW
 
 URL = "/rosters/upload/"
 GOOD = csv_file("2026-03-04 08:00,2026-03-04 20:00,Day", "2026-03-05 08:00,2026-03-05 20:00,Day")
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def file(raw=GOOD, name="rota.csv"):
@@ -31,9 +27,7 @@ def file(raw=GOOD, name="rota.csv"):
 
 
 def test_anonymous_is_sent_to_sign_in(client, db):
-    response = client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={URL}"
+    assert_sign_in_first(client, URL)
     assert client.post(URL, {"file": file()}).status_code == 302
     assert not OnCallShift.objects.exists()
 

@@ -3,17 +3,13 @@
 from collections import Counter
 
 import pytest
-import time_machine
 
-from sessions import services
+from sessions.rota import services
 from tests import factories
-from tests.factories.sessions import NOW, SessionFactory, wednesdays
+from tests.access import access, assert_sign_in_first
+from tests.factories.sessions import SessionFactory, wednesdays
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -30,27 +26,13 @@ def presenters(group):
 
 
 def test_anonymous_is_sent_to_sign_in(client, group, sessions):
-    response = client.post(url(group))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(group)}"
+    assert_sign_in_first(client, url(group), method="post")
     assert presenters(group) == [None] * 4
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 403),
-        ("leader", 302),
-        ("other_group_leader", 404),
-        ("organiser", 302),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_access_by_role(client, request, group, sessions, trainee, role, status):
-    client.force_login(request.getfixturevalue(role))
-
-    response = client.post(url(group))
+@pytest.mark.parametrize(("role", "status"), access(trainee=403, leader=302, organiser=302))
+def test_access_by_role(group, sessions, trainee, status, signed_in):
+    response = signed_in.post(url(group))
 
     assert response.status_code == status
     assigned = status == 302

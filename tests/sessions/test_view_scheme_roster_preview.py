@@ -1,20 +1,16 @@
 """`/schemes/<pk>/rosters/uploads/<pk>/`: the preview of a scheme-wide roster, and applying it."""
 
 import pytest
-import time_machine
 
-from sessions import services
 from sessions.models import OnCallShift, RosterSource
+from sessions.rosters import services
+from tests.access import ORGANISERS_ONLY, assert_sign_in_first
 from tests.factories.rosters import csv_file
-from tests.factories.sessions import NOW
 
 HEADER = "email,registration_number,start,end,shift_type"
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -34,24 +30,12 @@ def url(upload):
 
 
 def test_anonymous_is_sent_to_sign_in(client, upload):
-    response = client.get(url(upload))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(upload)}"
+    assert_sign_in_first(client, url(upload))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 404),
-        ("leader", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_access_by_role(client, request, upload, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(upload)).status_code == status
+@pytest.mark.parametrize(("role", "status"), ORGANISERS_ONLY)
+def test_access_by_role(upload, status, signed_in):
+    assert signed_in.get(url(upload)).status_code == status
 
 
 def test_the_preview_shows_every_row_in_local_time(client, upload, organiser, trainee):

@@ -1,21 +1,17 @@
 """`/schemes/<pk>/rosters/`: an organiser uploads a scheme-wide roster, for their scheme only."""
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sessions.models import OnCallShift, RosterUpload
 from tests import factories
+from tests.access import ORGANISERS_ONLY, assert_sign_in_first
 from tests.factories.rosters import OnCallShiftFactory, SchemeRosterFactory, csv_file
-from tests.factories.sessions import NOW
 
 HEADER = "email,registration_number,start,end,shift_type"
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def url(scheme):
@@ -32,25 +28,12 @@ def good(trainee):
 
 
 def test_anonymous_is_sent_to_sign_in(client, scheme):
-    response = client.get(url(scheme))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url(scheme)}"
+    assert_sign_in_first(client, url(scheme))
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("trainee", 404),
-        ("leader", 404),
-        ("other_group_leader", 404),
-        ("organiser", 200),
-        ("other_scheme_organiser", 404),
-        ("stranger", 404),
-    ],
-)
-def test_access_by_role(client, request, scheme, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get(url(scheme)).status_code == status
+@pytest.mark.parametrize(("role", "status"), ORGANISERS_ONLY)
+def test_access_by_role(scheme, status, signed_in):
+    assert signed_in.get(url(scheme)).status_code == status
 
 
 @pytest.mark.parametrize("role", ["trainee", "leader", "other_scheme_organiser"])

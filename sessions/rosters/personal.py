@@ -1,19 +1,19 @@
 """The way in for a person's own roster file or feed: which kind it is, then its reader
-(sessions/ics.py for iCalendar, sessions/rosters.py for CSV)."""
+(sessions/rosters/ics.py for iCalendar, sessions/rosters/tables.py for CSV)."""
 
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sessions.ics import parse_ics
-from sessions.rosters import (
+from sessions.rosters.files import (
     ICS,
     MAX_UPLOAD_BYTES,
     PERSONAL_FORMATS,
     ShiftRow,
     Window,
     detect_format,
-    parse_csv,
 )
+from sessions.rosters.ics import parse_ics
+from sessions.rosters.tables import parse_csv
 
 
 def parse_personal(

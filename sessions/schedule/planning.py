@@ -1,6 +1,6 @@
 """Turning a group's meeting pattern into dated sessions.
 
-Pure functions on dates and zones; services.py saves what they produce.
+Pure functions on dates and zones; sessions/schedule/services.py saves what they produce.
 """
 
 from dataclasses import dataclass

@@ -1,5 +1,5 @@
 """Which reminders are due, and what each one says. Reads only; queueing is
-services.reminders_queue, sending the outbox (balint/outbox.py).
+sessions/reminders/services.py, sending the outbox (balint/outbox.py).
 
 Kinds and when each is due (local times in the session's scheme zone; the
 days and hours are the scheme's settings):
@@ -29,8 +29,8 @@ from django.urls import reverse
 
 from balint.models import OutboundEmail
 from groups.models import Membership
-from sessions.models import Clash, ReminderKind, ReminderPreference, Session
-from sessions.selectors import unavailable_by_day
+from sessions.leave.selectors import unavailable_by_day
+from sessions.models import Clash, ReminderKind, ReminderPreference, SchemeSettings, Session
 
 MAX_REMINDER_DAYS = 28  # the scheme's reminder days are at most this (a database constraint)
 REGISTER_REMINDER_DAYS = 2
@@ -55,7 +55,7 @@ def due_reminders(
         status=Session.Status.SCHEDULED,
         starts_at__gt=now - timedelta(days=REGISTER_REMINDER_DAYS + 1),
         starts_at__lt=now + timedelta(days=MAX_REMINDER_DAYS + 2),
-    ).select_related("group__scheme")
+    ).select_related("group__scheme__session_settings")
     if session_ids is not None:
         sessions = sessions.filter(pk__in=session_ids)
     sessions = list(sessions)
@@ -80,6 +80,7 @@ def due_reminders(
     due = set()
     for session in sessions:
         scheme = session.group.scheme
+        rules = SchemeSettings.for_scheme(scheme)
         zone = ZoneInfo(scheme.time_zone)
         day = session.starts_at.astimezone(zone).date()
         members = [m for m in members_of.get(session.group_id, ()) if m.covers(session.slot_date)]
@@ -88,13 +89,13 @@ def due_reminders(
         if session.starts_at > now:
             presenter = session.presenter_id
             if presenter in member_ids:
-                first = _at(day, scheme.presenter_first_reminder_days, scheme.reminder_hour, zone)
-                last = _at(day, scheme.presenter_last_reminder_days, scheme.reminder_hour, zone)
+                first = _at(day, rules.presenter_first_reminder_days, rules.reminder_hour, zone)
+                last = _at(day, rules.presenter_last_reminder_days, rules.reminder_hour, zone)
                 if first <= now < last:
                     found.append((presenter, ReminderKind.PRESENTER_FIRST))
                 elif last <= now:
                     found.append((presenter, ReminderKind.PRESENTER_LAST))
-            if _at(day, scheme.member_reminder_days, scheme.reminder_hour, zone) <= now:
+            if _at(day, rules.member_reminder_days, rules.reminder_hour, zone) <= now:
                 away = on_leave.get(session.slot_date, set())
                 found += [
                     (person, ReminderKind.DAY_BEFORE) for person in member_ids - away - {presenter}
@@ -102,7 +103,7 @@ def due_reminders(
             on_call = clashing.get(session.pk, set()) & member_ids
             found += [(person, ReminderKind.CLASH) for person in on_call]
         elif session.ends_at <= now:
-            due_at = max(session.ends_at, _at(day, 0, scheme.register_reminder_hour, zone))
+            due_at = max(session.ends_at, _at(day, 0, rules.register_reminder_hour, zone))
             if due_at <= now < due_at + timedelta(days=REGISTER_REMINDER_DAYS):
                 found += [(m.person_id, ReminderKind.REGISTER) for m in members if m.is_leading]
         for person, kind in found:

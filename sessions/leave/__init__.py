@@ -1,0 +1,1 @@
+"""A person's leave: recorded by them, read wherever their absence matters."""

@@ -1,0 +1,1 @@
+"""Email reminders: which are due when, queueing them once each, and each person's choices."""

@@ -1,0 +1,87 @@
+"""Queueing due reminders into the outbox (and withdrawing a cancelled session's), and each
+person's reminder choices."""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from balint.outbox import email_queue, emails_withdraw
+from groups.models import User
+from sessions.models import ReminderPreference, Session
+from sessions.reminders import due as reminders
+
+REMINDER_BATCH = 100
+
+
+def reminders_queue_due(
+    now: datetime | None = None, *, session_ids=None, person_ids=None, kinds=None
+) -> int:
+    """Queue every due reminder not queued yet into the outbox; how many were queued.
+
+    In batches, each its own transaction: the write lock is held briefly, and a
+    run that dies part-way keeps what it queued (the next run skips those).
+    """
+    now = now or timezone.now()
+    due = reminders.pending_reminders(
+        now, session_ids=session_ids, person_ids=person_ids, kinds=kinds
+    )
+    queued = 0
+    for start in range(0, len(due), REMINDER_BATCH):
+        with transaction.atomic():
+            queued += _queue(now, due[start : start + REMINDER_BATCH])
+    return queued
+
+
+def reminder_preferences_for(person: User) -> ReminderPreference:
+    """The person's choices; unsaved defaults (everything on) if they never chose."""
+    found = ReminderPreference.objects.filter(person=person).first()
+    return found or ReminderPreference(person=person)
+
+
+def reminder_preferences_update(*, person: User, **choices: bool) -> ReminderPreference:
+    allowed = {"presenter", "day_before", "register", "clash"}
+    unknown = set(choices) - allowed
+    if unknown:
+        raise ValidationError(f"Unknown reminder kinds: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        preference, _ = ReminderPreference.objects.select_for_update().get_or_create(person=person)
+        for name, value in choices.items():
+            setattr(preference, name, bool(value))
+        preference.save()
+    return preference
+
+
+def reminders_withdraw(*, session: Session) -> int:
+    """A cancelled session's reminders not sent yet are not sent."""
+    return emails_withdraw(object_key=reminders.object_key(session.pk), kind_prefix="reminder_")
+
+
+def _queue(now: datetime, due: list[reminders.Due]) -> int:
+    """Queue these due reminders into the outbox; how many were new."""
+    if not due:
+        return 0
+    sessions = Session.objects.select_related("group__scheme", "presenter").in_bulk(
+        {d.session_id for d in due}
+    )
+    people = User.objects.in_bulk({d.person_id for d in due})
+    clashes = reminders.open_clashes(due)
+    queued = 0
+    for reminder in due:
+        session, person = sessions[reminder.session_id], people[reminder.person_id]
+        clash = clashes.get((session.pk, person.pk))
+        template, context = reminders.message_for(session, person, reminder.kind, now, clash)
+        queued += bool(
+            email_queue(
+                kind=reminders.email_kind(reminder.kind),
+                object_key=reminders.object_key(session.pk),
+                to=person.email,
+                person=person,
+                scheme=session.group.scheme,
+                template=template,
+                context=context,
+                expires_at=reminders.expires_at(session, reminder.kind),
+            )
+        )
+    return queued

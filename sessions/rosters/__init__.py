@@ -1,0 +1,1 @@
+"""On-call rosters: reading files and feeds, own imports and organisers' previewed ones."""

@@ -1,0 +1,1 @@
+"""The presenter rota: fair assignment, presenters set by hand, dates given back, and swaps."""

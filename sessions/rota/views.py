@@ -1,0 +1,138 @@
+"""The presenter rota pages: a trainee's own rota, the leaders' assigning, giving a date
+back, and swaps."""
+
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from balint.pages import add_service_errors, form_page
+from sessions import pages, permissions
+from sessions.clashes import selectors as clash_selectors
+from sessions.rota import selectors, services
+from sessions.rota.forms import PresenterForm, SwapForm
+from sessions.schedule import selectors as schedule_selectors
+
+PAGE_SIZE = 20
+
+
+@login_required
+def my_rota(request):
+    sessions = Paginator(schedule_selectors.my_upcoming_sessions(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    sessions.object_list = list(sessions.object_list)
+    my_clashes = clash_selectors.my_clashes(request.user, [s.pk for s in sessions.object_list])
+    for session in sessions.object_list:
+        session.my_clash = my_clashes.get(session.pk)
+    next_session = selectors.next_presentation(request.user)
+    days_until = None
+    if next_session:
+        zone = ZoneInfo(next_session.group.scheme.time_zone)
+        today = timezone.now().astimezone(zone).date()
+        days_until = (next_session.starts_at.astimezone(zone).date() - today).days
+    swaps = selectors.pending_swaps(request.user)
+    return render(
+        request,
+        "sessions/my_rota.html",
+        {
+            "sessions": sessions,
+            "next_session": next_session,
+            "days_until": days_until,
+            "swaps_to_me": [s for s in swaps if s.recipient_id == request.user.pk],
+            "swaps_from_me": [s for s in swaps if s.requester_id == request.user.pk],
+        },
+    )
+
+
+@login_required
+@require_POST
+def rota_assign(request, pk):
+    group = pages.scheduled_group(request, pk)
+    rebuild = request.POST.get("rebuild") == "1"
+    plan = services.rota_assign(actor=request.user, group=group, rebuild=rebuild)
+    if plan:
+        messages.success(request, f"Presenters assigned to {len(plan)} sessions.")
+    else:
+        messages.info(request, "No session needed a presenter, or no member was available.")
+    return redirect(pages.sessions_page(group))
+
+
+@login_required
+@require_POST
+def presenter_set(request, pk):
+    session = pages.scheduled_session(request, pk)
+    form = PresenterForm(request.POST, members=schedule_selectors.group_members(session.group))
+    if form.is_valid():
+        try:
+            services.presenter_set(
+                actor=request.user, session=session, presenter=form.cleaned_data["presenter"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Presenter for {session.slot_date:%d %b} saved.")
+    else:
+        messages.error(request, "Choose a member of the group.")
+    return redirect(pages.sessions_page(session.group))
+
+
+@login_required
+@require_POST
+def give_back(request, pk):
+    session = pages.my_presenting_session(request, pk)
+    try:
+        services.presentation_give_back(actor=request.user, session=session)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Date given back. Your leaders will find another presenter.")
+    return redirect("my_rota")
+
+
+@login_required
+def swap_request(request, pk):
+    session = pages.my_presenting_session(request, pk)
+    choices = selectors.swap_choices(session.group, request.user)
+    form = SwapForm(request.POST or None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.swap_request(
+                requester=request.user,
+                requester_session=session,
+                recipient_session=form.cleaned_data["other"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Swap requested. You will hear by email.")
+            return redirect("my_rota")
+    return form_page(
+        request,
+        form,
+        title=f"Swap your presenting date of {session.slot_date:%d %b %Y}",
+        submit_label="Ask to swap",
+        cancel_url=reverse("my_rota"),
+    )
+
+
+@login_required
+@require_POST
+def swap_decide(request, pk, decision):
+    swap = get_object_or_404(permissions.swaps_involving(request.user), pk=pk)
+    try:
+        if decision == "accept":
+            services.swap_accept(actor=request.user, swap=swap)
+            messages.success(request, "Swap accepted: your presenting dates have changed.")
+        else:
+            services.swap_decline(actor=request.user, swap=swap)
+            messages.success(request, "Swap request closed.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("my_rota")

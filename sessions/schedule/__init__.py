@@ -1,0 +1,1 @@
+"""The schedule: a term of sessions generated, one session added, moved or cancelled."""
