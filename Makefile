@@ -39,13 +39,12 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# The suite runs in one pytest-xdist process per core, at most 8: each process has its own
-# test database and its own Redis database (1-8, tests/workers.py); the benchmarks use 11-13.
-# Tests marked xdist_group share a process (and so a module fixture). PYTEST_ARGS="-n 0"
-# runs the suite in one process.
+# The suite runs in one pytest-xdist process per core, at most 8, each with its own test
+# database; tests on the shared Redis broker take turns (tests/workers.py), the benchmarks
+# use Redis databases 11-13. PYTEST_ARGS="-n 0" runs the suite in one process.
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=balint.test_settings
-	$(BIN)/pytest -n auto --maxprocesses=8 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --maxprocesses=8 $(PYTEST_ARGS)
 
 lock: | $(BIN)/uv
 	$(BIN)/uv pip compile --quiet pyproject.toml -o requirements.txt

@@ -5,6 +5,7 @@ there a missing Redis fails the run instead. tests/conftest.py loads this
 module as a plugin, so every test can ask for these fixtures by name.
 """
 
+import fcntl
 import os
 
 import pytest
@@ -19,19 +20,21 @@ def _skip_or_fail(reason: str) -> None:
     skip_or_fail(reason)
 
 
-def _own_database(url: str) -> str:
-    """Each pytest-xdist process gets its own Redis database (1, 2, …), so one process's
-    worker never takes the tasks another process queued for its own test database."""
-    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
-    return f"{url.rsplit('/', 1)[0]}/{1 + index}"
+@pytest.fixture
+def broker_lock(tmp_path_factory):
+    """One test at a time on the shared Redis broker, across pytest-xdist processes: a
+    worker started by another process would take this test's tasks. The lock file sits
+    in the run's temporary folder, which every process of the run shares."""
+    with open(tmp_path_factory.getbasetemp().parent / "redis-broker.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture
-def redis_url():
+def redis_url(broker_lock):
     url = os.environ.get("REDIS_URL")
     if not url:
         _skip_or_fail("REDIS_URL is not set: no Redis to run a real worker against")
-    url = _own_database(url)
     import redis
 
     try:

@@ -30,9 +30,8 @@ def seed(name: str, prefix: str, trainees: int, groups: int) -> None:
 
 
 # django_db: so that pytest-django sets the test database up even when these tests run
-# alone. xdist_group: one process seeds and counts for all of them (`make test` runs
-# pytest-xdist with --dist loadgroup), rather than each process that gets one of them.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("query_counts")]
+# alone. Each pytest-xdist process that gets some of them seeds and counts once.
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
