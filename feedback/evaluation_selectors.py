@@ -11,7 +11,7 @@ from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from feedback import permissions
 from feedback.models import EvaluationAnswer, EvaluationReceipt, TermEvaluation
 from feedback.permissions import evaluation_member_days, evaluation_members_q
-from feedback.selectors import ShownFromMinAnswers, shuffled_comments
+from feedback.selectors import ShownFromMinAnswers, comments_in_order
 from groups.models import Membership, Scheme, User
 
 
@@ -53,13 +53,15 @@ class QuestionSummary:
 class EvaluationSummary(ShownFromMinAnswers):
     evaluation: TermEvaluation
     answers: int
+    closed: bool
     members: int
     questions: list[QuestionSummary] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
 
 
 def evaluation_summary(evaluation: TermEvaluation) -> EvaluationSummary:
-    """Counts, averages and comments; only the counts below MIN_ANSWERS. Three queries at most."""
+    """How many answered; averages, counts and comments once the evaluation is closed with
+    at least MIN_ANSWERS answers. Three queries at most."""
     members = (
         Membership.objects.filter(evaluation_members_q(evaluation))
         .values("person")
@@ -76,7 +78,12 @@ def evaluation_summary(evaluation: TermEvaluation) -> EvaluationSummary:
             for value in range(1, 6)
         },
     )
-    summary = EvaluationSummary(evaluation=evaluation, answers=figures["answers"], members=members)
+    summary = EvaluationSummary(
+        evaluation=evaluation,
+        answers=figures["answers"],
+        closed=not evaluation.is_open,
+        members=members,
+    )
     if summary.is_visible:
         summary.questions = [
             QuestionSummary(
@@ -87,7 +94,7 @@ def evaluation_summary(evaluation: TermEvaluation) -> EvaluationSummary:
             )
             for name, question in TermEvaluation.QUESTIONS.items()
         ]
-        summary.comments = shuffled_comments(answers)
+        summary.comments = comments_in_order(answers)
     return summary
 
 

@@ -2,8 +2,8 @@
 
 Only the summary is exported, never single answers: one row per question
 (answers, average, how many gave each rating) and one per comment, the
-comments in the order of their text. Below the three-answer threshold there
-is nothing to export but the count.
+comments in the order of their text. While the evaluation is open, or below the
+three-answer threshold, there is nothing to export but the count.
 """
 
 from attendance.exports import Exporter

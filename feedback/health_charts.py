@@ -25,6 +25,8 @@ def _attendance_bar(session: Session, label: str, axis: str) -> Bar:
 
 
 def _feedback_bar(session: Session, label: str, axis: str) -> Bar:
+    if session.feedback_open:
+        return Bar(label, None, "feedback still open", axis)
     if session.rating is None:
         return Bar(label, None, f"fewer than {MIN_ANSWERS} answers", axis)
     return Bar(label, session.rating, f"{session.rating} of 5", axis)
@@ -56,8 +58,8 @@ def health_charts(group: BalintGroup, health: GroupHealth) -> HealthCharts:
         feedback=Chart(
             id="feedback-chart",
             title=f"Feedback on {group.name}",
-            desc=f"Average rating from 1 to 5 of each held session with at least "
-            f"{MIN_ANSWERS} answers; sessions with fewer have no bar.",
+            desc=f"Average rating from 1 to 5 of each held session whose week of feedback "
+            f"has closed with at least {MIN_ANSWERS} answers; other sessions have no bar.",
             bars=feedback_bars,
             max_value=5,
             ticks=[(1, "1"), (3, "3"), (5, "5")],

@@ -89,9 +89,10 @@ class FeedbackPart(PersonalDataPart):
 
     def erase_many(self, people: Sequence[User], *, when: datetime) -> None:
         ids = [person.pk for person in people]
-        # The ratings stay in the aggregates; the comment, free text that may say who
-        # wrote it, goes with the link to its author.
-        SessionFeedback.objects.filter(person__in=ids).update(person=None, comment="")
+        # Only the link to the author goes: the ratings and the comment stay in the
+        # aggregates, because a summary that changed when someone is erased would show,
+        # by comparing it before and after, exactly what that person answered.
+        SessionFeedback.objects.filter(person__in=ids).update(person=None)
         EvaluationReceipt.objects.filter(person__in=ids).delete()
         words = mentions_of(people)
         scrub_mentions(SessionFeedback.objects.all(), "comment", words)

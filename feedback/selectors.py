@@ -7,9 +7,8 @@ in a fresh random order on every read, never by time or key, so their order
 gives no author away.
 """
 
-import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
@@ -39,13 +38,17 @@ class Average:
 
 
 class ShownFromMinAnswers:
-    """Aggregates show only once MIN_ANSWERS people answered: no answer can be traced."""
+    """Aggregates show only once answering has closed, and only when at least MIN_ANSWERS
+    people answered. While answers may still come or change, two looks would give one
+    person's answer by difference (new average × 4 − old average × 3, the one new
+    comment); so until it closes only the count shows, and after it the view is fixed."""
 
     answers: int
+    closed: bool
 
     @property
     def is_visible(self) -> bool:
-        return self.answers >= MIN_ANSWERS
+        return self.closed and self.answers >= MIN_ANSWERS
 
     @property
     def needed(self) -> int:
@@ -56,29 +59,38 @@ class ShownFromMinAnswers:
 class FeedbackSummary(ShownFromMinAnswers):
     session: Session
     answers: int
+    closed: bool
+    closes_at: datetime
     averages: list[Average] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
 
 
-def shuffled_comments(queryset) -> list[str]:
-    """Non-empty comments, shuffled: the order says nothing about who wrote what."""
-    comments = list(queryset.exclude(comment="").values_list("comment", flat=True))
-    secrets.SystemRandom().shuffle(comments)
-    return comments
+def comments_in_order(queryset) -> list[str]:
+    """Non-empty comments in alphabetical order: the order says nothing about who wrote
+    what or when, and two looks at a closed summary show the same list."""
+    comments = queryset.exclude(comment="").values_list("comment", flat=True)
+    return sorted(comments, key=str.casefold)
 
 
 def feedback_summary(session: Session) -> FeedbackSummary:
-    """Averages and comments once at least MIN_ANSWERS people answered. Two queries at most."""
+    """The count; averages and comments once the feedback window has closed with at least
+    MIN_ANSWERS answers. Two queries at most."""
     answers = SessionFeedback.objects.filter(session=session)
     figures = answers.aggregate(
         answers=Count("pk"), **{name: Avg(name) for name in SessionFeedback.RATINGS}
     )
-    summary = FeedbackSummary(session=session, answers=figures["answers"])
+    closes_at = feedback_closes_at(session)
+    summary = FeedbackSummary(
+        session=session,
+        answers=figures["answers"],
+        closed=timezone.now() >= closes_at,
+        closes_at=closes_at,
+    )
     if summary.is_visible:
         summary.averages = [
             Average(label, figures[name]) for name, label in SessionFeedback.RATINGS.items()
         ]
-        summary.comments = shuffled_comments(answers)
+        summary.comments = comments_in_order(answers)
     return summary
 
 
@@ -292,8 +304,9 @@ class GroupHealth:
     """The figures behind the group health page (its charts: feedback.health_charts).
 
     Each session carries `recorded` and `attended` (member records, and of those present
-    or late), `answers` (feedback answers) and `rating`: their average rating to one
-    decimal, or None below MIN_ANSWERS answers.
+    or late), `answers` (feedback answers), `feedback_open` (answers may still come) and
+    `rating`: their average rating to one decimal, or None while its feedback window is
+    open or below MIN_ANSWERS answers.
     """
 
     sessions: list[Session]  # the latest held, newest first
@@ -331,7 +344,8 @@ def group_health(group: BalintGroup) -> GroupHealth:
         row = ratings.get(session.pk)
         session.answers = row["answers"] if row else 0
         session.rating = None
-        if row and row["answers"] >= MIN_ANSWERS:
+        session.feedback_open = timezone.now() < feedback_closes_at(session)
+        if row and not session.feedback_open and row["answers"] >= MIN_ANSWERS:
             mean = sum(row[n] for n in SessionFeedback.RATINGS) / len(SessionFeedback.RATINGS)
             session.rating = round(mean, 1)
 

@@ -305,7 +305,7 @@ def evaluation_open(request, pk):
         form,
         title=f"Open an end-of-term evaluation in {scheme.name}",
         intro="Current members answer four ratings and an optional comment, anonymously. "
-        f"You see a summary once {permissions.MIN_ANSWERS} have answered.",
+        f"You see a summary after you close it, if at least {permissions.MIN_ANSWERS} answered.",
         submit_label="Open evaluation",
         cancel_url=reverse("evaluations", args=[scheme.pk]),
     )

@@ -94,3 +94,10 @@ def answers(session, ratings, comments=None) -> list[SessionFeedback]:
 def tag(session, *themes) -> None:
     for theme in themes:
         SessionThemeFactory(session=session, theme=theme)
+
+
+def close(evaluation: TermEvaluation) -> TermEvaluation:
+    """The organiser closes the evaluation now: its summary may show."""
+    evaluation.closed_at = timezone.now()
+    evaluation.save(update_fields=["closed_at"])
+    return evaluation

@@ -6,7 +6,7 @@ import io
 import pytest
 
 from tests.access import ORGANISERS_ONLY, assert_sign_in_first
-from tests.factories.feedback import EvaluationAnswerFactory, TermEvaluationFactory
+from tests.factories.feedback import EvaluationAnswerFactory, TermEvaluationFactory, close
 
 FORMULA = '=HYPERLINK("https://evil.example/","Click me")'
 
@@ -56,6 +56,7 @@ def test_the_summary_opened_back(client, evaluation, organiser, group):
             recommend=ratings[3],
             comment=comment,
         )
+    close(evaluation)
     client.force_login(organiser)
 
     response = client.get(url(evaluation))
@@ -108,6 +109,7 @@ def test_a_comment_that_looks_like_a_formula_is_made_inert(client, evaluation, o
     for _ in range(2):
         EvaluationAnswerFactory(evaluation=evaluation)
     EvaluationAnswerFactory(evaluation=evaluation, comment=FORMULA)
+    close(evaluation)
     client.force_login(organiser)
 
     rows = read_csv(client.get(url(evaluation)))

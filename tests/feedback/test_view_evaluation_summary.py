@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from feedback import services
 from tests import factories
 from tests.access import ORGANISERS_ONLY, assert_sign_in_first
-from tests.factories.feedback import EvaluationAnswerFactory, TermEvaluationFactory
+from tests.factories.feedback import EvaluationAnswerFactory, TermEvaluationFactory, close
 
 
 @pytest.fixture
@@ -67,6 +67,7 @@ def test_summary_with_counts_averages_and_comments(client, evaluation, organiser
         answer(evaluation, (3, 5, 4, 2), "better with snacks"),
     ]
     factories.MembershipFactory(group=evaluation.group)  # has not answered
+    close(evaluation)
     client.force_login(organiser)
 
     response = client.get(url(evaluation))

@@ -59,7 +59,9 @@ def test_attendance_trend_is_the_share_of_members_present_or_late(client, group,
     assert [bar.text for bar in health.attendance.bars] == ["75% (3 of 4)", "50% (2 of 4)"]
 
 
-def test_feedback_trend_only_for_sessions_with_three_answers(client, group, leader):
+def test_feedback_trend_only_for_sessions_with_three_answers(
+    client, group, leader, feedback_closed
+):
     few, enough = held_sessions(group, past_wednesdays(2))
     answers(few, [(5, 5, 5), (5, 5, 5)])
     answers(enough, [(5, 4, 3), (4, 4, 4), (3, 4, 5)])
