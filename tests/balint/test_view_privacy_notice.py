@@ -56,3 +56,10 @@ def test_it_promises_no_clinical_content_and_says_how_to_get_a_copy(client, db):
 
     assert "never asks for or stores clinical content" in content
     assert 'href="/my-data/"' in content
+
+
+def test_says_when_and_to_whom_feedback_results_are_shown(client, schemes):
+    content = client.get("/privacy/").content.decode()
+    assert "only after answering has closed" in content
+    assert "only if at least three people answered" in content
+    assert "so a summary never changes once shown" in content

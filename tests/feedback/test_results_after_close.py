@@ -96,6 +96,9 @@ def test_after_the_week_the_summary_shows_and_no_answer_can_be_given_or_changed(
     frozen_now.move_to(CLOSES + timedelta(hours=1))
     client.force_login(leader)
     shown = summary_view(client, session)
+    health_url = f"/groups/{session.group_id}/health/"
+    health = without_counts(client.get(health_url).content.decode())
+    assert "feedback still open" not in health
 
     for person in [people[0], attendees[3]]:  # a change, and a late first answer
         with pytest.raises(PermissionDenied):
@@ -110,6 +113,7 @@ def test_after_the_week_the_summary_shows_and_no_answer_can_be_given_or_changed(
 
     averages = tuple(round(value, 6) for value in (10 / 3, 10 / 3, 4.0))
     assert shown == (3, averages, ("Calm room", "Too quick"))
+    assert without_counts(client.get(health_url).content.decode()) == health
     frozen_now.move_to(CLOSES + timedelta(days=30))
     client.force_login(leader)  # a new sign-in a month later
     assert summary_view(client, session) == shown
