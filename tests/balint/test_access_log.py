@@ -14,7 +14,7 @@ from groups import services
 from groups.models import AccessLogEntry
 from tests import factories
 from tests.conftest import skip_or_fail
-from tests.factories.feedback import EvaluationAnswerFactory, answers
+from tests.factories.feedback import EvaluationAnswerFactory, answers, close
 from tests.factories.privacy import scene_with_two_people
 from tests.factories.sessions import NOW
 
@@ -71,7 +71,7 @@ EXPORTS = {
         None,
     ),
     "feedback_summary": (
-        lambda s: f"/sessions/{s.sessions[-1].pk}/feedback/summary/",
+        lambda s: f"/sessions/{s.sessions[-2].pk}/feedback/summary/",
         "leader",
         A.FEEDBACK_SUMMARY,
         None,
@@ -127,8 +127,11 @@ def fake_pdf(monkeypatch):
 @pytest.fixture
 def scene(db):
     scene = scene_with_two_people()
-    answers(scene.sessions[-1], [(4, 4, 4)])  # with Zeb's and Otto's: three answers
+    # Summaries show, and so are logged, once answering has closed with three answers:
+    # the week after 18 February is over; the evaluation is closed.
+    answers(scene.sessions[-2], [(4, 4, 4)] * 3)
     EvaluationAnswerFactory(evaluation=scene.evaluation)  # with Zeb's and Otto's: three
+    close(scene.evaluation)
     scene.export = CertificateExport.objects.create(
         scheme=scene.scheme,
         requested_by=scene.organiser,

@@ -207,8 +207,20 @@ def test_the_postgres_range_query_and_the_sweep_agree(postgres, seed):
 @pytest.mark.services
 def test_the_range_query_can_use_the_gist_index(postgres, group, trainee):
     SessionFactory(group=group)
-    OnCallShiftFactory(source__person=trainee, person=trainee)
+    # A year of daily shifts, as a real roster has: by person alone the planner would
+    # read all of them; the GiST index finds the one that overlaps.
+    first = OnCallShiftFactory(source__person=trainee, person=trainee)
+    OnCallShift.objects.bulk_create(
+        OnCallShift(
+            source=first.source,
+            person=trainee,
+            starts_at=first.starts_at + timedelta(days=day),
+            ends_at=first.ends_at + timedelta(days=day),
+        )
+        for day in range(1, 366)
+    )
     with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {OnCallShift._meta.db_table}")
         cursor.execute(
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'shift_person_range_gist'"
         )
