@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from attendance import certificate_selectors, pdf, permissions, selectors, services
 from attendance.models import CODE_ALPHABET, Certificate, CertificateExport
+from attendance.views import organised_scheme
 from balint.ratelimit import allow, client_ip
 from groups import permissions as group_permissions
 from groups import services as group_services
@@ -23,17 +24,13 @@ from groups.models import AccessLogEntry
 PAGE_SIZE = 50
 
 
-def _organised_scheme(request, pk):
-    return get_object_or_404(selectors.schemes_organised_by(request.user), pk=pk)
-
-
 def _organised_certificate(request, pk) -> Certificate:
     return get_object_or_404(permissions.certificates_managed_by(request.user), pk=pk)
 
 
 @login_required
 def certificates(request, pk):
-    scheme = _organised_scheme(request, pk)
+    scheme = organised_scheme(request, pk)
     eligible = Paginator(selectors.scheme_overview(scheme, status="complete"), PAGE_SIZE).get_page(
         request.GET.get("eligible")
     )
@@ -59,7 +56,7 @@ def certificates(request, pk):
 @login_required
 @require_POST
 def certificate_issue(request, pk, person_pk):
-    scheme = _organised_scheme(request, pk)
+    scheme = organised_scheme(request, pk)
     trainee = get_object_or_404(selectors.people_of(scheme), pk=person_pk)
     try:
         certificate = services.certificate_issue(actor=request.user, scheme=scheme, trainee=trainee)
@@ -73,7 +70,7 @@ def certificate_issue(request, pk, person_pk):
 @login_required
 @require_POST
 def certificates_issue_eligible(request, pk):
-    scheme = _organised_scheme(request, pk)
+    scheme = organised_scheme(request, pk)
     due = services.certificates_issue_eligible_start(actor=request.user, scheme=scheme)
     if due:
         messages.success(
@@ -114,7 +111,7 @@ def certificate_revoke(request, pk):
 @login_required
 @require_POST
 def certificate_export_start(request, pk):
-    scheme = _organised_scheme(request, pk)
+    scheme = organised_scheme(request, pk)
     picked = (
         request.POST.getlist("certificate") if request.POST.get("scope") == "selected" else None
     )

@@ -259,11 +259,6 @@ def schemes_of_trainee(person: User) -> QuerySet[Scheme]:
     )
 
 
-def schemes_organised_by(user: User) -> QuerySet[Scheme]:
-    """The organiser's schemes, each with its requirement (no query more to show it)."""
-    return group_permissions.schemes_organised_by(user).select_related("requirement")
-
-
 def progress_of_trainee(person: User, latest: int | None = None) -> list[Progress]:
     """The person's progress in each scheme they are a trainee of, with their current
     certificate there, if any (see progress_for for `latest`)."""

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from attendance import exports, permissions, selectors, services
 from attendance.forms import OverviewFilterForm, RegisterForm
 from groups import permissions as group_permissions
+from groups import selectors as group_selectors
 from groups import services as group_services
 from groups.models import AccessLogEntry, Scheme
 from sessions import permissions as session_permissions
@@ -55,6 +56,12 @@ def _register_session(request, pk):
     if not permissions.can_take_register(request.user, session):
         raise PermissionDenied
     return session
+
+
+def organised_scheme(request, pk):
+    """One of the user's organised schemes with its requirement, or 404."""
+    schemes = group_selectors.schemes_organised_with_requirement(request.user)
+    return get_object_or_404(schemes, pk=pk)
 
 
 @login_required
@@ -118,7 +125,7 @@ def my_progress(request):
 
 @login_required
 def trainee_progress(request, scheme_pk, person_pk):
-    scheme = get_object_or_404(selectors.schemes_organised_by(request.user), pk=scheme_pk)
+    scheme = organised_scheme(request, scheme_pk)
     person = get_object_or_404(selectors.trainees_of(scheme), pk=person_pk)
     progress = [selectors.progress_for(person, scheme, latest=LATEST_COUNTED)]
     group_services.access_log_record(
@@ -149,7 +156,7 @@ def _overview_filters(request) -> tuple[OverviewFilterForm, dict]:
 
 @login_required
 def scheme_overview(request, pk):
-    scheme = get_object_or_404(selectors.schemes_organised_by(request.user), pk=pk)
+    scheme = organised_scheme(request, pk)
     form, filters = _overview_filters(request)
     page = Paginator(selectors.scheme_overview(scheme, **filters), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -171,7 +178,7 @@ def scheme_overview(request, pk):
 
 @login_required
 def scheme_overview_export(request, pk, fmt):
-    scheme = get_object_or_404(selectors.schemes_organised_by(request.user), pk=pk)
+    scheme = organised_scheme(request, pk)
     _, filters = _overview_filters(request)
     return _download(
         request,
@@ -211,7 +218,7 @@ def leading_log(request):
 
 @login_required
 def scheme_leading_log(request, pk):
-    scheme = get_object_or_404(selectors.schemes_organised_by(request.user), pk=pk)
+    scheme = organised_scheme(request, pk)
     page = Paginator(selectors.leading_log(scheme), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -209,18 +209,16 @@ def _postgres(since, session_ids, person_ids) -> set[Overlap]:
     # through the index: person_id = … AND tstzrange(starts_at, ends_at, '[)') && span,
     # written exactly like the index expression. Left to itself the planner would hash
     # the join on person_id and compare every member's every shift (pairwise again).
+    margin = f"COALESCE(ss.travel_margin_minutes, {DEFAULT_TRAVEL_MARGIN_MINUTES})"
     sql = f"""
         WITH padded AS MATERIALIZED (
             SELECT s.id AS session_id, m.person_id,
-                   tstzrange(s.starts_at - make_interval(mins => margin),
-                             s.ends_at + make_interval(mins => margin),
+                   tstzrange(s.starts_at - make_interval(mins => {margin}),
+                             s.ends_at + make_interval(mins => {margin}),
                              '[)') AS span
             FROM {tables["session"]} s
             JOIN {tables["group"]} g ON g.id = s.group_id
             LEFT JOIN {tables["settings"]} ss ON ss.scheme_id = g.scheme_id
-            CROSS JOIN LATERAL (
-                SELECT COALESCE(ss.travel_margin_minutes, {DEFAULT_TRAVEL_MARGIN_MINUTES}) AS margin
-            ) pad
             JOIN {tables["membership"]} m
               ON m.group_id = s.group_id
              AND m.start_date <= s.slot_date
