@@ -20,8 +20,6 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
-from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
 
 from attendance import selectors
 from attendance.models import Attendance, Requirement
@@ -188,6 +186,10 @@ def to_csv(exporter: Exporter) -> bytes:
 
 
 def to_xlsx(exporter: Exporter) -> bytes:
+    # Imported here, as few processes write a workbook: openpyxl adds 0.2 s to every start.
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import TYPE_STRING
+
     workbook = Workbook(write_only=False)
     sheet = workbook.active
     # A sheet title may not hold \ / ? * [ ] : (openpyxl refuses them) nor exceed 31 characters.

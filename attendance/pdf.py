@@ -23,7 +23,6 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
-from weasyprint import HTML
 
 from attendance.models import Certificate
 from groups.models import Scheme
@@ -78,6 +77,9 @@ def _html(certificates: list[Certificate]) -> str:
 
 
 def _pdf(html: str) -> bytes:
+    # Imported here: WeasyPrint takes a second to import and most processes never draw a PDF.
+    from weasyprint import HTML
+
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 

@@ -26,6 +26,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -158,11 +159,20 @@ def recreate(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def prepare(url: str, size: str) -> None:
-    trainees, groups, years = size.split("/")
+def prepare_schema(url: str) -> None:
     recreate(url)
     manage(url, "migrate", "--no-input", "-v0")
     manage(url, "createcachetable")
+
+
+def prepare(url: str, size: str, schema_like: str = "") -> None:
+    """A new database of the given size. An SQLite file already migrated (schema_like) is
+    copied rather than migrated again: one migration run for both sizes."""
+    trainees, groups, years = size.split("/")
+    if sqlite_path(schema_like) and sqlite_path(url):
+        shutil.copyfile(sqlite_path(schema_like), sqlite_path(url))
+    else:
+        prepare_schema(url)
     manage(url, "seed_scale", f"--trainees={trainees}", f"--groups={groups}", f"--years={years}")
 
 
@@ -418,7 +428,13 @@ def main() -> None:
 
     small = with_database_name(args.database_url, "small")
     large = with_database_name(args.database_url, "large")
-    manage(large, "collectstatic", "--no-input", "-v0")  # DEBUG=0 serves hashed static names
+    # DEBUG=0 serves hashed static names. Collected while the databases are seeded.
+    collecting = subprocess.Popen(  # noqa: S603
+        [PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=django_env(large)
+    )
+    schema = with_database_name(args.database_url, "schema")
+    if sqlite_path(schema) and not args.reuse:
+        prepare_schema(schema)
     for url, size in ((small, args.small), (large, args.large)):
         if REDIS_URL:
             empty_redis(url)
@@ -426,7 +442,9 @@ def main() -> None:
             manage(url, "migrate", "--no-input", "-v0")
         else:
             print(f"Seeding {size} into {url} ...", flush=True)
-            prepare(url, size)
+            prepare(url, size, schema_like=schema)
+    if collecting.wait():
+        raise SystemExit("collectstatic failed")
     small_counts = inside(small, "queries")
     large_counts = inside(large, "queries")
     found = inside(large, "cookies")
