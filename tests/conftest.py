@@ -1,9 +1,12 @@
+import io
 import os
 
 import pytest
 import time_machine
 from django.core.cache import cache
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import override_settings
 
 from tests import factories
 
@@ -46,6 +49,18 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="module")
+def seeded_demo(django_db_setup, django_db_blocker) -> str:
+    """`seed_demo` once for a module's tests (about 3 s each time), rolled back after the
+    module. Each test still runs in its own savepoint inside it (the `db` fixture).
+    Returns what the command printed."""
+    with django_db_blocker.unblock(), override_settings(DEBUG=True), transaction.atomic():
+        printed = io.StringIO()
+        call_command("seed_demo", stdout=printed)
+        yield printed.getvalue()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

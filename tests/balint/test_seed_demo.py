@@ -21,17 +21,15 @@ def seed():
 
 
 def test_refused_when_debug_is_off(db, settings):
+    # Other tests here may have seeded this process's database already (seeded_demo).
+    before = (User.objects.count(), Scheme.objects.count(), Membership.objects.count())
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG=1"):
         call_command("seed_demo")
-    assert not User.objects.exists()
-    assert not Scheme.objects.exists()
+    assert (User.objects.count(), Scheme.objects.count(), Membership.objects.count()) == before
 
 
-def test_creates_one_scheme_with_three_groups(db, settings):
-    settings.DEBUG = True
-    seed()
-
+def test_creates_one_scheme_with_three_groups(seeded_demo, db):
     scheme = Scheme.objects.get()
     assert scheme.groups.count() == 3
     assert set(BalintGroup.objects.values_list("frequency", flat=True)) == {
@@ -43,10 +41,7 @@ def test_creates_one_scheme_with_three_groups(db, settings):
 
 
 @pytest.mark.parametrize("email", ["leader@example.com", "trainee@example.com"])
-def test_demo_sign_ins_work_with_the_demo_password(client, db, settings, email):
-    settings.DEBUG = True
-    seed()
-
+def test_demo_sign_ins_work_with_the_demo_password(seeded_demo, client, db, email):
     response = client.post("/accounts/login/", {"login": email, "password": "balint-demo"})
 
     assert response.status_code == 302
@@ -54,9 +49,7 @@ def test_demo_sign_ins_work_with_the_demo_password(client, db, settings, email):
     assert client.get("/").status_code == 200
 
 
-def test_each_demo_sign_in_holds_its_role(db, settings):
-    settings.DEBUG = True
-    seed()
+def test_each_demo_sign_in_holds_its_role(seeded_demo, db):
     scheme = Scheme.objects.get()
 
     organiser = User.objects.get(email="organiser@example.com")
@@ -67,10 +60,7 @@ def test_each_demo_sign_in_holds_its_role(db, settings):
     assert Membership.objects.current().filter(person=trainee, role=Membership.Role.MEMBER).exists()
 
 
-def test_about_twenty_trainees_of_both_tracks(db, settings):
-    settings.DEBUG = True
-    seed()
-
+def test_about_twenty_trainees_of_both_tracks(seeded_demo, db):
     trainees = Membership.objects.filter(role=Membership.Role.MEMBER)
     assert 18 <= trainees.values("person").distinct().count() <= 24
     tracks = set(trainees.values_list("track", flat=True))
@@ -81,9 +71,8 @@ def test_about_twenty_trainees_of_both_tracks(db, settings):
     assert not gp.filter(end_date__isnull=True).exists()
 
 
-def test_running_twice_creates_no_duplicates(db, settings):
+def test_running_twice_creates_no_duplicates(seeded_demo, db, settings):
     settings.DEBUG = True
-    seed()
     counts = (
         User.objects.count(),
         Scheme.objects.count(),
@@ -103,20 +92,18 @@ def test_running_twice_creates_no_duplicates(db, settings):
     ) == counts
 
 
-def test_prints_the_sign_ins(db, settings, capsys):
-    settings.DEBUG = True
-    call_command("seed_demo")
-    out = capsys.readouterr().out
+def test_prints_the_sign_ins(seeded_demo):
     for email in DEMO_SIGN_INS:
-        assert email in out
-    assert "balint-demo" in out
+        assert email in seeded_demo
+    assert "balint-demo" in seeded_demo
 
 
-def test_the_demo_organiser_signs_in_with_a_printed_recovery_code(client, db, settings, capsys):
+def test_the_demo_organiser_signs_in_with_a_printed_recovery_code(
+    seeded_demo, client, db, settings, capsys
+):
     settings.DEBUG = True
     settings.SECOND_FACTOR_REQUIRED = True
-    call_command("seed_demo")
-    printed = capsys.readouterr().out.rsplit("(each works once): ", 1)[1].split()
+    printed = seeded_demo.rsplit("(each works once): ", 1)[1].split()
     assert len(printed) == 10
 
     asked = client.post(
@@ -131,10 +118,10 @@ def test_the_demo_organiser_signs_in_with_a_printed_recovery_code(client, db, se
 
 
 @pytest.mark.parametrize("email", ["organiser@example.com", "admin@example.com"])
-def test_demo_second_factor_takes_codes_from_the_printed_key(client, db, settings, email):
-    settings.DEBUG = True
+def test_demo_second_factor_takes_codes_from_the_printed_key(
+    seeded_demo, client, db, settings, email
+):
     settings.SECOND_FACTOR_REQUIRED = True
-    seed()
 
     client.post("/accounts/login/", {"login": email, "password": "balint-demo"})
     counter = next(yield_hotp_counters_from_time())
