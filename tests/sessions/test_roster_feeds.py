@@ -46,7 +46,8 @@ def server():
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # Polls every 0.05 s: shutdown() would otherwise wait up to 0.5 s per test.
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{httpd.server_address[1]}"
     yield SimpleNamespace(url=url, routes=routes, requests=requests, release=release)
