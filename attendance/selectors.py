@@ -25,7 +25,7 @@ from groups import permissions as group_permissions
 from groups.models import BalintGroup, Membership, Scheme, User
 from sessions import permissions as session_permissions
 from sessions.leave.selectors import unavailable_by_day
-from sessions.models import Session
+from sessions.models import Clash, Leave, Session
 
 # --- Register ---------------------------------------------------------------------
 
@@ -138,6 +138,8 @@ class Progress:
     recorded: int
     counted_records: list[Attendance] = field(default_factory=list)
     upcoming_dates: list[date] = field(default_factory=list)
+    # Upcoming dates the person cannot attend, with why: "leave" or "on call".
+    unavailable: dict[date, str] = field(default_factory=dict)
     open_ended: bool = False
     certificate: Certificate | None = None  # current one; set by progress_of_trainee
 
@@ -159,9 +161,18 @@ class Progress:
 
     @property
     def projected_date(self) -> date | None:
-        if self.is_complete or len(self.upcoming_dates) < self.remaining:
+        """When they reach the requirement attending every session they can: dates on
+        leave or on call do not count toward it (see skipped)."""
+        attendable = [day for day in self.upcoming_dates if day not in self.unavailable]
+        if self.is_complete or len(attendable) < self.remaining:
             return None
-        return self.upcoming_dates[self.remaining - 1]
+        return attendable[self.remaining - 1]
+
+    @property
+    def skipped(self) -> list[tuple[date, str]]:
+        """The unavailable dates up to the projected date (all of them without one)."""
+        until = self.projected_date or date.max
+        return [(day, why) for day, why in self.unavailable.items() if day <= until]
 
     @property
     def reachable(self) -> int:
@@ -232,10 +243,16 @@ def progress_for(person: User, scheme: Scheme, latest: int | None = None) -> Pro
             count=Count("pk", filter=Q(status__in=requirement.counted_statuses)),
             recorded=Count("pk"),
         )
+    # Whether they are on leave or on call that day comes in the same query.
+    leave = Leave.objects.filter(
+        person=person, start_date__lte=OuterRef("slot_date"), end_date__gte=OuterRef("slot_date")
+    )
+    on_call = Clash.objects.filter(person=person, session=OuterRef("pk"), resolved_at__isnull=True)
     upcoming = list(
         _upcoming_in_memberships(scheme, person)
+        .annotate(on_leave=Exists(leave), on_call=Exists(on_call))
         .order_by("starts_at")
-        .values_list("slot_date", flat=True)
+        .values_list("slot_date", "on_leave", "on_call")
     )
     return Progress(
         scheme=scheme,
@@ -244,7 +261,12 @@ def progress_for(person: User, scheme: Scheme, latest: int | None = None) -> Pro
         required=requirement.sessions_required,
         recorded=totals["recorded"],
         counted_records=counted_records,
-        upcoming_dates=upcoming,
+        upcoming_dates=[day for day, _, _ in upcoming],
+        unavailable={
+            day: "leave" if on_leave else "on call"
+            for day, on_leave, on_call in upcoming
+            if on_leave or on_call
+        },
         open_ended=_open_ended(scheme, person).exists(),
     )
 

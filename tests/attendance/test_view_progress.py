@@ -7,7 +7,8 @@ import pytest
 from tests import factories
 from tests.access import access, assert_sign_in_first
 from tests.factories.attendance import attend, held_sessions, past_wednesdays
-from tests.factories.sessions import SessionFactory, wednesdays
+from tests.factories.rosters import ClashFactory
+from tests.factories.sessions import NOW, LeaveFactory, SessionFactory, wednesdays
 
 MINE = "/progress/"
 
@@ -121,6 +122,28 @@ def test_a_projected_date_from_the_sessions_scheduled(client, scheme, group, ses
     assert count_line(content) == "3 of 5 sessions"
     assert "you reach 5 on <strong>11 March 2026</strong>" in content
     assert "At risk" not in content
+
+
+def test_the_projected_date_leaves_out_days_on_leave_or_on_call_and_names_them(
+    client, scheme, group, sessions
+):
+    scheme.requirement.sessions_required = 5
+    scheme.requirement.save()
+    person = factories.MembershipFactory(group=group).person
+    attend(person, sessions, ["present", "present", "late", "absent"])
+    first, second, third, _ = (SessionFactory(group=group, slot_date=d) for d in wednesdays(4))
+    LeaveFactory(person=person, start_date=first.slot_date)
+    ClashFactory(session=second, person=person)
+    # Neither someone else's leave nor a clash that no longer holds takes a date away.
+    LeaveFactory(start_date=third.slot_date)
+    ClashFactory(session=third, person=person, resolved_at=NOW)
+    client.force_login(person)
+
+    content = client.get(MINE).content.decode()
+
+    # 3 of 5: the next two sessions they can attend are 18 and 25 March, not 4 and 11.
+    assert "you reach 5 on <strong>25 March 2026</strong>" in content
+    assert "Left out as you cannot attend: 4 March (leave), 11 March (on call)." in content
 
 
 def test_a_clear_warning_when_the_membership_ends_too_soon(client, scheme, group, sessions):
