@@ -297,6 +297,15 @@ def progress_of_trainee(person: User, latest: int | None = None) -> list[Progres
     return progress
 
 
+def progress_in_scheme(person: User, scheme: Scheme, latest: int | None = None) -> Progress:
+    """One trainee's progress in one scheme with their current certificate there, if any."""
+    progress = progress_for(person, scheme, latest=latest)
+    progress.certificate = Certificate.objects.filter(
+        trainee=person, scheme=scheme, revoked_at__isnull=True, superseded_at__isnull=True
+    ).first()
+    return progress
+
+
 def trainees_of(scheme: Scheme) -> QuerySet[User]:
     """People with a member (trainee) role in one of the scheme's groups, at any time."""
     return User.objects.filter(

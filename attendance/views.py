@@ -119,7 +119,9 @@ def register_history(request, pk):
 def my_progress(request):
     progress = selectors.progress_of_trainee(request.user, latest=LATEST_COUNTED)
     return render(
-        request, "attendance/progress.html", {"progress": progress, "person": request.user}
+        request,
+        "attendance/progress.html",
+        {"progress": progress, "person": request.user, "mine": True},
     )
 
 
@@ -127,7 +129,7 @@ def my_progress(request):
 def trainee_progress(request, scheme_pk, person_pk):
     scheme = organised_scheme(request, scheme_pk)
     person = get_object_or_404(selectors.trainees_of(scheme), pk=person_pk)
-    progress = [selectors.progress_for(person, scheme, latest=LATEST_COUNTED)]
+    progress = [selectors.progress_in_scheme(person, scheme, latest=LATEST_COUNTED)]
     group_services.access_log_record(
         actor=request.user,
         action=AccessLogEntry.Action.PROGRESS_VIEW,
@@ -135,7 +137,11 @@ def trainee_progress(request, scheme_pk, person_pk):
         description=f"Progress of person #{person.pk}",
         subject=person,
     )
-    return render(request, "attendance/progress.html", {"progress": progress, "person": person})
+    return render(
+        request,
+        "attendance/progress.html",
+        {"progress": progress, "person": person, "mine": False, "scheme": scheme},
+    )
 
 
 # --- Organiser overview and exports --------------------------------------------------

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from attendance.services import certificate_issue
 from tests import factories
 from tests.access import access, assert_sign_in_first
 from tests.factories.attendance import attend, held_sessions, past_wednesdays
@@ -203,3 +204,48 @@ def test_someone_outside_the_scheme_is_not_found(client, scheme, organiser):
     outsider = factories.MembershipFactory().person
     client.force_login(organiser)
     assert client.get(trainee_url(scheme, outsider)).status_code == 404
+
+
+def test_the_organiser_reads_about_the_trainee_with_their_certificate(
+    client, scheme, group, organiser, sessions
+):
+    scheme.requirement.sessions_required = 3
+    scheme.requirement.save()
+    person = factories.MembershipFactory(group=group).person
+    attend(person, sessions, ["present", "present", "late", "absent"])
+    client.force_login(organiser)
+
+    before = client.get(trainee_url(scheme, person)).content.decode()
+    certificate = certificate_issue(actor=organiser, scheme=scheme, trainee=person)
+    after = client.get(trainee_url(scheme, person)).content.decode()
+
+    # Complete without a certificate: where to issue it, not the trainee's "will issue".
+    assert (
+        f'<a href="/schemes/{scheme.pk}/certificates/">issue it on the certificates page</a>'
+        in (before)
+    )
+    assert "will issue" not in before
+    assert f'href="/certificates/{certificate.pk}.pdf">Download the certificate</a>' in after
+    assert f"Code {certificate.display_code}" in after
+    assert "issue it on" not in after
+    for words in ("your", "Your", "you ", "You "):
+        assert words not in before + after
+
+
+def test_the_organiser_reads_an_at_risk_warning_about_them(client, scheme, group, organiser):
+    person = factories.MembershipFactory(group=group, end_date=wednesdays(1)[0]).person
+    SessionFactory(group=group, slot_date=wednesdays(1)[0])
+    client.force_login(organiser)
+
+    content = client.get(trainee_url(scheme, person)).content.decode()
+
+    assert "in their membership, they would be 29 sessions short." in content
+    assert "Talk to your scheme organiser" not in content
+
+
+def test_a_trainee_reads_what_happens_at_the_requirement(client, trainee, sessions):
+    client.force_login(trainee)
+
+    content = client.get(MINE).content.decode()
+
+    assert "At 30, your scheme organiser issues your completion certificate" in content
