@@ -306,6 +306,29 @@ def progress_in_scheme(person: User, scheme: Scheme, latest: int | None = None) 
     return progress
 
 
+def trainee_groups(scheme: Scheme, person_ids: list[int]) -> dict[int, str]:
+    """Each trainee's group in the scheme today (several joined by "; "); with none today,
+    their latest membership's group and when it ended or starts. One query."""
+    today = timezone.localdate()
+    current: dict[int, list[str]] = {}
+    latest: dict[int, str] = {}
+    memberships = (
+        Membership.objects.filter(
+            group__scheme=scheme, role=Membership.Role.MEMBER, person_id__in=person_ids
+        )
+        .order_by("start_date", "group__name")
+        .values_list("person_id", "group__name", "start_date", "end_date")
+    )
+    for person_id, name, start, end in memberships:
+        if start <= today and (end is None or end >= today):
+            current.setdefault(person_id, []).append(name)
+        elif start > today:
+            latest.setdefault(person_id, f"{name} (from {start.isoformat()})")
+        else:
+            latest[person_id] = f"{name} (until {end.isoformat()})"
+    return latest | {person_id: "; ".join(names) for person_id, names in current.items()}
+
+
 def trainees_of(scheme: Scheme) -> QuerySet[User]:
     """People with a member (trainee) role in one of the scheme's groups, at any time."""
     return User.objects.filter(

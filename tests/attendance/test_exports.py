@@ -10,6 +10,8 @@ from datetime import date, datetime
 from html.parser import HTMLParser
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from attendance import exports
@@ -155,7 +157,7 @@ def _page_as_export(row):
     return [counted, required, rate.rstrip("%").replace("—", ""), last, status]
 
 
-def test_the_overview_csv_matches_the_page(client, scheme, organiser, people):
+def test_the_overview_csv_matches_the_page(client, scheme, group, organiser, people):
     client.force_login(organiser)
 
     page = page_rows(client.get(f"/schemes/{scheme.pk}/overview/"))
@@ -163,11 +165,11 @@ def test_the_overview_csv_matches_the_page(client, scheme, organiser, people):
 
     header, *body = exported
     assert header[:4] == ["Name", "Email", "Registration", "Sessions counted"]
-    assert [row[3:] for row in body] == [_page_as_export(row) for row in page]
+    assert [row[3:8] for row in body] == [_page_as_export(row) for row in page]
     assert len(body) == 4
     by_email = {row[1]: row for row in body}
-    assert by_email[people[0].email][3:] == ["3", "30", "75", "2026-02-25", "On track"]
-    assert by_email[people[3].email][3:] == ["0", "30", "", "", "On track"]
+    assert by_email[people[0].email][3:] == ["3", "30", "75", "2026-02-25", "On track", group.name]
+    assert by_email[people[3].email][3:] == ["0", "30", "", "", "On track", group.name]
 
 
 def test_the_overview_xlsx_matches_the_page(client, scheme, organiser, people):
@@ -182,10 +184,39 @@ def test_the_overview_xlsx_matches_the_page(client, scheme, organiser, people):
         "Attendance rate",
         "Last attended",
         "Status",
+        "Group",
     ]
-    as_text = [["" if v is None else str(v) for v in row[3:]] for row in body]
+    as_text = [["" if v is None else str(v) for v in row[3:8]] for row in body]
     assert as_text == [_page_as_export(row) for row in page]
     assert [row[3] for row in body] == [4, 3, 2, 0]  # numbers stay numbers
+
+
+def test_the_overview_names_each_trainees_group_today_or_their_last(
+    client, scheme, group, other_group, organiser, trainee, django_assert_num_queries
+):
+    group.name, other_group.name = "Wicklow", "Kerry"
+    group.save(update_fields=["name"])
+    other_group.save(update_fields=["name"])
+    factories.MembershipFactory(group=other_group, person=trainee)  # in two groups today
+    left = factories.MembershipFactory(
+        group=other_group, start_date=date(2025, 9, 1), end_date=date(2026, 1, 31)
+    ).person
+    joining = factories.MembershipFactory(group=group, start_date=date(2026, 4, 1)).person
+    client.force_login(organiser)
+
+    with CaptureQueriesContext(connection) as few:
+        body = read_csv(client.get(overview_url(scheme, "csv")))[1:]
+
+    groups = {row[1]: row[-1] for row in body}
+    assert groups == {
+        trainee.email: "Kerry; Wicklow",
+        left.email: "Kerry (until 2026-01-31)",
+        joining.email: "Wicklow (from 2026-04-01)",
+    }
+    # One query for the groups of a fetch, whatever the number of trainees in it.
+    factories.MembershipFactory.create_batch(5, group=group)
+    with django_assert_num_queries(len(few)):
+        assert len(read_csv(client.get(overview_url(scheme, "csv")))) == 9
 
 
 def test_the_overview_export_keeps_the_filters(client, scheme, other_group, organiser, people):
