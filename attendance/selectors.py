@@ -24,8 +24,9 @@ from attendance.models import Attendance, AttendanceChange, Certificate, Require
 from groups import permissions as group_permissions
 from groups.models import BalintGroup, Membership, Scheme, User
 from sessions import permissions as session_permissions
-from sessions.leave.selectors import unavailable_by_day
-from sessions.models import Clash, Leave, Session
+from sessions.clashes.selectors import on_call
+from sessions.leave.selectors import on_leave, unavailable_by_day
+from sessions.models import Session
 
 # --- Register ---------------------------------------------------------------------
 
@@ -244,13 +245,9 @@ def progress_for(person: User, scheme: Scheme, latest: int | None = None) -> Pro
             recorded=Count("pk"),
         )
     # Whether they are on leave or on call that day comes in the same query.
-    leave = Leave.objects.filter(
-        person=person, start_date__lte=OuterRef("slot_date"), end_date__gte=OuterRef("slot_date")
-    )
-    on_call = Clash.objects.filter(person=person, session=OuterRef("pk"), resolved_at__isnull=True)
     upcoming = list(
         _upcoming_in_memberships(scheme, person)
-        .annotate(on_leave=Exists(leave), on_call=Exists(on_call))
+        .annotate(on_leave=on_leave(person), on_call=on_call(person))
         .order_by("starts_at")
         .values_list("slot_date", "on_leave", "on_call")
     )

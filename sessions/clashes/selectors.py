@@ -2,11 +2,18 @@
 
 from collections import defaultdict
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from groups.models import Scheme, User
 from sessions.models import Clash, SchemeSettings, Session
+
+
+def on_call(person: User) -> Exists:
+    """For a Session queryset: whether the person has an open clash with the session."""
+    return Exists(
+        Clash.objects.filter(person=person, session=OuterRef("pk"), resolved_at__isnull=True)
+    )
 
 
 def travel_margin_minutes(scheme: Scheme) -> int:

@@ -3,12 +3,23 @@
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from groups.models import User
 from sessions import permissions
 from sessions.models import Leave
+
+
+def on_leave(person: User) -> Exists:
+    """For a Session queryset: whether the person is on leave on the session's date."""
+    return Exists(
+        Leave.objects.filter(
+            person=person,
+            start_date__lte=OuterRef("slot_date"),
+            end_date__gte=OuterRef("slot_date"),
+        )
+    )
 
 
 def _overlapping_leave(person_ids, first: date, last: date) -> QuerySet[Leave]:

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from groups.models import BalintGroup, Membership, User
 from sessions import permissions
-from sessions.clashes.selectors import clashing_by_session
-from sessions.leave.selectors import unavailable_by_day
+from sessions.clashes.selectors import clashing_by_session, on_call
+from sessions.leave.selectors import on_leave, unavailable_by_day
 from sessions.models import Session, SwapRequest
 from sessions.rota.planning import RotaMember, RotaSlot
 from sessions.schedule import selectors as schedule_selectors
@@ -95,10 +95,20 @@ def pending_swaps(person: User) -> QuerySet[SwapRequest]:
 
 
 def swap_choices(group: BalintGroup, person: User) -> QuerySet[Session]:
-    """The group's upcoming dates someone else presents on: what the person may swap with."""
+    """The group's upcoming dates someone else presents on and the person could present
+    at: not on leave that day, nor on call then."""
     return (
         schedule_selectors.upcoming_sessions(group)
         .filter(presenter__isnull=False)
         .exclude(presenter=person)
+        .exclude(on_leave(person))
+        .exclude(on_call(person))
         .select_related("presenter")
     )
+
+
+def away_reason(person: User, session: Session) -> str:
+    """Why the person cannot present at the session ("" when they can). One query."""
+    away = Session.objects.filter(pk=session.pk).values_list(on_leave(person), on_call(person))
+    leave, clash = away.get()
+    return "is on leave that day" if leave else "is on call then" if clash else ""

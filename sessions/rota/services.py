@@ -95,6 +95,15 @@ def _check_member_for_swap(person: User, session: Session, *, other: Session) ->
         )
 
 
+def _check_free_for_swap(person: User, *, other: Session) -> None:
+    """After the swap `person` presents at `other`: not while on leave or on call."""
+    reason = selectors.away_reason(person, other)
+    if reason:
+        raise ValidationError(
+            f"{person} {reason} ({other.slot_date:%d %b %Y}), so the dates cannot be swapped."
+        )
+
+
 def swap_request(
     *, requester: User, requester_session: Session, recipient_session: Session
 ) -> SwapRequest:
@@ -109,6 +118,7 @@ def swap_request(
     _check_swappable(recipient_session, recipient)
     _check_member_for_swap(requester, requester_session, other=recipient_session)
     _check_member_for_swap(recipient, recipient_session, other=requester_session)
+    _check_free_for_swap(requester, other=recipient_session)
     try:
         with transaction.atomic():
             swap = SwapRequest.objects.create(
@@ -139,6 +149,7 @@ def swap_accept(*, actor: User, swap: SwapRequest) -> SwapRequest:
         _check_swappable(theirs, swap.recipient)
         _check_member_for_swap(swap.requester, mine, other=theirs)
         _check_member_for_swap(swap.recipient, theirs, other=mine)
+        _check_free_for_swap(swap.recipient, other=mine)  # their leave may have come since
         mine.presenter, theirs.presenter = swap.recipient, swap.requester
         Session.objects.bulk_update([mine, theirs], ["presenter"])
         swap.status = SwapRequest.Status.ACCEPTED

@@ -15,7 +15,8 @@ from sessions.models import Session, SwapRequest
 from sessions.rota import services
 from tests import factories
 from tests.access import access, assert_sign_in_first
-from tests.factories.sessions import NOW, SessionFactory, SwapRequestFactory
+from tests.factories.rosters import ClashFactory
+from tests.factories.sessions import NOW, LeaveFactory, SessionFactory, SwapRequestFactory
 
 EARLY, LATE = date(2026, 3, 4), date(2026, 3, 18)
 
@@ -331,6 +332,30 @@ def test_a_past_date_cannot_be_given_back(group, trainee):
     assert presenter_of(past) == trainee
 
 
+@pytest.mark.parametrize("away", ["leave", "on call"])
+def test_a_swap_onto_a_date_the_requester_cannot_present_is_refused(trainee, mine, theirs, away):
+    if away == "leave":
+        LeaveFactory(person=trainee, start_date=theirs.slot_date)
+        reason = "is on leave that day"
+    else:
+        ClashFactory(session=theirs, person=trainee)
+        reason = "is on call then"
+
+    with pytest.raises(ValidationError, match=f"{trainee} {reason} \\(04 Mar 2026\\)"):
+        services.swap_request(requester=trainee, requester_session=mine, recipient_session=theirs)
+    assert not SwapRequest.objects.exists()
+
+
+def test_accepting_onto_a_date_the_recipient_is_now_on_leave_is_refused(
+    swap, colleague, trainee, mine, theirs
+):
+    LeaveFactory(person=colleague, start_date=mine.slot_date)  # booked after the request
+
+    with pytest.raises(ValidationError, match="is on leave that day"):
+        services.swap_accept(actor=colleague, swap=swap)
+    assert (presenter_of(mine), presenter_of(theirs)) == (trainee, colleague)
+
+
 # --- The pages --------------------------------------------------------------------------------
 
 
@@ -369,6 +394,22 @@ def test_the_swap_page_offers_the_other_presenters_dates(client, trainee, collea
 
     assert list(response.context["form"].fields["other"].queryset) == [theirs]
     assert f"Wed 04 Mar 2026 — {colleague.full_name}" in response.content.decode()
+
+
+def test_the_swap_page_leaves_out_dates_the_trainee_is_away(client, group, trainee, mine, theirs):
+    on_leave = SessionFactory(group=group, slot_date=date(2026, 3, 11), presenter=theirs.presenter)
+    on_call = SessionFactory(group=group, slot_date=date(2026, 3, 25), presenter=theirs.presenter)
+    LeaveFactory(person=trainee, start_date=on_leave.slot_date)
+    ClashFactory(session=on_call, person=trainee)
+    ClashFactory(session=theirs, person=trainee, resolved_at=NOW)  # no longer holds
+    client.force_login(trainee)
+
+    response = client.get(swap_url(mine))
+
+    assert list(response.context["form"].fields["other"].queryset) == [theirs]
+    refused = client.post(swap_url(mine), {"other": on_leave.pk})
+    assert refused.status_code == 400
+    assert not SwapRequest.objects.exists()
 
 
 def test_asking_for_a_swap_on_the_page(
