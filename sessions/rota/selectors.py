@@ -74,11 +74,18 @@ def rota_inputs(group: BalintGroup, upcoming: list[Session]) -> RotaInputs:
     return RotaInputs(members=members, slots=slots, counts=dict(counts), last_presented=last)
 
 
+def my_rota_sessions(person: User) -> QuerySet[Session]:
+    """The person's upcoming sessions, each marked `on_leave` when they are away that day."""
+    return schedule_selectors.my_upcoming_sessions(person).annotate(on_leave=on_leave(person))
+
+
 def next_presentation(person: User) -> Session | None:
+    """Their next presenting date, marked `on_leave` and `on_call` when they are away."""
     return (
         Session.objects.filter(
             presenter=person, status=Session.Status.SCHEDULED, starts_at__gte=timezone.now()
         )
+        .annotate(on_leave=on_leave(person), on_call=on_call(person))
         .select_related("group__scheme")  # pages show it in the scheme's time zone
         .order_by("starts_at")
         .first()

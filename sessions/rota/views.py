@@ -24,7 +24,7 @@ PAGE_SIZE = 20
 
 @login_required
 def my_rota(request):
-    sessions = Paginator(schedule_selectors.my_upcoming_sessions(request.user), PAGE_SIZE).get_page(
+    sessions = Paginator(selectors.my_rota_sessions(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     sessions.object_list = list(sessions.object_list)

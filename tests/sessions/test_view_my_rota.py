@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from sessions import services
 from tests import factories
 from tests.access import assert_sign_in_first
-from tests.factories.sessions import SessionFactory, SwapRequestFactory, wednesdays
+from tests.factories.sessions import LeaveFactory, SessionFactory, SwapRequestFactory, wednesdays
 
 URL = "/rota/"
 
@@ -256,3 +256,46 @@ def test_the_next_date_presenting_costs_one_query(
 
     assert response.context["next_session"].presenter == trainee
     assert response.context["days_until"] is not None
+
+
+# --- Leave ----------------------------------------------------------------------------------
+
+
+def test_my_leave_is_marked_on_my_sessions(client, group, trainee, colleague):
+    away, here = (SessionFactory(group=group, slot_date=d) for d in wednesdays(2))
+    LeaveFactory(person=trainee, start_date=away.slot_date)
+    LeaveFactory(person=colleague, start_date=here.slot_date)  # someone else's: not shown
+    client.force_login(trainee)
+
+    content = client.get(URL).content.decode()
+
+    assert "On leave</span> You are on leave that day" in item_for(content, "Wed 4 Mar 2026, 09:00")
+    assert "On leave" not in item_for(content, "Wed 11 Mar 2026, 09:00")
+
+
+@pytest.mark.parametrize("away", ["leave", "on call"])
+def test_the_next_presenting_date_says_when_i_am_away_then(client, group, trainee, away):
+    first, _later = (
+        SessionFactory(group=group, slot_date=d, presenter=trainee) for d in wednesdays(2)
+    )
+    if away == "leave":
+        LeaveFactory(person=trainee, start_date=first.slot_date)
+    else:
+        _on_call(trainee, first.slot_date)
+        services.clashes_recompute()
+    client.force_login(trainee)
+
+    content = client.get(URL).content.decode()
+
+    banner = content.split('id="next-presentation">', 1)[1].split("</div>", 1)[0]
+    said = "on leave that day" if away == "leave" else "on call then"
+    assert f"You are {said}.</strong> Ask someone to swap, or give the date back" in banner
+
+
+def test_the_next_presenting_date_says_nothing_more_when_i_am_free(client, group, trainee):
+    SessionFactory(group=group, slot_date=wednesdays(1)[0], presenter=trainee)
+    client.force_login(trainee)
+
+    content = client.get(URL).content.decode()
+
+    assert "Ask someone to swap" not in content
