@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.utils import timezone
 
 from balint.forms import TypedChoiceOfModel
 from groups.models import BalintGroup, Invitation, Membership, Scheme, User
@@ -24,6 +25,26 @@ class GroupForm(forms.ModelForm):
         labels = {"duration_minutes": "Duration (minutes)", "online_link": "Online meeting link"}
 
 
+TRACK_MISSING = "Choose the trainee's track."
+
+
+def _dates_and_track_asked(form: forms.ModelForm) -> None:
+    """Start today unless changed; the track chosen, not Psychiatry by default unseen."""
+    form.fields["start_date"].initial = timezone.localdate
+    track = form.fields["track"]
+    track.choices = [("", "Choose a track"), *Membership.Track.choices]
+    track.required = False  # needed for trainees only: see _require_track
+    if not form.is_bound:
+        form.initial.setdefault("track", "")
+
+
+def _require_track(form: forms.ModelForm, cleaned: dict) -> None:
+    if cleaned.get("role") == Membership.Role.MEMBER and not cleaned.get("track"):
+        form.add_error("track", TRACK_MISSING)
+    elif not cleaned.get("track"):
+        cleaned["track"] = Membership.Track.PSYCHIATRY  # leaders and organisers: unused
+
+
 class MembershipForm(forms.ModelForm):
     person = TypedChoiceOfModel(
         User.objects.none(),
@@ -41,6 +62,12 @@ class MembershipForm(forms.ModelForm):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
+        _dates_and_track_asked(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        _require_track(self, cleaned)
+        return cleaned
 
 
 class MembershipEndForm(forms.Form):
@@ -67,6 +94,7 @@ class InvitationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.scheme = scheme
         self.fields["group"].queryset = scheme.groups.all()
+        _dates_and_track_asked(self)
 
     def clean(self):
         """The service's rules, with its messages; the model's constraints would only name
@@ -74,6 +102,7 @@ class InvitationForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("role") == Invitation.Role.ORGANISER:
             cleaned["group"] = None  # the service drops it too: organisers join no group
+        _require_track(self, cleaned)
         data = InvitationData(
             email=cleaned.get("email") or "",
             full_name=cleaned.get("full_name") or "",

@@ -193,7 +193,10 @@ def membership_end(request, pk):
 @login_required
 def invitation_create(request, scheme_pk):
     scheme = get_object_or_404(permissions.schemes_organised_by(request.user), pk=scheme_pk)
-    form = InvitationForm(request.POST or None, scheme=scheme)
+    # From a group's page the group comes filled in (its name, as the field takes it).
+    form = InvitationForm(
+        request.POST or None, scheme=scheme, initial={"group": request.GET.get("group", "")}
+    )
     if request.method == "POST" and form.is_valid():
         data = services.InvitationData(**form.cleaned_data)
         try:

@@ -177,3 +177,25 @@ def test_the_group_is_typed_not_picked_from_hundreds(client, scheme, group, orga
     assert 'type="text" name="group"' in content
     assert refused.status_code == 400
     assert refused.context["form"].errors["group"] == ["No group of this scheme has that name."]
+
+
+def test_from_a_group_page_the_group_is_filled_in(client, scheme, group, organiser):
+    group.name = "Wednesday & Friends"
+    group.save(update_fields=["name"])
+    client.force_login(organiser)
+
+    link = f'href="/schemes/{scheme.pk}/invitations/new/?group=Wednesday%20%26%20Friends"'
+    assert link in client.get(f"/groups/{group.pk}/").content.decode()
+    form = client.get(url(scheme), {"group": group.name}).context["form"]
+    assert form["group"].value() == "Wednesday & Friends"
+    assert form["track"].value() == ""
+
+
+def test_a_trainee_invited_without_a_track_is_refused(client, scheme, group, organiser):
+    client.force_login(organiser)
+
+    response = client.post(url(scheme), form_data(group, track=""))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["track"] == ["Choose the trainee's track."]
+    assert not Invitation.objects.exists()

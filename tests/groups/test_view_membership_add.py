@@ -116,3 +116,33 @@ def test_the_person_list_offers_only_the_schemes_people(
     assert trainee in people
     assert organiser in people
     assert other_scheme_organiser not in people
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_the_form_starts_today_and_asks_for_the_track(client, group, organiser):
+    client.force_login(organiser)
+
+    form = client.get(url(group)).context["form"]
+
+    assert form["start_date"].value() == date(2026, 3, 2)  # tests.factories.sessions.NOW
+    assert form["track"].value() == ""
+    assert next(iter(form.fields["track"].choices)) == ("", "Choose a track")
+
+
+def test_a_trainee_without_a_track_is_refused(client, group, organiser, other_group_leader):
+    client.force_login(organiser)
+
+    response = client.post(url(group), form_data(other_group_leader, track=""))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["track"] == ["Choose the trainee's track."]
+    assert not group.memberships.filter(person=other_group_leader).exists()
+
+
+def test_a_leader_needs_no_track(client, group, organiser, other_group_leader):
+    client.force_login(organiser)
+
+    response = client.post(url(group), form_data(other_group_leader, role="leader", track=""))
+
+    assert response.status_code == 302
+    assert group.memberships.get(person=other_group_leader).role == Membership.Role.LEADER
