@@ -106,13 +106,19 @@ def group_detail(request, pk):
     memberships = selectors.group_memberships(group)
     can_manage = permissions.can_manage_group(request.user, group)
     can_schedule = can_manage or permissions.can_lead_group(request.user, group)
-    current = [m for m in memberships if m.covers(timezone.localdate())]
+    today = timezone.localdate()
+    current = [m for m in memberships if m.covers(today)]
+    # Someone invited who has not started yet is welcomed, not shown the group's troubles.
+    joining = next(
+        (m for m in memberships if m.person_id == request.user.pk and m.start_date > today), None
+    )
     return render(
         request,
         "groups/group_detail.html",
         {
             "group": group,
             "current": current,
+            "joining": joining,
             "all_memberships": memberships if can_manage else None,
             "can_manage": can_manage,
             "can_schedule": can_schedule,

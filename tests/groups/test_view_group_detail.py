@@ -64,3 +64,23 @@ def test_size_warning_counts_members_only(client, group, leader, trainee):
 
     assert response.context["group"].member_count == 1
     assert "Below the minimum of 6 members." in response.content.decode()
+
+
+def test_the_size_warning_is_for_those_who_can_act_on_it(client, group, trainee, organiser):
+    client.force_login(trainee)
+    assert "Below the minimum" not in client.get(url(group)).content.decode()
+    client.force_login(organiser)
+    assert "Below the minimum of 6 members." in client.get(url(group)).content.decode()
+
+
+def test_someone_who_has_not_joined_yet_is_welcomed(client, group, trainee):
+    start = timezone.localdate() + timedelta(days=10)
+    newcomer = factories.MembershipFactory(group=group, start_date=start).person
+
+    client.force_login(newcomer)
+    content = client.get(url(group)).content.decode()
+
+    assert f"<strong>Welcome to {group.name}.</strong> You join on {start:%A %-d %B %Y}:" in content
+    assert "Below the minimum" not in content
+    client.force_login(trainee)  # already a member: no welcome
+    assert 'id="welcome"' not in client.get(url(group)).content.decode()
