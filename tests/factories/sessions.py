@@ -86,3 +86,13 @@ class CalendarTokenFactory(factory.django.DjangoModelFactory):
         model = CalendarToken
 
     person = factory.SubFactory(factories.UserFactory)
+
+
+# Two presenting dates of the swap tests (tests/sessions/conftest.py): the colleague's first.
+EARLY, LATE = date(2026, 3, 4), date(2026, 3, 18)
+
+
+def presenter_of(session):
+    """Who presents at the session now, read afresh."""
+    session.refresh_from_db()
+    return session.presenter
