@@ -305,10 +305,12 @@ def progress_in_scheme(person: User, scheme: Scheme, latest: int | None = None) 
 
 def trainee_groups(scheme: Scheme, person_ids: list[int]) -> dict[int, str]:
     """Each trainee's group in the scheme today (several joined by "; "); with none today,
-    their latest membership's group and when it ended or starts. One query."""
+    the next one they join and when, or else the last one they were in and when it ended.
+    One query."""
     today = timezone.localdate()
     current: dict[int, list[str]] = {}
-    latest: dict[int, str] = {}
+    ended: dict[int, str] = {}
+    joining: dict[int, str] = {}
     memberships = (
         Membership.objects.filter(
             group__scheme=scheme, role=Membership.Role.MEMBER, person_id__in=person_ids
@@ -320,10 +322,10 @@ def trainee_groups(scheme: Scheme, person_ids: list[int]) -> dict[int, str]:
         if start <= today and (end is None or end >= today):
             current.setdefault(person_id, []).append(name)
         elif start > today:
-            latest.setdefault(person_id, f"{name} (from {start.isoformat()})")
+            joining.setdefault(person_id, f"{name} (from {start.isoformat()})")
         else:
-            latest[person_id] = f"{name} (until {end.isoformat()})"
-    return latest | {person_id: "; ".join(names) for person_id, names in current.items()}
+            ended[person_id] = f"{name} (until {end.isoformat()})"
+    return ended | joining | {person_id: "; ".join(names) for person_id, names in current.items()}
 
 
 def trainees_of(scheme: Scheme) -> QuerySet[User]:

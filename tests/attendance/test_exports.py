@@ -202,6 +202,10 @@ def test_the_overview_names_each_trainees_group_today_or_their_last(
         group=other_group, start_date=date(2025, 9, 1), end_date=date(2026, 1, 31)
     ).person
     joining = factories.MembershipFactory(group=group, start_date=date(2026, 4, 1)).person
+    moving = factories.MembershipFactory(
+        group=other_group, start_date=date(2025, 9, 1), end_date=date(2026, 1, 31)
+    ).person
+    factories.MembershipFactory(group=group, person=moving, start_date=date(2026, 5, 6))
     client.force_login(organiser)
 
     with CaptureQueriesContext(connection) as few:
@@ -212,11 +216,12 @@ def test_the_overview_names_each_trainees_group_today_or_their_last(
         trainee.email: "Kerry; Wicklow",
         left.email: "Kerry (until 2026-01-31)",
         joining.email: "Wicklow (from 2026-04-01)",
+        moving.email: "Wicklow (from 2026-05-06)",  # where they go, not where they were
     }
     # One query for the groups of a fetch, whatever the number of trainees in it.
     factories.MembershipFactory.create_batch(5, group=group)
     with django_assert_num_queries(len(few)):
-        assert len(read_csv(client.get(overview_url(scheme, "csv")))) == 9
+        assert len(read_csv(client.get(overview_url(scheme, "csv")))) == 10
 
 
 def test_the_overview_export_keeps_the_filters(client, scheme, other_group, organiser, people):
