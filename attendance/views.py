@@ -140,7 +140,7 @@ def trainee_progress(request, scheme_pk, person_pk):
     return render(
         request,
         "attendance/progress.html",
-        {"progress": progress, "person": person, "mine": False, "scheme": scheme},
+        {"progress": progress, "person": person, "mine": False},
     )
 
 

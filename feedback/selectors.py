@@ -2,9 +2,9 @@
 feedback.evaluation_selectors).
 
 Each runs a fixed number of queries whatever the data size. Nothing here
-returns who gave which answer: summaries are aggregates, and comments come
-in a fresh random order on every read, never by time or key, so their order
-gives no author away.
+returns who gave which answer: summaries are aggregates shown only after
+answering has closed, and comments come in alphabetical order, never by time
+or key, so their order gives no author away.
 """
 
 from dataclasses import dataclass, field
@@ -340,11 +340,12 @@ def group_health(group: BalintGroup) -> GroupHealth:
         .annotate(answers=Count("pk"), **{n: Avg(n) for n in SessionFeedback.RATINGS})
         .order_by()
     }
+    now = timezone.now()  # one instant for every session of the page
     for session in sessions:
         row = ratings.get(session.pk)
         session.answers = row["answers"] if row else 0
         session.rating = None
-        session.feedback_open = timezone.now() < feedback_closes_at(session)
+        session.feedback_open = now < feedback_closes_at(session)
         if row and not session.feedback_open and row["answers"] >= MIN_ANSWERS:
             mean = sum(row[n] for n in SessionFeedback.RATINGS) / len(SessionFeedback.RATINGS)
             session.rating = round(mean, 1)
