@@ -31,6 +31,11 @@ class Requirement(PerSchemeSettings, models.Model):
         validators=[validate_counted_statuses],
         help_text="Attendance statuses that count toward the requirement.",
     )
+    # The scheme's mark on its certificates: a PNG re-encoded on upload (no metadata,
+    # bounded size), kept in the database so web and worker need no shared volume.
+    certificate_mark = models.BinaryField(blank=True, default=b"", editable=False)
+    # Certificates carry a second signature line for the trainee's last leader.
+    certificate_leader_signs = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -99,6 +104,8 @@ class AttendanceChange(models.Model):
     changed_at = models.DateTimeField(auto_now_add=True)
     before = models.CharField(max_length=10, choices=AttendanceStatus.choices, blank=True)
     after = models.CharField(max_length=10, choices=AttendanceStatus.choices)
+    # Why a register was corrected after the session's day (asked for then, not before).
+    reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["changed_at", "pk"]
