@@ -28,6 +28,11 @@ CHROMIUM_ARGS = [
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+    "small phone": {
+        "viewport": {"width": 320, "height": 640},
+        "is_mobile": True,
+        "has_touch": True,
+    },
 }
 # How long an action or expectation waits before giving up: a guard against a
 # hung page on a loaded CI machine, not a performance assertion.
@@ -57,7 +62,12 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(params=list(VIEWPORTS))
+# Most tests run at these two sizes; the role journeys and the every-page scan also at
+# 320 px (parametrize with VIEWPORTS to get all three).
+TWO_SIZES = ["desktop", "phone"]
+
+
+@pytest.fixture(params=TWO_SIZES)
 def viewport(request) -> str:
     return request.param
 
@@ -84,7 +94,7 @@ def warm_up(live_server) -> None:
 
 @pytest.fixture
 def open_page(browser, live_server, browser_problems):
-    """Open a page in a fresh browser context of the given size ("desktop" or "phone").
+    """Open a page in a fresh browser context of the given size (a key of VIEWPORTS).
 
     Each context has its own cookies, so a test can have two people signed in at
     once (a leader takes the register while the trainee watches their count).

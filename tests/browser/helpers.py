@@ -1,7 +1,9 @@
 """Steps and checks shared by the browser tests: signing in and out the way a person
 does, the collapsed navigation on a phone, and the axe-core scan."""
 
+import os
 import re
+from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
@@ -9,6 +11,8 @@ from playwright.sync_api import Page, expect
 from tests import factories
 
 LOGIN_PATH = "/accounts/login/"
+# Screenshots for people to review; .ci/run keeps the folder as an artefact.
+ARTEFACTS = Path(os.environ.get("BROWSER_ARTEFACTS", "var/browser-artefacts"))
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
@@ -19,6 +23,14 @@ def sign_in(page: Page, person) -> None:
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name=re.compile(r"^sign in$", re.IGNORECASE)).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {person.full_name}")
+
+
+def save_screenshot(page: Page, name: str) -> Path:
+    """A full-page screenshot named for what it shows, e.g. "trainee-home-phone"."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTEFACTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"
+    page.screenshot(path=path, full_page=True)
+    return path
 
 
 def assert_no_serious_violations(page: Page) -> None:
@@ -40,7 +52,7 @@ def format_violation(violation: dict) -> str:
 
 def open_navigation_if_collapsed(page: Page, viewport: str) -> None:
     toggler = page.get_by_role("button", name="Show navigation")
-    if viewport == "phone":
+    if viewport != "desktop":
         sign_out = page.get_by_role("button", name="Sign out")
         expect(toggler).to_be_visible()
         expect(toggler).to_have_attribute("aria-expanded", "false")
