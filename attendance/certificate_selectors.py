@@ -1,14 +1,21 @@
 """Reads for certificates: who is due one, what one states, and the organisers' pages."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from attendance import permissions
-from attendance.models import Attendance, Certificate, CertificateExport, Requirement
-from attendance.selectors import recorded_q, scheme_overview
+from attendance.models import (
+    Attendance,
+    Certificate,
+    CertificateExport,
+    Requirement,
+    TraineeFigure,
+)
+from attendance.progress import recorded_q, scheme_overview
 from attendance.statuses import AttendanceStatus
 from groups.models import Scheme, User
 
@@ -42,12 +49,78 @@ def certificate_candidates(scheme: Scheme, people=None) -> list[CertificateCandi
     return [CertificateCandidate(p, p.counted, current.get(p.pk)) for p in people]
 
 
+def certificates_due_rows(scheme: Scheme) -> list[CertificateCandidate]:
+    """The candidates who need a certificate: none yet, or one for fewer sessions; the
+    erased have no one left to certify. Three queries."""
+    due = [row for row in certificate_candidates(scheme) if row.needs_certificate]
+    erased = set(
+        User.objects.filter(figures__scheme=scheme, erasure__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    return [row for row in due if row.person.pk not in erased]
+
+
 def certificates_due(scheme: Scheme) -> list[User]:
     """Eligible trainees with no certificate, or one for fewer sessions; the erased
     have no one left to certify."""
-    due = [row.person.pk for row in certificate_candidates(scheme) if row.needs_certificate]
-    trainees = User.objects.filter(erasure__isnull=True).in_bulk(due)
-    return [trainees[pk] for pk in due if pk in trainees]
+    return [row.person for row in certificates_due_rows(scheme)]
+
+
+def certificates_due_count(scheme: Scheme) -> int:
+    """How many certificates_due() would list, in one count query, for a page that asks
+    again and again while the worker issues them."""
+    up_to_date = Certificate.objects.filter(
+        scheme=scheme,
+        trainee=OuterRef("person"),
+        revoked_at__isnull=True,
+        superseded_at__isnull=True,
+        sessions_counted__gte=OuterRef("counted"),
+    )
+    return (
+        TraineeFigure.objects.filter(
+            scheme=scheme, status=TraineeFigure.Status.COMPLETE, person__erasure__isnull=True
+        )
+        .exclude(Exists(up_to_date))
+        .count()
+    )
+
+
+# The issuing page lists this many of those it issued, with a link to all of them.
+ISSUED_SHOWN = 10
+
+
+@dataclass
+class IssueProgress:
+    """Where issuing for everyone eligible stands: `total` were due when the organiser
+    confirmed at `since`; `issued` certificates of the scheme are dated since then."""
+
+    total: int
+    issued: int
+    still_due: int
+    latest: list[Certificate]
+
+    @property
+    def finished(self) -> bool:
+        # Someone who turned ineligible meanwhile (a corrected register, an erasure) gets
+        # none, so "all issued" is not the only end: nobody due any more is one too.
+        return self.issued >= self.total or self.still_due == 0
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.issued / self.total)) if self.total else 100
+
+
+def issue_progress(scheme: Scheme, *, since: datetime, total: int) -> IssueProgress:
+    """Three queries: those issued since, the first of them by name, and those still due."""
+    issued_since = Certificate.objects.filter(scheme=scheme, issued_at__gte=since)
+    issued = issued_since.count()
+    return IssueProgress(
+        total=total,
+        issued=issued,
+        still_due=certificates_due_count(scheme),
+        latest=list(issued_since.order_by("holder_name", "pk")[:ISSUED_SHOWN]) if issued else [],
+    )
 
 
 def certificate_snapshot(person: User, scheme: Scheme) -> dict:
@@ -133,3 +206,75 @@ def certificates_with_scheme() -> QuerySet[Certificate]:
 def certificate_by_code(code: str) -> Certificate | None:
     """The certificate with the (normalised) verification code, for the public page."""
     return certificates_with_scheme().filter(code=code).first()
+
+
+# --- What a certificate is printed with ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signatory:
+    name: str
+    role: str
+
+
+def certificate_designs(certificates: list[Certificate]) -> dict[int, Requirement]:
+    """Each scheme's mark and signing rule, by scheme id: one query, none for certificates
+    held only in memory (the worker's warm-up)."""
+    schemes = {c.scheme_id for c in certificates if c.scheme_id is not None}
+    if not schemes:
+        return {}
+    return Requirement.objects.only(
+        "scheme_id", "counted_statuses", "certificate_mark", "certificate_leader_signs"
+    ).in_bulk(schemes)
+
+
+# What a signing leader is called under their name, by their role at that session.
+LEADER_ROLES = {
+    Attendance.Role.LEADER.value: "Group leader",
+    Attendance.Role.CO_LEADER.value: "Co-leader",
+}
+
+
+def signing_leaders(
+    certificates: list[Certificate], designs: dict[int, Requirement]
+) -> dict[int, Signatory]:
+    """By certificate id, the leader who signs it where the scheme asks for one: whoever led
+    the holder's last counted session up to the certificate's period end, a leader before a
+    co-leader. Only a name the certificate itself lists signs: one scrubbed from it since
+    (an erased leader) does not come back. Two queries a scheme, whatever the number."""
+    last: dict[int, int] = {}
+    for scheme_id, design in designs.items():
+        ids = [c.pk for c in certificates if c.scheme_id == scheme_id and c.pk is not None]
+        if not design.certificate_leader_signs or not ids:
+            continue
+        last_session = (
+            Attendance.objects.filter(
+                recorded_q(scheme_id),
+                status__in=design.counted_statuses,
+                person=OuterRef("trainee"),
+                session__slot_date__lte=OuterRef("period_end"),
+            )
+            .order_by("-session__starts_at")
+            .values("session")[:1]
+        )
+        rows = Certificate.objects.filter(pk__in=ids).annotate(last=Subquery(last_session))
+        last.update((pk, session) for pk, session in rows.values_list("pk", "last") if session)
+    if not last:
+        return {}
+    leading: dict[int, tuple] = {}
+    for session, role, name, group in (
+        Attendance.objects.filter(
+            session__in=set(last.values()),
+            role__in=list(LEADER_ROLES),
+            status__in=[AttendanceStatus.PRESENT, AttendanceStatus.LATE],
+        )
+        .order_by("session", "-role", "person__full_name")  # "leader" sorts after "co_leader"
+        .values_list("session", "role", "person__full_name", "session__group__name")
+    ):
+        leading.setdefault(session, (role, name, group))
+    signers = {}
+    for certificate in certificates:
+        role, name, group = leading.get(last.get(certificate.pk), (None, None, None))
+        if name and name in certificate.leaders.split("; "):
+            signers[certificate.pk] = Signatory(name, f"{LEADER_ROLES[role]}, {group}")
+    return signers

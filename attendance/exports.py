@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 
-from attendance import selectors
+from attendance import progress, selectors
 from attendance.models import Attendance, Requirement
 from groups.models import BalintGroup, Scheme
 from sessions.models import Session
@@ -51,7 +51,9 @@ class SchemeOverviewExporter(Exporter):
         "Attendance rate",
         "Last attended",
         "Status",
+        "Status reason",
         "Group",
+        "Track",
     ]
 
     def __init__(self, scheme: Scheme, **filters):
@@ -65,16 +67,17 @@ class SchemeOverviewExporter(Exporter):
         zone = ZoneInfo(self.scheme.time_zone)
         columns = ["pk", "full_name", "email", "registration_number", "counted", "rate"]
         overview = (
-            selectors.scheme_overview(self.scheme, **self.filters)
+            progress.scheme_overview(self.scheme, **self.filters)
             .annotate(last_day=TruncDate("last_attended", tzinfo=zone))
-            .values_list(*columns, "last_day", "status")
+            .values_list(*columns, "last_day", "status", "status_reason")
             .iterator(chunk_size=CHUNK_ROWS)
         )
         required = Requirement.for_scheme(self.scheme).sessions_required
         # The groups of each fetch in one more query: a query per trainee would be 5,000.
         while chunk := list(islice(overview, CHUNK_ROWS)):
-            groups = selectors.trainee_groups(self.scheme, [row[0] for row in chunk])
-            for pk, name, email, registration, counted, rate, last_day, status in chunk:
+            groups = progress.trainee_groups(self.scheme, [row[0] for row in chunk])
+            for pk, name, email, registration, counted, rate, last_day, status, reason in chunk:
+                group, track = groups.get(pk, ("", ""))
                 yield [
                     name,
                     email,
@@ -83,8 +86,10 @@ class SchemeOverviewExporter(Exporter):
                     required,
                     round(rate * 100) if rate is not None else "",
                     last_day.isoformat() if last_day else "",
-                    selectors.STATUS_LABELS[status],
-                    groups.get(pk, ""),
+                    progress.STATUS_LABELS[status],
+                    reason,
+                    group,
+                    track,
                 ]
 
 

@@ -11,23 +11,25 @@ tests compare the table with.
 import logging
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import UTC, date, datetime
 
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from attendance.models import Attendance, Requirement, TraineeFigure
-from attendance.selectors import recorded_q, status_of
+from attendance.progress import recorded_q, span_facts
+from attendance.standing import Span, standing
 from groups.models import Membership, Scheme
-from sessions.models import Session
+from sessions.models import Clash, Leave, Session
 
 log = logging.getLogger(__name__)
 
 # TraineeFigure.last_key for someone who has not attended: sorts after every real date.
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 BATCH = 1000
+MAX_PK = float("inf")  # sorts after every session's key on the same day (bisect)
 FEW_ROWS = 50
 # What compute() produces and the table stores; refreshed_at is bookkeeping.
 VALUE_FIELDS = (
@@ -41,6 +43,7 @@ VALUE_FIELDS = (
     "open_ended",
     "status",
     "status_rank",
+    "status_reason",
 )
 
 
@@ -57,7 +60,10 @@ class Figures:
     open_ended: bool = False
     groups: set[int] = field(default_factory=set)
     tracks: set[str] = field(default_factory=set)
+    spans: list[Span] = field(default_factory=list)
+    first_session: date | None = None
     status: str = ""
+    status_reason: str = ""
 
     @property
     def rate(self) -> float | None:
@@ -75,6 +81,7 @@ class Figures:
             "open_ended": self.open_ended,
             "status": self.status,
             "status_rank": TraineeFigure.STATUS_RANK[self.status],
+            "status_reason": self.status_reason,
         }
 
 
@@ -82,16 +89,42 @@ def name_key(full_name: str) -> str:
     return full_name.casefold()[:150]
 
 
+def _unavailable(upcoming: QuerySet[Session], people, today: date, until: date):
+    """Who cannot attend which of the upcoming sessions: (person, session) pairs with an
+    open on-call clash, and each person's leave as (first, last) days. Two queries."""
+    clashing = set(
+        Clash.objects.filter(
+            session__in=upcoming, person__in=people, resolved_at__isnull=True
+        ).values_list("person_id", "session_id")
+    )
+    leave: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    for person_id, first, last in Leave.objects.filter(
+        person__in=people, end_date__gte=today, start_date__lte=until
+    ).values_list("person_id", "start_date", "end_date"):
+        leave[person_id].append((first, last))
+    return clashing, leave
+
+
 def compute(scheme: Scheme, people: list[int] | None = None) -> dict[int, Figures]:
     """The figures of the scheme's trainees (or of those of `people` who are trainees),
-    in three queries, each aggregated by the database."""
+    in five queries (three without sessions to come), each aggregated by the database.
+    The status is attendance.standing's rule, as progress_for applies it to one."""
     today = timezone.localdate()
     memberships = Membership.objects.filter(group__scheme=scheme, role=Membership.Role.MEMBER)
     if people is not None:
         memberships = memberships.filter(person__in=people)
     rows = list(
-        memberships.values_list(
-            "person_id", "person__full_name", "group_id", "track", "start_date", "end_date"
+        memberships.annotate(**span_facts()).values_list(
+            "person_id",
+            "person__full_name",
+            "group_id",
+            "track",
+            "start_date",
+            "end_date",
+            "group__meeting_weekday",
+            "group__frequency",
+            "last_slot",
+            "had_session",
         )
     )
     upcoming = Session.objects.filter(
@@ -99,19 +132,46 @@ def compute(scheme: Scheme, people: list[int] | None = None) -> dict[int, Figure
     )
     if people is not None:
         upcoming = upcoming.filter(group__in={row[2] for row in rows})
-    upcoming_by_group: dict[int, list[date]] = defaultdict(list)
-    for group_id, day in upcoming.order_by("slot_date").values_list("group_id", "slot_date"):
-        upcoming_by_group[group_id].append(day)
+    upcoming_by_group: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    for group_id, day, pk in upcoming.order_by("slot_date").values_list(
+        "group_id", "slot_date", "pk"
+    ):
+        upcoming_by_group[group_id].append((day, pk))
+    clashing, leave = set(), {}
+    if upcoming_by_group:
+        trainees = people if people is not None else memberships.values("person_id")
+        until = max(days[-1][0] for days in upcoming_by_group.values())
+        clashing, leave = _unavailable(upcoming, trainees, today, until)
 
     figures: dict[int, Figures] = {}
-    for person_id, name, group_id, track, start, end in rows:
+    for person_id, name, group_id, track, start, end, weekday, frequency, *group_facts in rows:
         row = figures.setdefault(person_id, Figures(person_id, name_key(name)))
         row.groups.add(group_id)
         row.tracks.add(track)
         row.open_ended |= end is None and start <= today
         days = upcoming_by_group.get(group_id, [])
-        last = bisect_right(days, end) if end else len(days)
-        row.upcoming += max(0, last - bisect_left(days, start))
+        inside = days[
+            bisect_left(days, (start,)) : bisect_right(days, (end, MAX_PK)) if end else None
+        ]
+        row.upcoming += len(inside)
+        if inside and (row.first_session is None or inside[0][0] < row.first_session):
+            row.first_session = inside[0][0]
+        last_slot, had_session = group_facts
+        row.spans.append(
+            Span.of(
+                start=start,
+                end=end,
+                weekday=weekday,
+                frequency=frequency,
+                last_slot=last_slot,
+                had_session=had_session,
+                to_come=[
+                    (person_id, pk) in clashing
+                    or any(first <= day <= last for first, last in leave.get(person_id, ()))
+                    for day, pk in inside
+                ],
+            )
+        )
 
     counts = Attendance.objects.filter(recorded_q(scheme))
     if people is not None:
@@ -131,12 +191,15 @@ def compute(scheme: Scheme, people: list[int] | None = None) -> dict[int, Figure
             row = figures[person_id]
             row.recorded, row.counted, row.last_attended = recorded, counted, last
     for row in figures.values():
-        row.status = status_of(
-            counted=row.counted,
-            required=requirement.sessions_required,
-            upcoming=row.upcoming,
-            open_ended=row.open_ended,
-            rate=row.rate,
+        row.status, row.status_reason = astuple(
+            standing(
+                counted=row.counted,
+                required=requirement.sessions_required,
+                recorded=row.recorded,
+                spans=row.spans,
+                today=today,
+                first_session=row.first_session,
+            )
         )
     return figures
 

@@ -274,11 +274,12 @@ class TraineeFigure(models.Model):
 
     class Status(models.TextChoices):
         AT_RISK = "at_risk", "At risk"
+        NOT_STARTED = "not_started", "Not started"
         ON_TRACK = "on_track", "On track"
         COMPLETE = "complete", "Complete"
 
-    # The overview's "status" sort: those needing attention first.
-    STATUS_RANK = {"at_risk": 0, "on_track": 1, "complete": 2}
+    # The overview's "status" sort: those needing attention first, then those yet to start.
+    STATUS_RANK = {"at_risk": 0, "not_started": 1, "on_track": 2, "complete": 3}
     # Sort keys that are never null, so one index serves both SQLite and PostgreSQL
     # (which disagree on where nulls sort): -1 when nothing is recorded, the epoch
     # when nothing was attended.
@@ -296,8 +297,10 @@ class TraineeFigure(models.Model):
     last_key = models.DateTimeField()
     upcoming = models.PositiveIntegerField(default=0)
     open_ended = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.AT_RISK)
+    status = models.CharField(max_length=11, choices=Status.choices, default=Status.AT_RISK)
     status_rank = models.PositiveSmallIntegerField(default=0)
+    # Why at risk, or when they start (attendance.standing); blank otherwise.
+    status_reason = models.CharField(max_length=200, blank=True)
     refreshed_at = models.DateTimeField()
 
     class Meta:
@@ -317,8 +320,9 @@ class TraineeFigure(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status="at_risk", status_rank=0)
-                | Q(status="on_track", status_rank=1)
-                | Q(status="complete", status_rank=2),
+                | Q(status="not_started", status_rank=1)
+                | Q(status="on_track", status_rank=2)
+                | Q(status="complete", status_rank=3),
                 name="figure_status_rank_valid",
             ),
         ]

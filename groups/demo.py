@@ -157,6 +157,11 @@ class GroupsDemo:
             else:
                 start = long_ago if index in (0, 1) else term_start
                 self._member(group, person, "member", Membership.Track.PSYCHIATRY, start)
+        # Joining next week: "not started" on the organiser's overview, with the date.
+        newcomer = self._person("meabh.nic@example.com", "Dr Méabh Nic Aodha", "IMC 520000")
+        self._member(
+            groups[1], newcomer, "member", Membership.Track.PSYCHIATRY, today + timedelta(days=7)
+        )
         return DemoGroups(
             scheme=scheme,
             groups=groups,

@@ -7,6 +7,7 @@ Without a registered callback (an app not installed) a change is simply not
 projected anywhere.
 """
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from groups.models import Membership
@@ -39,12 +40,24 @@ def group_figures_changed(group) -> None:
     figures_changed(group.scheme_id, members.values_list("person_id", flat=True))
 
 
-def person_figures_changed(person_pk: int) -> None:
-    """Something about the person changed (a name): every scheme they are a trainee of."""
-    schemes = (
-        Membership.objects.filter(person=person_pk, role=Membership.Role.MEMBER)
-        .values_list("group__scheme", flat=True)
+def people_figures_changed(person_pks: Iterable[int]) -> None:
+    """Something about these people changed (a name, leave, on-call clashes): their
+    figures in every scheme they are trainees of. One query, then a refresh per scheme."""
+    people = set(person_pks)
+    if not people:
+        return
+    by_scheme: dict[int, set[int]] = defaultdict(set)
+    for scheme_pk, person_pk in (
+        Membership.objects.filter(person__in=people, role=Membership.Role.MEMBER)
+        .order_by()
+        .values_list("group__scheme", "person")
         .distinct()
-    )
-    for scheme_pk in list(schemes):
-        figures_changed(scheme_pk, [person_pk])
+    ):
+        by_scheme[scheme_pk].add(person_pk)
+    for scheme_pk in sorted(by_scheme):
+        figures_changed(scheme_pk, by_scheme[scheme_pk])
+
+
+def person_figures_changed(person_pk: int) -> None:
+    """Something about the person changed: every scheme they are a trainee of."""
+    people_figures_changed([person_pk])

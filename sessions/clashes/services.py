@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from balint.queue import enqueue_on_commit
+from groups.figures_hooks import people_figures_changed
 from sessions.clashes import detection
 from sessions.models import Clash
 
@@ -60,8 +61,8 @@ def clashes_recompute(
             open_clashes = open_clashes.filter(person_id__in=list(person_ids))
         existing = {(c.session_id, c.person_id): c for c in open_clashes}
 
-        gone = [c.pk for key, c in existing.items() if key not in found]
-        for chunk in detection.chunks(gone):
+        gone = [c for key, c in existing.items() if key not in found]
+        for chunk in detection.chunks([c.pk for c in gone]):
             changes.resolved += Clash.objects.filter(pk__in=chunk).update(resolved_at=now)
         moved = []
         for key, clash in existing.items():
@@ -95,4 +96,6 @@ def clashes_recompute(
         )
         if changes.new:
             enqueue_on_commit(NOTIFY_CLASHES, [c.pk for c in changes.new])
+        # An on-call day is not attendable: the standing of whoever gained or lost one moves.
+        people_figures_changed({c.person_id for c in gone + changes.new})
     return changes

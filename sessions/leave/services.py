@@ -5,6 +5,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from groups.figures_hooks import person_figures_changed
 from groups.models import User
 from sessions.models import Leave
 
@@ -16,6 +17,8 @@ def leave_record(*, person: User, start_date: date, end_date: date, kind: str) -
         raise ValidationError({"end_date": "The leave ends before it starts."})
     with transaction.atomic():
         leave.save()
+        # Leave days are not attendable: their progress projection and standing move.
+        person_figures_changed(person.pk)
     return leave
 
 
@@ -24,3 +27,4 @@ def leave_delete(*, actor: User, leave: Leave) -> None:
         raise PermissionDenied("You can only remove your own leave.")
     with transaction.atomic():
         leave.delete()
+        person_figures_changed(actor.pk)

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from attendance.models import Attendance
-from attendance.selectors import leading_log, progress_for, scheme_overview, status_of
+from attendance.progress import progress_for, scheme_overview
+from attendance.selectors import leading_log
 from groups.models import Membership
 from sessions.models import Session
 from tests import factories
@@ -198,26 +199,6 @@ def test_a_leader_who_is_also_a_trainee_elsewhere_counts_only_as_a_member(
 # --- Status -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("counted", "required", "upcoming", "open_ended", "rate", "status"),
-    [
-        (30, 30, 0, False, 1.0, "complete"),
-        (31, 30, 0, False, 1.0, "complete"),
-        (25, 30, 5, False, 1.0, "on_track"),
-        (25, 30, 4, False, 1.0, "at_risk"),
-        (10, 30, 0, True, 0.75, "on_track"),
-        (10, 30, 0, True, 0.74, "at_risk"),
-        (0, 30, 0, True, None, "on_track"),
-        (0, 30, 0, False, None, "at_risk"),
-    ],
-)
-def test_status_of(counted, required, upcoming, open_ended, rate, status):
-    got = status_of(
-        counted=counted, required=required, upcoming=upcoming, open_ended=open_ended, rate=rate
-    )
-    assert got == status
-
-
 def _scheme_of_five(scheme):
     scheme.requirement.sessions_required = 5
     scheme.requirement.save()
@@ -259,7 +240,9 @@ def test_at_risk_when_a_fixed_term_cannot_reach_the_requirement(scheme, group):
     progress = assert_agree(scheme, person)
 
     assert progress.status == "at_risk"
-    assert progress.shortfall == 1
+    assert progress.status_reason == (
+        "Needs 2 more; at most 1 possible before the membership ends on 4 March 2026"
+    )
     assert progress.projected_date is None
 
 
@@ -268,7 +251,7 @@ def test_at_risk_when_a_fixed_term_cannot_reach_the_requirement(scheme, group):
     [
         ([PRESENT, PRESENT, PRESENT, ABSENT], "on_track"),  # 0.75
         ([PRESENT, PRESENT, ABSENT, APOLOGIES], "at_risk"),  # 0.5
-        ([], "on_track"),  # no registers yet
+        ([], "not_started"),  # no registers yet
     ],
 )
 def test_an_open_ended_member_is_judged_by_their_rate(scheme, group, trainee, statuses, status):

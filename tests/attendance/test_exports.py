@@ -151,10 +151,12 @@ def test_an_unknown_format_is_not_found(client, scheme, group, organiser):
 
 
 def _page_as_export(row):
-    """An overview page row in the export's terms: counted, required, rate, last, status."""
+    """An overview page row in the export's terms: counted, required, rate, last, status
+    and its reason (the page shows the reason under the status)."""
     _, counted, required, rate, last, status = row
     last = "" if last == "—" else datetime.strptime(last, "%d %b %Y").date().isoformat()
-    return [counted, required, rate.rstrip("%").replace("—", ""), last, status]
+    label, _, reason = (line.strip() for line in status.partition("\n"))
+    return [counted, required, rate.rstrip("%").replace("—", ""), last, label, reason]
 
 
 def test_the_overview_csv_matches_the_page(client, scheme, group, organiser, people):
@@ -165,11 +167,18 @@ def test_the_overview_csv_matches_the_page(client, scheme, group, organiser, peo
 
     header, *body = exported
     assert header[:4] == ["Name", "Email", "Registration", "Sessions counted"]
-    assert [row[3:8] for row in body] == [_page_as_export(row) for row in page]
+    assert [row[3:9] for row in body] == [_page_as_export(row) for row in page]
     assert len(body) == 4
     by_email = {row[1]: row for row in body}
-    assert by_email[people[0].email][3:] == ["3", "30", "75", "2026-02-25", "On track", group.name]
-    assert by_email[people[3].email][3:] == ["0", "30", "", "", "On track", group.name]
+    assert by_email[people[0].email][3:] == [
+        *("3", "30", "75", "2026-02-25", "On track", ""),
+        *(group.name, "Psychiatry"),
+    ]
+    assert by_email[people[1].email][7:9] == ["At risk", "Attended 2 of 4 recorded sessions (50%)"]
+    assert by_email[people[3].email][3:] == [
+        *("0", "30", "", "", "On track", ""),
+        *(group.name, "Psychiatry"),
+    ]
 
 
 def test_the_overview_xlsx_matches_the_page(client, scheme, organiser, people):
@@ -184,9 +193,11 @@ def test_the_overview_xlsx_matches_the_page(client, scheme, organiser, people):
         "Attendance rate",
         "Last attended",
         "Status",
+        "Status reason",
         "Group",
+        "Track",
     ]
-    as_text = [["" if v is None else str(v) for v in row[3:8]] for row in body]
+    as_text = [["" if v is None else str(v) for v in row[3:9]] for row in body]
     assert as_text == [_page_as_export(row) for row in page]
     assert [row[3] for row in body] == [4, 3, 2, 0]  # numbers stay numbers
 
@@ -205,18 +216,27 @@ def test_the_overview_names_each_trainees_group_today_or_their_last(
     moving = factories.MembershipFactory(
         group=other_group, start_date=date(2025, 9, 1), end_date=date(2026, 1, 31)
     ).person
-    factories.MembershipFactory(group=group, person=moving, start_date=date(2026, 5, 6))
+    factories.MembershipFactory(
+        group=group, person=moving, start_date=date(2026, 5, 6), track="general_practice"
+    )
     client.force_login(organiser)
 
     with CaptureQueriesContext(connection) as few:
         body = read_csv(client.get(overview_url(scheme, "csv")))[1:]
 
-    groups = {row[1]: row[-1] for row in body}
+    groups = {row[1]: row[-2] for row in body}
     assert groups == {
         trainee.email: "Kerry; Wicklow",
         left.email: "Kerry (until 2026-01-31)",
         joining.email: "Wicklow (from 2026-04-01)",
         moving.email: "Wicklow (from 2026-05-06)",  # where they go, not where they were
+    }
+    tracks = {row[1]: row[-1] for row in body}
+    assert tracks == {
+        trainee.email: "Psychiatry",  # one track named once
+        left.email: "Psychiatry",
+        joining.email: "Psychiatry",
+        moving.email: "General practice",  # the track of the group they join
     }
     # One query for the groups of a fetch, whatever the number of trainees in it.
     factories.MembershipFactory.create_batch(5, group=group)

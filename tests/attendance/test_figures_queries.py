@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from attendance.selectors import OVERVIEW_SORTS
+from attendance.progress import OVERVIEW_SORTS
 from tests.factories.attendance import bulk_records, bulk_trainees, held_sessions, past_wednesdays
 
 # A query string per variant: every sort, then each filter.

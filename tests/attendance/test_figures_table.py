@@ -12,16 +12,17 @@ from django.db import IntegrityError, transaction
 
 from attendance import figures, services
 from attendance.models import TraineeFigure
-from attendance.selectors import progress_for, scheme_overview
+from attendance.progress import progress_for, scheme_overview
 from attendance.tasks import rebuild_figures
 from groups import services as group_services
-from groups.figures_hooks import figures_changed
-from groups.models import ERASED_NAME, Scheme, User
+from groups.figures_hooks import figures_changed, people_figures_changed
+from groups.models import ERASED_NAME, Membership, Scheme, User
 from sessions.schedule import services as session_services
 from tests import factories
 from tests.factories.attendance import attend, held_sessions, past_wednesdays
 from tests.factories.privacy import scene_with_two_people
-from tests.factories.sessions import NOW, TODAY, SessionFactory, wednesdays
+from tests.factories.rosters import ClashFactory
+from tests.factories.sessions import NOW, TODAY, LeaveFactory, SessionFactory, wednesdays
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 
@@ -42,7 +43,7 @@ def assert_agrees(scheme) -> dict[int, dict]:
         progress = progress_for(User.objects.get(pk=person_id), scheme)
         assert (row["counted"], row["recorded"]) == (progress.count, progress.recorded)
         assert row["upcoming"] == len(progress.upcoming_dates)
-        assert row["status"] == progress.status
+        assert (row["status"], row["status_reason"]) == (progress.status, progress.status_reason)
     return stored
 
 
@@ -124,6 +125,23 @@ def test_a_term_generated(scene):
     assert assert_agrees(scheme)[trainee.pk]["upcoming"] > 2
 
 
+def test_leave_and_clashes_refresh_the_people_in_each_of_their_schemes(scene):
+    scheme, _, _, trainee, upcoming = scene
+    Membership.objects.filter(person=trainee).update(end_date=upcoming[1].slot_date)
+    figures_changed(scheme.pk, [trainee.pk])
+    elsewhere = factories.MembershipFactory(person=trainee, group=factories.GroupFactory())
+    LeaveFactory(person=trainee, start_date=upcoming[0].slot_date)
+    ClashFactory(session=upcoming[1], person=trainee)
+    assert "leave" not in table(scheme)[trainee.pk]["status_reason"]  # not yet told
+
+    people_figures_changed([trainee.pk, factories.UserFactory().pk])
+
+    row = assert_agrees(scheme)[trainee.pk]
+    assert (row["status"], row["upcoming"]) == ("at_risk", 2)
+    assert row["status_reason"].endswith("(2 sessions on leave or on call left out)")
+    assert assert_agrees(elsewhere.group.scheme)[trainee.pk]["status"] == "not_started"
+
+
 def test_a_changed_rule_refreshes_the_whole_scheme(scene):
     scheme, _, _, trainee, _ = scene
     assert table(scheme)[trainee.pk]["status"] != "complete"
@@ -166,7 +184,7 @@ def test_the_overview_reads_the_table(scene, other_group):
 
 def test_the_database_refuses_impossible_figures(scene):
     scheme, _, _, trainee, _ = scene
-    for bad in ({"counted": 9}, {"rate_key": 2.0}, {"status_rank": 2}):
+    for bad in ({"counted": 9}, {"rate_key": 2.0}, {"status": "complete"}):
         with pytest.raises(IntegrityError), transaction.atomic():
             TraineeFigure.objects.filter(person=trainee).update(**bad)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -208,17 +226,17 @@ def test_a_trainee_of_two_schemes_shows_each_schemes_figures_once(scene):
     scheme, _, _, trainee, _ = scene
     elsewhere = factories.GroupFactory()
     factories.MembershipFactory(group=elsewhere, person=trainee)
-    attend(trainee, held_sessions(elsewhere, past_wednesdays(1)), ["present"])
+    attend(trainee, held_sessions(elsewhere, past_wednesdays(4)), ["absent"] * 3 + ["present"])
 
     for sort in ("name", "count", "status"):
-        for filtered in (False, True):  # at risk here, on track (open-ended, all attended) there
-            here = list(scheme_overview(scheme, sort=sort, status="at_risk" * filtered))
-            there = list(scheme_overview(elsewhere.scheme, sort=sort, status="on_track" * filtered))
+        for filtered in (False, True):  # on track here, at risk (1 of 4 attended) there
+            here = list(scheme_overview(scheme, sort=sort, status="on_track" * filtered))
+            there = list(scheme_overview(elsewhere.scheme, sort=sort, status="at_risk" * filtered))
             assert [(r.pk, r.counted, r.recorded) for r in here] == [(trainee.pk, 2, 3)]
-            assert [(r.pk, r.counted, r.recorded) for r in there] == [(trainee.pk, 1, 1)]
+            assert [(r.pk, r.counted, r.recorded) for r in there] == [(trainee.pk, 1, 4)]
     # A status held in the other scheme does not match here.
-    assert list(scheme_overview(scheme, status="on_track")) == []
-    assert list(scheme_overview(elsewhere.scheme, status="at_risk")) == []
+    assert list(scheme_overview(scheme, status="at_risk")) == []
+    assert list(scheme_overview(elsewhere.scheme, status="on_track")) == []
 
 
 def test_the_command_rebuilds_and_reports(scene):

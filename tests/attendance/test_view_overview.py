@@ -1,5 +1,7 @@
 """`/schemes/<pk>/overview/`: every trainee of a scheme against the requirement."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +17,7 @@ from tests.factories.attendance import (
     held_sessions,
     past_wednesdays,
 )
+from tests.factories.sessions import SessionFactory, wednesdays
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 
@@ -83,7 +86,56 @@ def test_filters_by_group_track_and_status(client, scheme, group, other_group, o
     assert who("?group=Dublin") == set()
     assert who("?track=general_practice") == {there.pk}
     assert who("?status=at_risk") == {here.pk}
-    assert who("?status=on_track") == {there.pk}
+    assert who("?status=not_started") == {there.pk}  # Kerry has held no session
+    assert who("?status=on_track") == set()
+
+
+def test_counts_by_status_each_a_link_to_those_trainees(
+    client, scheme, group, other_group, organiser, trainee, sessions
+):
+    scheme.requirement.sessions_required = 4
+    scheme.requirement.save()
+    attend(trainee, sessions, ["present"] * 4)
+    for statuses in (["absent"] * 4, ["present"] * 3 + ["absent"], ["absent"] * 3 + ["late"]):
+        attend(factories.MembershipFactory(group=group).person, sessions, statuses)
+    factories.MembershipFactory(group=other_group)
+    client.force_login(organiser)
+
+    response = client.get(url(scheme, "?status=at_risk"))
+
+    content = response.content.decode()
+    summary = content[content.index('id="status-summary"') :].split("</nav>")[0]
+    links = re.findall(r'href="([^"]+)"[^>]*>([^<]+)<strong>(\d+)</strong>', summary)
+    base = url(scheme)
+    assert links == [
+        (f"{base}?status=on_track", "On track ", "1"),
+        (f"{base}?status=at_risk", "At risk ", "2"),
+        (f"{base}?status=complete", "Complete ", "1"),
+        (f"{base}?status=not_started", "Not started ", "1"),
+    ]
+    assert f'href="{base}?status=at_risk" aria-current="page"' in summary
+    assert len(rows(response)) == 2
+
+
+def test_the_reason_shows_for_trainees_at_risk_and_not_started(
+    client, scheme, group, other_group, organiser, trainee, sessions
+):
+    attend(trainee, sessions, ["present", "absent", "absent", "absent"])
+    newcomer = factories.MembershipFactory(group=other_group).person
+    SessionFactory(group=other_group, slot_date=wednesdays(2)[1])
+    steady = factories.MembershipFactory(group=group).person
+    attend(steady, sessions, ["present"] * 4)
+    client.force_login(organiser)
+
+    content = client.get(url(scheme)).content.decode()
+
+    def status_cell(person):
+        row = content[content.index(f"/trainees/{person.pk}/") :].split("</tr>")[0]
+        return " ".join(re.sub(r"<[^>]+>", " ", row.split("<td>")[-1]).split())
+
+    assert status_cell(trainee) == "At risk Attended 1 of 4 recorded sessions (25%)"
+    assert status_cell(newcomer) == "Not started First session on 11 March 2026"
+    assert status_cell(steady) == "On track"
 
 
 def test_a_group_of_another_scheme_matches_no_one(client, scheme, group, organiser):

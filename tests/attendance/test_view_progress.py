@@ -1,12 +1,12 @@
-"""`/progress/` (my own) and `/schemes/<pk>/trainees/<pk>/` (an organiser's view of one trainee)."""
+"""`/progress/`: a trainee's own progress (an organiser's page about one trainee:
+test_view_trainee.py)."""
 
 import re
 
 import pytest
 
-from attendance.services import certificate_issue
 from tests import factories
-from tests.access import access, assert_sign_in_first
+from tests.access import assert_sign_in_first
 from tests.factories.attendance import attend, held_sessions, past_wednesdays
 from tests.factories.rosters import ClashFactory
 from tests.factories.sessions import NOW, LeaveFactory, SessionFactory, wednesdays
@@ -160,7 +160,21 @@ def test_a_clear_warning_when_the_membership_ends_too_soon(client, scheme, group
     content = client.get(MINE).content.decode()
 
     assert '<div class="alert alert-danger mb-0" role="alert"><strong>At risk:</strong>' in content
-    assert "you would be 2 sessions short" in content
+    assert (
+        "Needs 3 more; at most 1 possible before the membership ends on 4 March 2026."
+        " Talk to your scheme organiser." in content
+    )
+
+
+def test_a_trainee_yet_to_start_is_told_when(client, scheme, group):
+    person = factories.MembershipFactory(group=group).person
+    SessionFactory(group=group, slot_date=wednesdays(2)[1])
+    client.force_login(person)
+
+    content = client.get(MINE).content.decode()
+
+    assert "Not started yet: First session on 11 March 2026." in content
+    assert "At risk" not in content
 
 
 def test_the_requirement_met(client, scheme, trainee, sessions):
@@ -172,75 +186,6 @@ def test_the_requirement_met(client, scheme, trainee, sessions):
 
     assert count_line(content) == "3 of 3 sessions"
     assert "Requirement met." in content
-
-
-# --- One trainee, for organisers ----------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("role", "status"),
-    access(
-        trainee=404,  # even their own: their page is /progress/
-        classmate=404,
-        organiser=200,
-    ),
-)
-def test_a_trainees_page_is_for_the_schemes_organisers(scheme, trainee, status, signed_in):
-    assert signed_in.get(trainee_url(scheme, trainee)).status_code == status
-
-
-def test_the_organiser_sees_the_trainees_progress(client, scheme, organiser, trainee, sessions):
-    client.force_login(organiser)
-
-    response = client.get(trainee_url(scheme, trainee))
-
-    content = response.content.decode()
-    assert f"Progress of {trainee.full_name}" in content
-    assert count_line(content) == "3 of 30 sessions"
-    assert [p.person for p in response.context["progress"]] == [trainee]
-
-
-def test_someone_outside_the_scheme_is_not_found(client, scheme, organiser):
-    outsider = factories.MembershipFactory().person
-    client.force_login(organiser)
-    assert client.get(trainee_url(scheme, outsider)).status_code == 404
-
-
-def test_the_organiser_reads_about_the_trainee_with_their_certificate(
-    client, scheme, group, organiser, sessions
-):
-    scheme.requirement.sessions_required = 3
-    scheme.requirement.save()
-    person = factories.MembershipFactory(group=group).person
-    attend(person, sessions, ["present", "present", "late", "absent"])
-    client.force_login(organiser)
-
-    before = client.get(trainee_url(scheme, person)).content.decode()
-    certificate = certificate_issue(actor=organiser, scheme=scheme, trainee=person)
-    after = client.get(trainee_url(scheme, person)).content.decode()
-
-    # Complete without a certificate: where to issue it, not the trainee's "will issue".
-    assert (
-        f'<a href="/schemes/{scheme.pk}/certificates/">issue it on the certificates page</a>'
-        in (before)
-    )
-    assert "will issue" not in before
-    assert f'href="/certificates/{certificate.pk}.pdf">Download the certificate</a>' in after
-    assert f"Code {certificate.display_code}" in after
-    assert "issue it on" not in after
-    for words in ("your", "Your", "you ", "You "):
-        assert words not in before + after
-
-
-def test_the_organiser_reads_an_at_risk_warning_about_them(client, scheme, group, organiser):
-    person = factories.MembershipFactory(group=group, end_date=wednesdays(1)[0]).person
-    SessionFactory(group=group, slot_date=wednesdays(1)[0])
-    client.force_login(organiser)
-
-    content = client.get(trainee_url(scheme, person)).content.decode()
-
-    assert "in their membership, they would be 29 sessions short." in content
-    assert "Talk to your scheme organiser" not in content
 
 
 def test_a_trainee_reads_what_happens_at_the_requirement(client, trainee, sessions):

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models import Count
 
+from attendance import progress as attendance_progress
 from attendance import selectors as attendance_selectors
 from attendance import services as attendance_services
 from attendance.models import Attendance, Certificate, CertificateExport
@@ -141,7 +142,7 @@ def add_mentions(scene):
 
 def figures(scene) -> dict:
     """Everything a group or scheme page counts."""
-    overview = attendance_selectors.scheme_overview(scene.scheme)
+    overview = attendance_progress.scheme_overview(scene.scheme)
     groups = group_selectors.with_member_counts(BalintGroup.objects.filter(scheme=scene.scheme))
     return {
         "overview": sorted((r.pk, r.counted, r.recorded, r.status) for r in overview),
@@ -153,7 +154,7 @@ def figures(scene) -> dict:
         "members": sorted((g.pk, g.member_count) for g in groups),
         "memberships": Membership.objects.count(),
         "leading": len(list(attendance_selectors.leading_log(scene.scheme))),
-        "progress": attendance_selectors.progress_for(scene.zeb, scene.scheme).count,
+        "progress": attendance_progress.progress_for(scene.zeb, scene.scheme).count,
         "feedback": [
             (s.answers, [a.value for a in s.averages])
             for s in map(feedback_selectors.feedback_summary, scene.sessions)
