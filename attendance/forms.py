@@ -1,27 +1,61 @@
 from django import forms
 
 from attendance.models import Attendance
-from attendance.services import Entry
+from attendance.progress import STATUS_LABELS
+from attendance.services import REASON_LENGTH, Entry
 from groups.models import Membership
 
 
 class RegisterForm(forms.Form):
-    """One radio group per person; a hidden field remembers what the page showed."""
+    """One radio group per person, none chosen until a leader marks them; a hidden field
+    remembers what the page showed. After the session's day (`asks_reason`) a reason
+    field comes too: the service requires it when a saved entry changes."""
 
-    def __init__(self, *args, lines, **kwargs):
+    # The name of the "Everyone present" button; without JavaScript it posts the form.
+    EVERYONE_PRESENT = "everyone_present"
+
+    def __init__(self, *args, lines, asks_reason: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.lines = lines
+        self.lines, self.asks_reason = lines, asks_reason
         for line in lines:
             pk = line.person.pk
             self.fields[f"status_{pk}"] = forms.ChoiceField(
                 choices=Attendance.Status.choices,
-                initial=line.status,
+                required=False,  # not marked yet
+                initial=line.status or None,
                 label=line.person.full_name,
                 widget=forms.RadioSelect,
             )
             self.fields[f"was_{pk}"] = forms.CharField(
                 initial=line.recorded, required=False, widget=forms.HiddenInput
             )
+        if asks_reason:
+            self.fields["reason"] = forms.CharField(
+                required=False,
+                max_length=REASON_LENGTH,
+                label="Reason for changing saved entries",
+                help_text="Needed when you change an entry already saved, now that the day of "
+                "the session has passed. It is kept in the register's history.",
+                widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+            )
+
+    @property
+    def has_saved_entries(self) -> bool:
+        return any(line.recorded for line in self.lines)
+
+    @property
+    def marked(self) -> int:
+        """How many lines have a status, as the page shows them now."""
+        return sum(1 for line in self.lines if self[f"status_{line.person.pk}"].value())
+
+    def with_everyone_present(self) -> dict:
+        """The submitted data with every line not marked yet set to present."""
+        data = self.data.copy()
+        for line in self.lines:
+            name = f"status_{line.person.pk}"
+            if not data.get(name):
+                data[name] = Attendance.Status.PRESENT
+        return data
 
     def entries(self) -> list[Entry]:
         return [
@@ -52,15 +86,8 @@ class OverviewFilterForm(forms.Form):
     track = forms.ChoiceField(
         choices=[("", "All tracks"), *Membership.Track.choices], required=False
     )
-    status = forms.ChoiceField(
-        choices=[
-            ("", "Any status"),
-            ("complete", "Complete"),
-            ("on_track", "On track"),
-            ("at_risk", "At risk"),
-        ],
-        required=False,
-    )
+    # Every status the figures table holds, in the order the page shows them.
+    status = forms.ChoiceField(choices=[("", "Any status"), *STATUS_LABELS.items()], required=False)
     sort = forms.ChoiceField(
         choices=[
             ("name", "Name"),

@@ -1,5 +1,6 @@
 """Who may take registers, read their history, export a leader log and manage certificates."""
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -18,16 +19,31 @@ def can_take_register(user: User, session: Session) -> bool:
     )
 
 
+def _session_day_and_today(session: Session) -> tuple[date, date]:
+    """The session's date and today's, both in the scheme's time zone."""
+    zone = ZoneInfo(session.group.scheme.time_zone)
+    return session.starts_at.astimezone(zone).date(), timezone.now().astimezone(zone).date()
+
+
 def register_is_open(session: Session) -> bool:
     """A register can be taken from the day of the session on, unless it was cancelled."""
     if session.status == Session.Status.CANCELLED:
         return False
-    zone = ZoneInfo(session.group.scheme.time_zone)
-    return session.starts_at.astimezone(zone).date() <= timezone.now().astimezone(zone).date()
+    day, today = _session_day_and_today(session)
+    return day <= today
+
+
+def correction_needs_reason(session: Session) -> bool:
+    """After the session's day, changing a saved entry asks why: attendance counts toward
+    a training requirement, so a late change carries its reason into the history."""
+    day, today = _session_day_and_today(session)
+    return day < today
 
 
 def can_read_history(user: User, session: Session) -> bool:
-    return group_permissions.is_organiser(user, session.group.scheme)
+    """Whoever may take the register reads its history: the group's current leaders and
+    co-leaders, and the scheme's organisers."""
+    return can_take_register(user, session)
 
 
 def has_led_in(user: User, scheme: Scheme) -> bool:

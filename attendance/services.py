@@ -1,7 +1,9 @@
 """Writes for registers and certificates. Every register change leaves an AttendanceChange."""
 
 import io
+import logging
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -32,22 +34,54 @@ class RegisterConflict(ValidationError):
     """Someone else changed the same records while this register was open."""
 
 
+# The longest reason a correction may give (AttendanceChange.reason).
+REASON_LENGTH = 200
+
+
 @dataclass(frozen=True)
 class Entry:
-    """One line of a submitted register: the status shown when the page opened, and the new one."""
+    """One line of a submitted register: the status shown when the page opened, and the new
+    one; "" for either means not marked (no record then, none saved now)."""
 
     person_id: int
-    was: str  # "" when the person had no record yet
+    was: str
     status: str
 
 
-def register_save(*, actor: User, session: Session, entries: list[Entry]) -> int:
+@dataclass(frozen=True)
+class RegisterSaved:
+    """The register as a save left it: how many records it changed, how many people hold
+    each status (in AttendanceStatus order, those held by someone) and how many of the
+    people on the register are not marked yet."""
+
+    changes: int
+    marked: dict[str, int]
+    unmarked: int
+
+
+def _check_entries(entries: list[Entry], reason: str) -> None:
+    for entry in entries:
+        if entry.status and entry.status not in AttendanceStatus.values:
+            raise ValidationError(f"{entry.status!r} is not an attendance status.")
+    if len(reason) > REASON_LENGTH:
+        raise ValidationError(
+            {"reason": f"Keep the reason to {REASON_LENGTH} characters or fewer."}
+        )
+
+
+def register_save(
+    *, actor: User, session: Session, entries: list[Entry], reason: str = ""
+) -> RegisterSaved:
     """Save a whole register in one transaction and mark the session held.
+
+    Only marked lines are saved: a person not marked yet gets no record, so nothing
+    counts toward the requirement until a leader says so. Changing a saved entry after
+    the session's day needs a `reason`, kept on each change of that save.
 
     Two leaders may save at once: the session row is locked, and a record that
     the other leader changed in the meantime to something else is a conflict
     (nothing is saved; the page reloads with their values). Changes that agree,
-    or touch different people, both go through. Returns the number of changes.
+    or touch different people, both go through.
     """
     if not permissions.can_take_register(actor, session):
         raise PermissionDenied(
@@ -57,9 +91,8 @@ def register_save(*, actor: User, session: Session, entries: list[Entry]) -> int
         raise ValidationError(
             "The register opens on the day of the session and not for cancelled ones."
         )
-    for entry in entries:
-        if entry.status not in AttendanceStatus.values:
-            raise ValidationError(f"{entry.status!r} is not an attendance status.")
+    reason = reason.strip()
+    _check_entries(entries, reason)
 
     with transaction.atomic():
         # Lock only the session row: the group stays editable while registers are saved.
@@ -87,7 +120,8 @@ def register_save(*, actor: User, session: Session, entries: list[Entry]) -> int
 
         # A line left as the page showed it is not a change of this submitter's:
         # it neither conflicts with nor undoes what someone else saved meanwhile.
-        entries = [e for e in entries if e.status != e.was]
+        # Nor is a line left unmarked: a record cannot be taken back to no mark.
+        entries = [e for e in entries if e.status and e.status != e.was]
         conflicts = []
         for entry in entries:
             current = existing[entry.person_id].status if entry.person_id in existing else ""
@@ -99,12 +133,24 @@ def register_save(*, actor: User, session: Session, entries: list[Entry]) -> int
                 f"Someone else changed this register while you had it open ({names}). "
                 "The page now shows their entries: check them and save again."
             )
+        if not existing and not entries:
+            raise ValidationError("Mark at least one person before saving the register.")
+        corrects = any(
+            e.person_id in existing and existing[e.person_id].status != e.status for e in entries
+        )
+        if corrects and not reason and permissions.correction_needs_reason(session):
+            raise ValidationError(
+                {
+                    "reason": "Say why the register is changed after the day of the session: "
+                    "the reason is kept in its history."
+                }
+            )
 
         changes = 0
         for entry in entries:
             record = existing.get(entry.person_id)
             if record is None:
-                record = Attendance.objects.create(
+                record = existing[entry.person_id] = Attendance.objects.create(
                     session=session,
                     person_id=entry.person_id,
                     role=roles[entry.person_id],
@@ -119,17 +165,26 @@ def register_save(*, actor: User, session: Session, entries: list[Entry]) -> int
             else:
                 continue
             AttendanceChange.objects.create(
-                attendance=record, changed_by=actor, before=before, after=entry.status
+                attendance=record,
+                changed_by=actor,
+                before=before,
+                after=entry.status,
+                reason=reason,
             )
             changes += 1
         if session.status != Session.Status.HELD:
             session.status = Session.Status.HELD
             session.save(update_fields=["status", "updated_at"])
         # Held now: its records count, and it is no longer upcoming for the members.
-        members = [pk for pk, role in roles.items() if role == Membership.Role.MEMBER]
-        members += [pk for pk, a in existing.items() if a.role == Attendance.Role.MEMBER]
-        figures_refresh(scheme=session.group.scheme, people=members)
-    return changes
+        members = {pk for pk, role in roles.items() if role == Membership.Role.MEMBER}
+        members |= {pk for pk, a in existing.items() if a.role == Attendance.Role.MEMBER}
+        figures_refresh(scheme=session.group.scheme, people=sorted(members))
+    held = Counter(a.status for a in existing.values())
+    return RegisterSaved(
+        changes=changes,
+        marked={status: held[status] for status in AttendanceStatus.values if held[status]},
+        unmarked=len(roles.keys() - existing.keys()),
+    )
 
 
 # --- Certificates ----------------------------------------------------------------------
@@ -199,19 +254,25 @@ def _queue_certificate_notice(certificate: Certificate) -> None:
 
 
 def certificates_issue_eligible(*, actor: User, scheme: Scheme) -> list[Certificate]:
-    """A certificate for everyone eligible who has none, or an older one for fewer sessions."""
+    """A certificate for everyone eligible who has none, or an older one for fewer sessions.
+
+    Someone who cannot have one now (issued a moment ago by another organiser, no longer
+    eligible after a corrected register) is skipped: the others still get theirs."""
     _require_organiser(actor, scheme)
-    return [
-        certificate_issue(actor=actor, scheme=scheme, trainee=trainee)
-        for trainee in certificate_selectors.certificates_due(scheme)
-    ]
+    issued = []
+    for trainee in certificate_selectors.certificates_due(scheme):
+        try:
+            issued.append(certificate_issue(actor=actor, scheme=scheme, trainee=trainee))
+        except ValidationError as exc:
+            logging.getLogger(__name__).info("Not issued to %s: %s", trainee.pk, exc.messages)
+    return issued
 
 
 def certificates_issue_eligible_start(*, actor: User, scheme: Scheme) -> int:
     """Queue certificates_issue_eligible for the worker: a national scheme has thousands
     due at once, far more than a request may take. Returns how many are due."""
     _require_organiser(actor, scheme)
-    due = len(certificate_selectors.certificates_due(scheme))
+    due = certificate_selectors.certificates_due_count(scheme)
     if due:
         enqueue_on_commit("attendance.tasks.issue_eligible_certificates", scheme.pk, actor.pk)
     return due

@@ -1,9 +1,10 @@
 from django.urls import path
 
 from attendance import certificate_views as certs
-from attendance import views
+from attendance import home_views, views
 
 urlpatterns = [
+    path("", home_views.home, name="home"),
     path("sessions/<int:pk>/register/", views.register, name="register"),
     path("sessions/<int:pk>/register/history/", views.register_history, name="register_history"),
     path("progress/", views.my_progress, name="my_progress"),
@@ -36,6 +37,21 @@ urlpatterns = [
         "schemes/<int:pk>/certificates/issue-eligible/",
         certs.certificates_issue_eligible,
         name="certificates_issue_eligible",
+    ),
+    path(
+        "schemes/<int:pk>/certificates/issuing/",
+        certs.certificates_issuing,
+        name="certificates_issuing",
+    ),
+    path(
+        "schemes/<int:pk>/certificates/issuing/status/",
+        certs.certificates_issuing_status,
+        name="certificates_issuing_status",
+    ),
+    path(
+        "schemes/<int:pk>/certificates/design/",
+        certs.certificate_design,
+        name="certificate_design",
     ),
     path(
         "schemes/<int:pk>/certificates/export/",

@@ -5,7 +5,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from attendance import exports, permissions, selectors, services
+from attendance import exports, permissions, selectors, services, trainee_selectors
+from attendance import progress as progress_selectors
 from attendance.forms import OverviewFilterForm, RegisterForm
 from groups import permissions as group_permissions
 from groups import selectors as group_selectors
@@ -64,28 +65,56 @@ def organised_scheme(request, pk):
     return get_object_or_404(schemes, pk=pk)
 
 
+# How the saved message names each status: "7 present, 1 with apologies".
+SAVED_WORDS = {
+    "present": "present",
+    "late": "late",
+    "apologies": "with apologies",
+    "absent": "absent",
+}
+
+
+def _saved_message(saved: services.RegisterSaved) -> str:
+    parts = [f"{count} {SAVED_WORDS[status]}" for status, count in saved.marked.items()]
+    if saved.unmarked:
+        parts.append(f"{saved.unmarked} not marked yet")
+    said = ", ".join(parts)
+    return f"Register saved: {said}." if saved.changes else f"No changes to save: {said}."
+
+
 @login_required
 def register(request, pk):
     session = _register_session(request, pk)
     lines = selectors.register_lines(session)
-    form = RegisterForm(request.POST or None, lines=lines)
+    asks_reason = permissions.correction_needs_reason(session)
+    form = RegisterForm(request.POST or None, lines=lines, asks_reason=asks_reason)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and RegisterForm.EVERYONE_PRESENT in request.POST:
+        # Without JavaScript the button posts: the page again, those not marked yet now
+        # present, nothing saved until Save.
+        form = RegisterForm(form.with_everyone_present(), lines=lines, asks_reason=asks_reason)
+    elif request.method == "POST" and not form.is_valid():
+        status = 400
+    elif request.method == "POST":
         try:
-            changes = services.register_save(
-                actor=request.user, session=session, entries=form.entries()
+            saved = services.register_save(
+                actor=request.user,
+                session=session,
+                entries=form.entries(),
+                reason=form.cleaned_data.get("reason", ""),
             )
         except services.RegisterConflict as exc:
             messages.error(request, exc.messages[0])
-            form = RegisterForm(lines=selectors.register_lines(session))
+            form = RegisterForm(lines=selectors.register_lines(session), asks_reason=asks_reason)
             status = 409
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            if hasattr(exc, "error_dict") and exc.error_dict.keys() <= form.fields.keys():
+                form.add_error(None, exc)
+            else:
+                messages.error(request, " ".join(exc.messages))
             status = 400
         else:
-            messages.success(
-                request, f"Register saved ({changes} change{'s' if changes != 1 else ''})."
-            )
+            messages.success(request, _saved_message(saved))
             return redirect("register", pk=session.pk)
     return render(
         request,
@@ -94,7 +123,6 @@ def register(request, pk):
             "session": session,
             "form": form,
             "is_open": permissions.register_is_open(session),
-            "can_read_history": permissions.can_read_history(request.user, session),
         },
         status=status,
     )
@@ -102,6 +130,7 @@ def register(request, pk):
 
 @login_required
 def register_history(request, pk):
+    """Every change to a register, with the reasons given for late corrections."""
     session = get_object_or_404(selectors.visible_sessions(request.user), pk=pk)
     if not permissions.can_read_history(request.user, session):
         raise PermissionDenied
@@ -117,19 +146,15 @@ def register_history(request, pk):
 
 @login_required
 def my_progress(request):
-    progress = selectors.progress_of_trainee(request.user, latest=LATEST_COUNTED)
-    return render(
-        request,
-        "attendance/progress.html",
-        {"progress": progress, "person": request.user, "mine": True},
-    )
+    progress = progress_selectors.progress_of_trainee(request.user, latest=LATEST_COUNTED)
+    return render(request, "attendance/progress.html", {"progress": progress})
 
 
 @login_required
 def trainee_progress(request, scheme_pk, person_pk):
     scheme = organised_scheme(request, scheme_pk)
-    person = get_object_or_404(selectors.trainees_of(scheme), pk=person_pk)
-    progress = [selectors.progress_in_scheme(person, scheme, latest=LATEST_COUNTED)]
+    person = get_object_or_404(progress_selectors.trainees_of(scheme), pk=person_pk)
+    record = trainee_selectors.trainee_record(person, scheme, latest=LATEST_COUNTED)
     group_services.access_log_record(
         actor=request.user,
         action=AccessLogEntry.Action.PROGRESS_VIEW,
@@ -139,8 +164,8 @@ def trainee_progress(request, scheme_pk, person_pk):
     )
     return render(
         request,
-        "attendance/progress.html",
-        {"progress": progress, "person": person, "mine": False},
+        "attendance/trainee.html",
+        {"record": record, "p": record.progress, "person": person, "scheme": scheme},
     )
 
 
@@ -164,11 +189,12 @@ def _overview_filters(request) -> tuple[OverviewFilterForm, dict]:
 def scheme_overview(request, pk):
     scheme = organised_scheme(request, pk)
     form, filters = _overview_filters(request)
-    page = Paginator(selectors.scheme_overview(scheme, **filters), PAGE_SIZE).get_page(
+    page = Paginator(progress_selectors.scheme_overview(scheme, **filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
     query.pop("page", None)
+    counts = progress_selectors.status_counts(scheme)
     return render(
         request,
         "attendance/overview.html",
@@ -177,7 +203,12 @@ def scheme_overview(request, pk):
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "status_labels": selectors.STATUS_LABELS,
+            # (status, label, how many): the counts at the top, each a link to its list.
+            "summary": [
+                (status, label, counts[status])
+                for status, label in progress_selectors.STATUS_LABELS.items()
+            ],
+            "status": filters.get("status", ""),
         },
     )
 
@@ -215,10 +246,7 @@ def group_register_export(request, pk, fmt):
 @login_required
 def leading_log(request):
     """The signed-in person's own log of sessions led, per scheme."""
-    logs = [
-        (scheme, list(selectors.leading_log(scheme, request.user)))
-        for scheme in selectors.schemes_led_by(request.user)
-    ]
+    logs = selectors.leading_logs_of(request.user)
     return render(request, "attendance/leading_log.html", {"logs": logs, "mine": True})
 
 
@@ -229,7 +257,12 @@ def scheme_leading_log(request, pk):
     return render(
         request,
         "attendance/leading_log.html",
-        {"logs": [(scheme, page)], "page": page, "scheme": scheme, "mine": False},
+        {
+            "logs": [selectors.LeadingLog(scheme, page, selectors.leading_totals(scheme))],
+            "page": page,
+            "scheme": scheme,
+            "mine": False,
+        },
     )
 
 

@@ -10,15 +10,15 @@ or key, so their order gives no author away.
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from attendance.models import Attendance
 from feedback import permissions, repetition
 from feedback.models import SessionFeedback, SessionTheme, Theme
 from feedback.permissions import ATTENDED, MIN_ANSWERS, feedback_closes_at, feedback_sessions_of
-from groups.models import BalintGroup, Scheme, User
+from groups.models import BalintGroup, Membership, Scheme, User
 from sessions.models import Session
 
 # The repetitiveness views look back this far.
@@ -303,14 +303,21 @@ class QuarterPresenters:
 class GroupHealth:
     """The figures behind the group health page (its charts: feedback.health_charts).
 
-    Each session carries `recorded` and `attended` (member records, and of those present
-    or late), `answers` (feedback answers), `feedback_open` (answers may still come) and
-    `rating`: their average rating to one decimal, or None while its feedback window is
-    open or below MIN_ANSWERS answers.
+    Each session carries `members` (the group's members on its date), `recorded` and
+    `attended` (member records, and of those present or late), `below_minimum` (a
+    register with fewer members present than the group's minimum), `answers` (feedback
+    answers), `feedback_open` (answers may still come) and `rating`: their average
+    rating to one decimal, or None while its feedback window is open or below
+    MIN_ANSWERS answers.
     """
 
     sessions: list[Session]  # the latest held, newest first
     quarters: list[QuarterPresenters]  # the latest calendar quarters, oldest first
+    min_members: int  # the group's minimum size
+
+    @property
+    def below_minimum(self) -> list[Session]:
+        return [s for s in self.sessions if s.below_minimum]
 
 
 def _quarters_back(today: date, count: int) -> list[tuple[int, int]]:
@@ -323,13 +330,26 @@ def _quarters_back(today: date, count: int) -> list[tuple[int, int]]:
 
 
 def group_health(group: BalintGroup) -> GroupHealth:
-    """Attendance, feedback and presenter trends of the group. Three queries."""
+    """Attendance, feedback and presenter trends of the group. Three queries.
+
+    Attendance is counted against the members the group had that day, not only those
+    marked: a share of the few who were marked hid a group shrunk to three.
+    """
     members = Q(attendance__role=Attendance.Role.MEMBER)
+    members_then = (
+        Membership.objects.current(OuterRef("slot_date"))
+        .filter(group=OuterRef("group"), role=Membership.Role.MEMBER)
+        .order_by()
+        .values("group")
+        .annotate(people=Count("person", distinct=True))
+        .values("people")
+    )
     sessions = list(
         group.sessions.filter(status=Session.Status.HELD)
         .annotate(
             recorded=Count("attendance", filter=members),
             attended=Count("attendance", filter=members & Q(attendance__status__in=ATTENDED)),
+            members=Coalesce(Subquery(members_then), 0),
         )
         .order_by("-starts_at")[:HEALTH_SESSIONS]
     )
@@ -342,6 +362,7 @@ def group_health(group: BalintGroup) -> GroupHealth:
     }
     now = timezone.now()  # one instant for every session of the page
     for session in sessions:
+        session.below_minimum = bool(session.recorded) and session.attended < group.min_members
         row = ratings.get(session.pk)
         session.answers = row["answers"] if row else 0
         session.rating = None
@@ -359,4 +380,5 @@ def group_health(group: BalintGroup) -> GroupHealth:
     return GroupHealth(
         sessions=sessions,
         quarters=[QuarterPresenters(y, q, per_quarter.get((y, q), 0)) for y, q in quarters],
+        min_members=group.min_members,
     )

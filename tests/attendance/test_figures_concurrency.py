@@ -32,7 +32,7 @@ def save_together(saves) -> list:
         try:
             session = Session.objects.get(pk=session_pk)
             barrier.wait(timeout=30)
-            results[index] = register_save(actor=actor, session=session, entries=entries)
+            results[index] = register_save(actor=actor, session=session, entries=entries).changes
         except Exception as exc:  # judged by the test
             results[index] = exc
         finally:

@@ -1,4 +1,5 @@
-"""attendance.services.register_save and the register lines it is fed from."""
+"""attendance.services.register_save and the register lines it is fed from (two people
+saving the same register: test_register_concurrency.py)."""
 
 from datetime import date, datetime
 
@@ -8,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from attendance.models import Attendance, AttendanceChange
 from attendance.selectors import register_lines
-from attendance.services import Entry, RegisterConflict, register_save
+from attendance.services import Entry, RegisterSaved, register_save
 from groups.models import Membership
 from sessions.models import Session
 from tests import factories
@@ -16,6 +17,9 @@ from tests.factories.attendance import LAST_WEDNESDAY
 from tests.factories.sessions import DUBLIN, NOW, LeaveFactory, SessionFactory
 
 LATER = datetime(2026, 3, 5, 16, 30, tzinfo=DUBLIN)
+# The evening of LAST_WEDNESDAY: still the day of the session.
+SAME_DAY = datetime(2026, 2, 25, 20, 0, tzinfo=DUBLIN)
+REASON = "Marked on the wrong line."
 
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
@@ -38,19 +42,22 @@ def co_leader(group):
 
 
 def entries_from(session, **changes):
-    """A register as the page submits it: every line, with `changes` by person pk."""
+    """A register as the page submits it after "Everyone present": every line, those not
+    marked yet present, with `changes` by person pk ("" leaves a line unmarked)."""
     return [
         Entry(
             person_id=line.person.pk,
             was=line.recorded,
-            status=changes.get(f"p{line.person.pk}", line.status),
+            status=changes.get(f"p{line.person.pk}", line.status or "present"),
         )
         for line in register_lines(session)
     ]
 
 
-def take(actor, session, **changes):
-    return register_save(actor=actor, session=session, entries=entries_from(session, **changes))
+def take(actor, session, reason=REASON, **changes) -> int:
+    """Save the page; how many records changed. Corrections give a reason by default."""
+    entries = entries_from(session, **changes)
+    return register_save(actor=actor, session=session, entries=entries, reason=reason).changes
 
 
 def statuses(session):
@@ -144,6 +151,107 @@ def test_changing_back_is_two_changes(session, leader, members):
     ]
 
 
+# --- Not marked yet ------------------------------------------------------------------------
+
+
+def test_unmarked_lines_get_no_record_and_the_result_counts_them(session, leader, members):
+    unmarked, away = members[0], members[1]
+
+    saved = register_save(
+        actor=leader,
+        session=session,
+        entries=entries_from(session, **{f"p{unmarked.pk}": "", f"p{away.pk}": "absent"}),
+    )
+
+    assert saved == RegisterSaved(changes=3, marked={"present": 2, "absent": 1}, unmarked=1)
+    assert unmarked.pk not in statuses(session)
+    assert not AttendanceChange.objects.filter(attendance__person=unmarked).exists()
+
+
+def test_an_unmarked_line_leaves_a_saved_record_as_it_is(session, leader, members):
+    take(leader, session)
+    person = members[0]
+
+    saved = register_save(actor=leader, session=session, entries=[Entry(person.pk, "present", "")])
+
+    assert (saved.changes, saved.unmarked) == (0, 0)
+    assert statuses(session)[person.pk] == "present"
+
+
+def test_a_register_with_nobody_marked_is_refused(session, leader, members):
+    with pytest.raises(ValidationError, match="Mark at least one person"):
+        register_save(
+            actor=leader,
+            session=session,
+            entries=entries_from(
+                session, **{f"p{line.person.pk}": "" for line in register_lines(session)}
+            ),
+        )
+
+    session.refresh_from_db()
+    assert session.status == Session.Status.SCHEDULED
+
+
+# --- Corrections after the day ---------------------------------------------------------------
+
+
+@pytest.fixture
+def taken_on_the_day(session, leader, members):
+    with time_machine.travel(SAME_DAY, tick=False):
+        take(leader, session, reason="", **{f"p{members[0].pk}": "absent", f"p{members[1].pk}": ""})
+    return session
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_a_change_after_the_day_needs_a_reason(taken_on_the_day, leader, members, reason):
+    person = members[0]
+    changes = AttendanceChange.objects.count()
+
+    with pytest.raises(ValidationError) as refused:
+        take(leader, taken_on_the_day, reason=reason, **{f"p{person.pk}": "present"})
+
+    assert "Say why" in refused.value.message_dict["reason"][0]
+    assert statuses(taken_on_the_day)[person.pk] == "absent"
+    assert AttendanceChange.objects.count() == changes
+
+
+def test_the_reason_is_kept_on_each_change_of_the_save(taken_on_the_day, leader, members):
+    corrected, late = members[0], members[1]
+
+    take(
+        leader,
+        taken_on_the_day,
+        reason="  Joined by video.  ",
+        **{f"p{corrected.pk}": "present", f"p{late.pk}": "late"},
+    )
+
+    latest = AttendanceChange.objects.filter(changed_at=NOW)
+    assert {(c.attendance.person, c.before, c.after, c.reason) for c in latest} == {
+        (corrected, "absent", "present", "Joined by video."),
+        (late, "", "late", "Joined by video."),
+    }
+
+
+def test_on_the_day_a_change_needs_no_reason(taken_on_the_day, leader, members):
+    with time_machine.travel(SAME_DAY, tick=False):
+        assert take(leader, taken_on_the_day, reason="", **{f"p{members[0].pk}": "late"}) == 2
+
+    assert statuses(taken_on_the_day)[members[0].pk] == "late"
+
+
+def test_marking_someone_not_marked_yet_after_the_day_needs_no_reason(
+    taken_on_the_day, leader, members
+):
+    entries = [Entry(members[1].pk, "", "late")]
+
+    assert register_save(actor=leader, session=taken_on_the_day, entries=entries).changes == 1
+
+
+def test_a_reason_has_at_most_200_characters(taken_on_the_day, leader, members):
+    with pytest.raises(ValidationError, match="200 characters or fewer"):
+        take(leader, taken_on_the_day, reason="x" * 201, **{f"p{members[0].pk}": "present"})
+
+
 # --- Lines and defaults -------------------------------------------------------------------
 
 
@@ -155,7 +263,7 @@ def test_a_member_on_leave_defaults_to_apologies(session, leader, members):
     lines = {line.person: line for line in register_lines(session)}
 
     assert (lines[on_leave].status, lines[on_leave].on_leave) == ("apologies", True)
-    assert (lines[other].status, lines[other].on_leave) == ("present", False)
+    assert (lines[other].status, lines[other].on_leave) == ("", False)  # not marked yet
     assert {line.recorded for line in lines.values()} == {""}
     take(leader, session)
     assert statuses(session)[on_leave.pk] == "apologies"
@@ -203,7 +311,7 @@ def test_the_register_opens_on_the_morning_of_the_day(group, leader, members):
     entries = [Entry(person_id=m.pk, was="", status="present") for m in members]
 
     with time_machine.travel(datetime(2026, 3, 4, 7, 0, tzinfo=DUBLIN), tick=False):
-        assert register_save(actor=leader, session=session, entries=entries) == 3
+        assert register_save(actor=leader, session=session, entries=entries).changes == 3
 
 
 def test_the_register_is_not_open_for_a_cancelled_session(group, leader, members):
@@ -265,76 +373,3 @@ def test_an_unknown_status_is_refused(session, leader, members):
         take(leader, session, **{f"p{members[0].pk}": "asleep"})
 
     assert not Attendance.objects.exists()
-
-
-# --- Two people editing the same register -------------------------------------------------
-
-
-def test_a_record_changed_meanwhile_to_something_else_is_a_conflict(
-    session, leader, co_leader, members
-):
-    take(leader, session)
-    x, y = members[0], members[1]
-    mine = entries_from(session, **{f"p{x.pk}": "late", f"p{y.pk}": "absent"})
-    take(co_leader, session, **{f"p{x.pk}": "apologies"})  # saved while mine was open
-    history = AttendanceChange.objects.count()
-
-    with pytest.raises(RegisterConflict, match=x.full_name):
-        register_save(actor=leader, session=session, entries=mine)
-
-    assert statuses(session)[x.pk] == "apologies"
-    assert statuses(session)[y.pk] == "present"  # nothing of mine was saved
-    assert AttendanceChange.objects.count() == history
-
-
-def test_two_first_registers_that_disagree_conflict(session, leader, co_leader, members):
-    x = members[0]
-    mine = entries_from(session, **{f"p{x.pk}": "absent"})
-    take(co_leader, session)
-
-    with pytest.raises(RegisterConflict):
-        register_save(actor=leader, session=session, entries=mine)
-
-    assert statuses(session)[x.pk] == "present"
-    assert set(session.attendance.values_list("updated_by", flat=True)) == {co_leader.pk}
-
-
-def test_agreeing_changes_both_go_through(session, leader, co_leader, members):
-    take(leader, session)
-    x, y = members[0], members[1]
-    mine = entries_from(session, **{f"p{x.pk}": "late", f"p{y.pk}": "absent"})
-    take(co_leader, session, **{f"p{x.pk}": "late"})
-
-    assert register_save(actor=leader, session=session, entries=mine) == 1
-
-    assert statuses(session)[x.pk] == "late"
-    assert statuses(session)[y.pk] == "absent"
-    assert [c.changed_by for c in session.attendance.get(person=x).changes.all()[1:]] == [co_leader]
-
-
-def test_disjoint_changes_both_go_through(session, leader, co_leader, members):
-    take(leader, session)
-    x, y = members[0], members[1]
-    mine = entries_from(session, **{f"p{y.pk}": "absent"})  # the whole page, x untouched
-    take(co_leader, session, **{f"p{x.pk}": "late"})
-
-    assert register_save(actor=leader, session=session, entries=mine) == 1
-
-    assert statuses(session)[x.pk] == "late"  # the other change is not undone
-    assert statuses(session)[y.pk] == "absent"
-    latest = AttendanceChange.objects.order_by("-pk")[:2]
-    assert {(c.attendance.person, c.changed_by, c.after) for c in latest} == {
-        (x, co_leader, "late"),
-        (y, leader, "absent"),
-    }
-
-
-def test_disjoint_partial_registers_both_go_through(session, leader, co_leader, members):
-    take(leader, session)
-    x, y = members[0], members[1]
-
-    register_save(actor=co_leader, session=session, entries=[Entry(x.pk, "present", "late")])
-    register_save(actor=leader, session=session, entries=[Entry(y.pk, "present", "absent")])
-
-    assert statuses(session)[x.pk] == "late"
-    assert statuses(session)[y.pk] == "absent"

@@ -1,6 +1,10 @@
 """`/leading/` (my own log) and `/schemes/<pk>/leading/` (everyone's, for organisers)."""
 
+from datetime import date
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from groups.models import Membership
 from tests import factories
@@ -41,9 +45,9 @@ def test_a_leader_sees_the_sessions_they_led(client, scheme, leader, co_leader, 
 
     response = client.get(MINE)
 
-    [(log_scheme, records)] = response.context["logs"]
-    assert log_scheme == scheme
-    assert [(r.person, r.session, r.role) for r in records] == [
+    [log] = response.context["logs"]
+    assert log.scheme == scheme
+    assert [(r.person, r.session, r.role) for r in log.records] == [
         (leader, sessions[1], "leader"),  # newest first; late still led it
         (leader, sessions[0], "leader"),
     ]
@@ -55,9 +59,9 @@ def test_a_leader_sees_the_sessions_they_led(client, scheme, leader, co_leader, 
 def test_a_co_leader_sees_their_own_co_led_sessions(client, co_leader, sessions):
     client.force_login(co_leader)
 
-    [(_, records)] = client.get(MINE).context["logs"]
+    [log] = client.get(MINE).context["logs"]
 
-    assert [(r.session, r.get_role_display()) for r in records] == [
+    assert [(r.session, r.get_role_display()) for r in log.records] == [
         (sessions[2], "Co-leader"),
         (sessions[1], "Co-leader"),
     ]
@@ -87,8 +91,8 @@ def test_the_organiser_sees_every_leader_of_the_scheme(
 
     response = client.get(scheme_url(scheme))
 
-    [(_, page)] = response.context["logs"]
-    assert sorted((r.person.pk, r.session.pk) for r in page) == sorted(
+    [log] = response.context["logs"]
+    assert sorted((r.person.pk, r.session.pk) for r in log.records) == sorted(
         [
             (leader.pk, sessions[0].pk),
             (leader.pk, sessions[1].pk),
@@ -100,3 +104,89 @@ def test_the_organiser_sees_every_leader_of_the_scheme(
     assert leader.full_name in content and co_leader.full_name in content
     assert outsider.full_name not in content
     assert f"<td>{trainee.full_name}</td>" not in content
+
+
+# --- Totals ----------------------------------------------------------------------------------
+
+
+def totals(log):
+    return [(t.group, t.led, t.co_led, t.total) for t in [*log.totals, log.overall]]
+
+
+@pytest.fixture
+def second_group(scheme, leader):
+    """The leader co-leads a second group of the scheme, and led twice there."""
+    group = factories.GroupFactory(scheme=scheme, name="Zeta Group")
+    factories.MembershipFactory(group=group, person=leader, role=Membership.Role.CO_LEADER)
+    days = past_wednesdays(3)
+    attend(leader, held_sessions(group, days), ["present", "late", "absent"], role="co_leader")
+    return group
+
+
+def test_a_leader_sees_totals_led_co_led_and_per_group(
+    client, scheme, group, leader, sessions, second_group
+):
+    group.name = "Alpha Group"
+    group.save()
+    client.force_login(leader)
+
+    response = client.get(MINE)
+
+    [log] = response.context["logs"]
+    assert totals(log) == [
+        ("Alpha Group", 2, 0, 2),
+        ("Zeta Group", 0, 2, 2),
+        ("All groups", 2, 2, 4),
+    ]
+    assert "<strong>4</strong> sessions in all: 2 led, 2 co-led." in response.content.decode()
+
+
+def test_the_organiser_sees_every_groups_totals(
+    client, scheme, group, organiser, sessions, second_group
+):
+    client.force_login(organiser)
+
+    [log] = client.get(scheme_url(scheme)).context["logs"]
+
+    # The leader led two, the co-leader co-led two in the first group; the second as above.
+    assert totals(log) == [
+        (group.name, 2, 2, 4),
+        ("Zeta Group", 0, 2, 2),
+        ("All groups", 2, 4, 6),
+    ]
+
+
+def test_a_leader_with_nothing_led_yet_sees_the_scheme_and_no_totals(client, scheme, leader):
+    client.force_login(leader)
+
+    response = client.get(MINE)
+
+    [log] = response.context["logs"]
+    assert (log.scheme, log.records, log.totals) == (scheme, [], [])
+    assert "No sessions led yet." in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["mine", "scheme"])
+def test_a_fixed_number_of_queries(client, scheme, group, leader, organiser, page):
+    client.force_login(leader if page == "mine" else organiser)
+    address = MINE if page == "mine" else scheme_url(scheme)
+
+    def lead(count, last, prefix):
+        other = factories.GroupFactory(scheme=scheme, name=f"{prefix} group")
+        factories.LeaderFactory(group=other, person=leader)
+        days = past_wednesdays(count, last)
+        attend(leader, held_sessions(other, days), ["present"] * count, role="leader")
+        # and leads in one more scheme: "mine" lists each scheme
+        factories.LeaderFactory(group=factories.GroupFactory(), person=leader)
+
+    lead(1, date(2026, 2, 25), "small")
+    with CaptureQueriesContext(connection) as few:
+        client.get(address)
+
+    for n in range(4):
+        lead(5, date(2026, 2, 18), f"large {n}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(address)
+    [log] = [log for log in response.context["logs"] if log.scheme == scheme]
+    assert log.overall.total == 21
+    assert len(many) == len(few)

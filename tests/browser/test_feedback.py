@@ -105,7 +105,7 @@ def test_a_leader_sees_the_summary_on_a_desktop(open_page, demo, browser_problem
     page.get_by_role("link", name="Group health").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Health of {demo.group.name}")
-    for name in ("Attendance at", "Feedback on", "Presenters per term at"):
+    for name in ("Members present at", "Feedback on", "Presenters per term at"):
         expect(page.get_by_role("img", name=f"{name} {demo.group.name}")).to_be_visible()
     assert_no_serious_violations(page)
 

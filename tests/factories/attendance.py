@@ -91,8 +91,9 @@ def bulk_records(session, people, status=Attendance.Status.PRESENT) -> list[Atte
 
 
 def register_data(session, status):
-    """What the register page posts: a status for every line, and the one shown."""
-    data = {}
+    """What the register page posts: a status for every line, and the one shown; a
+    reason, which the page asks for only when correcting after the session's day."""
+    data = {"reason": "Corrected after the day."}
     for line in register_lines(session):
         data[f"status_{line.person.pk}"] = status
         data[f"was_{line.person.pk}"] = line.recorded

@@ -1,8 +1,14 @@
-"""feedback/charts.py: the SVG bar chart is well formed, labelled and escapes its text."""
+"""feedback/charts.py: the SVG bar chart is well formed, labelled and escapes its text;
+feedback/health_charts.py: what the group health charts show."""
 
 import xml.etree.ElementTree as ET
+from datetime import date
 
 from feedback.charts import Bar, Chart
+from feedback.health_charts import health_charts
+from feedback.selectors import GroupHealth
+from groups.models import BalintGroup
+from sessions.models import Session
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -68,3 +74,25 @@ def test_long_series_label_only_some_bars():
     labels = [t.text for t in root.iter(f"{SVG}text") if t.text.startswith("d")]
     assert 0 < len(labels) <= 12
     assert labels[0] == "d0"
+
+
+def test_the_attendance_chart_counts_members_against_the_minimum():
+    """A share alone hid a group of three: the chart counts members, the minimum drawn."""
+    group = BalintGroup(name="Tuesday", min_members=6)
+    sessions = [
+        Session(slot_date=date(2026, 2, 25), status="held"),
+        Session(slot_date=date(2026, 2, 18), status="held"),
+    ]
+    for session, attended in zip(sessions, [3, 7], strict=True):
+        session.members, session.recorded, session.attended = 8, 8, attended
+        session.below_minimum, session.feedback_open, session.rating = attended < 6, False, None
+    health = GroupHealth(sessions=sessions, quarters=[], min_members=6)
+
+    chart = health_charts(group, health).attendance
+
+    assert [(bar.value, bar.text) for bar in chart.bars] == [
+        (7, "7 of 8 members attended (88%)"),
+        (3, "3 of 8 members attended (38%), below the group's minimum of 6"),
+    ]
+    labels = [t.text for t in parse(chart.svg).iter(f"{SVG}text")]
+    assert {"0", "min 6", "8"} <= set(labels)

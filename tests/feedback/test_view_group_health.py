@@ -40,7 +40,7 @@ def test_access_by_role(group, status, signed_in):
     assert signed_in.get(url(group)).status_code == status
 
 
-def test_attendance_trend_is_the_share_of_members_present_or_late(client, group, leader):
+def test_attendance_is_counted_against_the_members_of_the_day(client, group, leader):
     first, second = held_sessions(group, past_wednesdays(2))
     people = [factories.MembershipFactory(group=group).person for _ in range(4)]
     for person, statuses in zip(
@@ -49,14 +49,67 @@ def test_attendance_trend_is_the_share_of_members_present_or_late(client, group,
         strict=True,
     ):
         attend(person, [first, second], list(statuses))
+    # Two more members, never marked: the share is of everyone, not of those marked.
+    for _ in range(2):
+        factories.MembershipFactory(group=group)
+    factories.MembershipFactory(group=group, start_date=date(2026, 2, 20))  # joined between
     attend(leader, [first, second], ["present", "present"], role="leader")  # not a member
     SessionFactory(group=group)  # upcoming: no bar
+    group.min_members = 3
+    group.save()
     client.force_login(leader)
 
     health = client.get(url(group)).context["health"]
 
-    assert values(health.attendance) == [("18 Feb 2026", 75), ("25 Feb 2026", 50)]
-    assert [bar.text for bar in health.attendance.bars] == ["75% (3 of 4)", "50% (2 of 4)"]
+    assert values(health.attendance) == [("18 Feb 2026", 3), ("25 Feb 2026", 2)]
+    assert [bar.text for bar in health.attendance.bars] == [
+        "3 of 6 members attended (50%)",
+        "2 of 7 members attended (29%), below the group's minimum of 3",
+    ]
+    assert (health.attendance.max_value, health.attendance.ticks) == (
+        7,
+        [(0, "0"), (3, "min 3"), (7, "7")],
+    )
+
+
+def test_sessions_below_the_minimum_are_flagged(client, group, leader):
+    group.min_members = 6
+    group.save()
+    trainees = [factories.MembershipFactory(group=group).person for _ in range(8)]
+    small, fine, _no_register = held_sessions(group, past_wednesdays(3))
+    for person in trainees[:3]:
+        attend(person, [small], ["present"])
+    for person in trainees[:6]:
+        attend(person, [fine], ["present"])
+    client.force_login(leader)
+
+    response = client.get(url(group))
+
+    assert response.context["health"].below_minimum == [small]
+    content = response.content.decode()
+    assert "1 of the latest 3 sessions had fewer than 6 members present" in content
+    assert "11 Feb (3)" in content
+    rows = re.findall(r"<tr>\s*<td class=\"text-nowrap\">(.*?)</tr>", content, re.S)
+    assert [("Below the minimum of 6" in row, "members attended" in row) for row in rows] == [
+        (False, False),  # 25 Feb: no register of members
+        (False, True),  # 18 Feb: 6 of 8
+        (True, True),  # 11 Feb: 3 of 8
+    ]
+    assert "3 of 8 members attended (38%)" in rows[2]
+    assert "No register of members" in rows[0]
+
+
+def test_no_warning_when_every_session_reaches_the_minimum(client, group, leader):
+    [session] = held_sessions(group, past_wednesdays(1))
+    group.min_members = 1
+    group.save()
+    attend(factories.MembershipFactory(group=group).person, [session], ["present"])
+    client.force_login(leader)
+
+    content = client.get(url(group)).content.decode()
+
+    assert "had fewer than" not in content
+    assert "Below the minimum" not in content
 
 
 def test_feedback_trend_only_for_sessions_with_three_answers(
@@ -102,7 +155,10 @@ def test_charts_are_labelled_svg_with_a_table_for_screen_readers(client, group, 
         assert f'aria-labelledby="{chart}-title {chart}-desc"' in content
         assert f'<title id="{chart}-title">' in content
     assert content.count('<table class="visually-hidden">') == 3
-    assert '<th scope="row">25 Feb 2026</th><td>100% (1 of 1)</td>' in content
+    assert (
+        '<th scope="row">25 Feb 2026</th>'
+        "<td>1 of 1 members attended (100%), below the group&#x27;s minimum of 6</td>"
+    ) in content
     assert not re.search(r"\sstyle=", content)
 
 
