@@ -1,22 +1,20 @@
 from django.utils.functional import SimpleLazyObject
 
-from groups.models import Scheme
-from groups.permissions import schemes_organised_by
+from groups.selectors import Roles, roles_of
 
 
-def organised_schemes(request) -> list[Scheme]:
-    """The schemes the signed-in person organises (pk and name), read once per request:
+def roles(request) -> Roles:
+    """The roles of the signed-in person, read at most once per request (one query):
     the navigation and the home page both need them."""
-    if not hasattr(request, "_organised_schemes"):
+    if not hasattr(request, "_roles"):
         user = request.user
-        schemes = schemes_organised_by(user).only("pk", "name") if user.is_authenticated else ()
-        request._organised_schemes = list(schemes)
-    return request._organised_schemes
+        request._roles = roles_of(user) if user.is_authenticated else Roles()
+    return request._roles
 
 
 def navigation(request):
-    """Schemes the user organises, for the navigation bar (read only when it is shown)."""
+    """The roles behind the navigation's items, read only when a page shows them."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_schemes": ()}
-    return {"nav_schemes": SimpleLazyObject(lambda: organised_schemes(request))}
+        return {"nav_roles": Roles()}
+    return {"nav_roles": SimpleLazyObject(lambda: roles(request))}

@@ -1,20 +1,24 @@
 """Reads shared by pages, shaped to run a fixed number of queries."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from allauth.mfa.models import Authenticator
 from django.db.models import (
+    CharField,
     Count,
+    DateField,
     Exists,
     F,
+    IntegerField,
     Max,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Value,
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Lower
@@ -62,11 +66,6 @@ def with_member_counts(groups: QuerySet[BalintGroup], on: date | None = None):
         .values("count")
     )
     return groups.annotate(member_count=Coalesce(Subquery(members), 0))
-
-
-def current_memberships(on: date | None = None) -> QuerySet[Membership]:
-    on = on or timezone.localdate()
-    return Membership.objects.filter(_current_q("", on)).select_related("person")
 
 
 def group_size_warning(group: BalintGroup) -> str:
@@ -138,45 +137,14 @@ def _count_per_scheme(rows: QuerySet) -> Subquery:
     return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
 
 
-@dataclass
-class Home:
-    member_groups: list[BalintGroup]
-    led_groups: list[BalintGroup]
-    organised_schemes: list[Scheme]
-    bounced: OutboundEmail | None = None  # the latest mail to them that could not be delivered
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.member_groups or self.led_groups or self.organised_schemes)
-
-
-def home_for(user: User, *, organised: list[Scheme]) -> Home:
-    """What the home page shows each role the person holds; `organised`: the schemes
-    they organise (the navigation has read them already)."""
-    today = timezone.localdate()
-    # One query for the groups of every role held today, one for their current rosters;
-    # a leader's group size is counted from its roster.
-    mine = list(
-        Membership.objects.current(today).filter(person=user).select_related("group__scheme")
-    )
-    roster = Prefetch(
-        "memberships",
-        queryset=current_memberships(today).order_by("role", "person__full_name"),
-        to_attr="current_memberships",
-    )
-    prefetch_related_objects([m.group for m in mine], roster)
-    in_order = sorted(mine, key=lambda m: (m.group.scheme_id, m.group.name, m.group_id))
-    member_groups = [m.group for m in in_order if m.role == Membership.Role.MEMBER]
-    led_groups = [m.group for m in in_order if m.role in Membership.LEADING_ROLES]
-    for group in led_groups:
-        group.member_count = sum(
-            m.role == Membership.Role.MEMBER for m in group.current_memberships
-        )
-        group.size_warning = group_size_warning(group)
-
-    organised = list(
+def organised_summaries(schemes: list[Scheme], on: date) -> list[Scheme]:
+    """The organiser's schemes, each with its requirement, group_count, pending_invitations,
+    undelivered_mail, attention_count and first attention_groups. Three queries."""
+    if not schemes:
+        return []
+    summaries = list(
         # "requirement": attendance's one-to-one (sessions required), named, not imported.
-        Scheme.objects.filter(pk__in=[scheme.pk for scheme in organised])
+        Scheme.objects.filter(pk__in=[scheme.pk for scheme in schemes])
         .select_related("requirement")
         .annotate(
             group_count=_count_per_scheme(BalintGroup.objects.all()),
@@ -191,22 +159,81 @@ def home_for(user: User, *, organised: list[Scheme]) -> Home:
             ),
             undelivered_mail=_count_per_scheme(OutboundEmail.objects.filter(state="failed")),
         )
-        if organised
-        else []
+        .order_by("name", "pk")
     )
-    _add_attention_groups(organised, today)
-    bounced = (
+    _add_attention_groups(summaries, on)
+    return summaries
+
+
+def latest_bounce(user: User) -> OutboundEmail | None:
+    """The latest mail to the person that could not be delivered."""
+    return (
         OutboundEmail.objects.filter(person=user, state=OutboundEmail.State.FAILED)
         .only("to", "failed_at", "last_error")
         .order_by("-failed_at")
         .first()
     )
-    return Home(
-        member_groups=member_groups,
-        led_groups=led_groups,
-        organised_schemes=organised,
-        bounced=bounced,
+
+
+@dataclass
+class Roles:
+    """The roles a person holds from today on, for the navigation and the home page."""
+
+    organised: list[Scheme] = field(default_factory=list)
+    member_groups: list[BalintGroup] = field(default_factory=list)  # member today or later
+    led_groups: list[BalintGroup] = field(default_factory=list)  # leading or co-leading today
+
+
+ROLE_COLUMNS = ("kind", "scheme_pk", "scheme_name", "group_pk", "group_name", "starts")
+
+
+def roles_of(user: User, on: date | None = None) -> Roles:
+    """Schemes organised, groups joined (today or later) and groups led (today), by name,
+    with only their pk and name. One query: the two role tables in a UNION, since every
+    page's navigation asks."""
+    on = on or timezone.localdate()
+    organiser = (
+        SchemeOrganiser.objects.filter(person=user)
+        .annotate(
+            kind=Value("organiser", output_field=CharField()),
+            scheme_pk=F("scheme_id"),
+            scheme_name=F("scheme__name"),
+            group_pk=Value(None, output_field=IntegerField()),
+            group_name=Value("", output_field=CharField()),
+            starts=Value(None, output_field=DateField()),
+        )
+        .order_by()
+        .values_list(*ROLE_COLUMNS)
     )
+    memberships = (
+        Membership.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=on), person=user)
+        .annotate(
+            kind=F("role"),
+            scheme_pk=F("group__scheme_id"),
+            scheme_name=F("group__scheme__name"),
+            group_pk=F("group_id"),
+            group_name=F("group__name"),
+            starts=F("start_date"),
+        )
+        .order_by()
+        .values_list(*ROLE_COLUMNS)
+    )
+    rows = list(organiser.union(memberships, all=True))
+    # By name: the group's, or on an organiser's row (no group) the scheme's.
+    rows.sort(key=lambda row: (row[4] or row[2], row[3] or 0))
+    roles = Roles()
+    member, led = {}, {}
+    for kind, scheme_pk, scheme_name, group_pk, group_name, starts in rows:
+        if kind == "organiser":
+            roles.organised.append(Scheme(pk=scheme_pk, name=scheme_name))
+            continue
+        group = BalintGroup(pk=group_pk, name=group_name, scheme_id=scheme_pk)
+        if kind == Membership.Role.MEMBER:
+            member.setdefault(group_pk, group)
+        elif starts <= on:
+            led.setdefault(group_pk, group)
+    roles.member_groups, roles.led_groups = list(member.values()), list(led.values())
+    return roles
 
 
 def people_in_scheme(scheme: Scheme) -> QuerySet[User]:

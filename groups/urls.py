@@ -3,7 +3,6 @@ from django.urls import path
 from groups import mail_views, privacy_views, second_factor_views, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("schemes/<int:pk>/", views.scheme_detail, name="scheme_detail"),
     path("schemes/<int:pk>/people/", views.scheme_people, name="scheme_people"),
     path("schemes/<int:scheme_pk>/groups/new/", views.group_create, name="group_create"),
@@ -20,6 +19,11 @@ urlpatterns = [
     path("groups/<int:pk>/", views.group_detail, name="group_detail"),
     path("groups/<int:pk>/edit/", views.group_edit, name="group_edit"),
     path("groups/<int:group_pk>/members/add/", views.membership_add, name="membership_add"),
+    path(
+        "groups/<int:group_pk>/members/add-several/",
+        views.membership_bulk_add,
+        name="membership_bulk_add",
+    ),
     path("memberships/<int:pk>/end/", views.membership_end, name="membership_end"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),

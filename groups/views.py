@@ -10,25 +10,22 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from balint.pages import add_service_errors, form_page
-from groups import permissions, selectors, services
-from groups.context_processors import organised_schemes
+from groups import membership_selectors, permissions, selectors, services
 from groups.forms import (
     AcceptInvitationForm,
     GroupForm,
     InvitationForm,
     InvitationImportForm,
+    MembershipBulkForm,
     MembershipEndForm,
     MembershipForm,
 )
 from groups.imports import ImportFailed, read_upload
+from groups.models import Membership
 
 PAGE_SIZE = 50
-
-
-@login_required
-def home(request):
-    home = selectors.home_for(request.user, organised=organised_schemes(request))
-    return render(request, "groups/home.html", {"home": home})
+# People offered at a time when adding several: a phone screen or two of ticks.
+PICK_PAGE_SIZE = 20
 
 
 # --- Organiser: scheme ----------------------------------------------------
@@ -165,6 +162,61 @@ def membership_add(request, group_pk):
         title=f"Add a member to {group}",
         submit_label="Add",
         cancel_url=reverse("group_detail", args=[group.pk]),
+    )
+
+
+@login_required
+def membership_bulk_add(request, group_pk):
+    """Several people of the scheme join the group at once. The page posts back to itself
+    while people are found and ticked; "Add" (action=add) saves them all or none."""
+    group = get_object_or_404(
+        permissions.groups_visible_to(request.user).select_related("scheme"), pk=group_pk
+    )
+    if not permissions.can_manage_group(request.user, group):
+        raise PermissionDenied
+    data = request.POST if request.method == "POST" else None
+    form = MembershipBulkForm(
+        data,
+        people=membership_selectors.people_with_latest_track(group.scheme),
+        first_day=membership_selectors.first_day_for_new_members(group),
+        adding=data is not None and data.get("action") == "add",
+    )
+    if form.is_valid() and form.adding:
+        try:
+            added = services.memberships_add(
+                actor=request.user,
+                group=group,
+                members=form.new_members(),
+                start_date=form.cleaned_data["start_date"],
+                end_date=form.cleaned_data["end_date"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            names = ", ".join(m.person.full_name for m in added)
+            messages.success(request, f"Added to {group}: {names}.")
+            return redirect("group_detail", pk=group.pk)
+    search = data or {}
+    words = search.get("q", "").strip()[:100]
+    found = membership_selectors.people_to_add_page(
+        group,
+        words=words,
+        size=PICK_PAGE_SIZE,
+        after=search.get("after"),
+        before=search.get("before"),
+        leaving_out=[row.person.pk for row in form.chosen],
+    )
+    return render(
+        request,
+        "groups/membership_bulk_add.html",
+        {
+            "group": group,
+            "form": form,
+            "found": found,
+            "q": words,
+            "tracks": Membership.Track.choices,
+        },
+        status=400 if form.errors else 200,
     )
 
 

@@ -1,0 +1,284 @@
+"""What each role's home page shows, in a fixed number of queries whatever the data size.
+
+A trainee: their next session and presenting date, their count toward the requirement
+and open swaps. A leader: per group led, the next session with who is expected, the
+registers not taken yet and the swaps waiting for an answer. An organiser: per scheme,
+how many trainees have each status and what needs attention.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from attendance.models import Attendance, Certificate, TraineeFigure
+from attendance.progress import STATUS_LABELS, Progress, progress_of_trainee, status_counts
+from balint.models import OutboundEmail
+from groups.models import BalintGroup, Membership, Scheme, User
+from groups.selectors import Roles, latest_bounce, organised_summaries
+from sessions.clashes.selectors import clashing_by_session, on_call
+from sessions.leave.selectors import on_leave, unavailable_by_day
+from sessions.models import Session, SwapRequest
+from sessions.rota.selectors import next_presentation, pending_swaps
+from sessions.schedule.selectors import SessionRow, my_upcoming_sessions
+
+# Registers not taken are counted this far back: a leader's next step, not old history.
+REGISTER_WEEKS = 8
+
+
+def _local_today(zone: str):
+    return timezone.now().astimezone(ZoneInfo(zone)).date()
+
+
+def untaken_registers(groups: Q) -> QuerySet[Session]:
+    """Sessions of the `groups` (a Q on Session) that started in the last REGISTER_WEEKS,
+    were not cancelled and have no register yet, newest first."""
+    now = timezone.now()
+    return (
+        Session.objects.filter(groups, starts_at__lte=now)
+        .filter(starts_at__gte=now - timedelta(weeks=REGISTER_WEEKS))
+        .exclude(status=Session.Status.CANCELLED)
+        .exclude(Exists(Attendance.objects.filter(session=OuterRef("pk"))))
+        .order_by("-starts_at")
+    )
+
+
+# --- Trainee ----------------------------------------------------------------------------
+
+
+@dataclass
+class TraineeHome:
+    next_session: Session | None  # marked on_leave and on_call
+    next_presentation: Session | None  # marked on_leave and on_call
+    presenting_in_days: int | None
+    progress: list[Progress]
+    swaps_to_me: list[SwapRequest]
+    swaps_from_me: list[SwapRequest]
+
+
+def trainee_home(person: User, member_groups: list[BalintGroup]) -> TraineeHome:
+    """Four queries, and progress_of_trainee's: two, and three per scheme they are a
+    trainee of."""
+    next_session = (
+        my_upcoming_sessions(person)
+        .filter(group__in=[group.pk for group in member_groups])
+        .exclude(status=Session.Status.CANCELLED)
+        .annotate(on_leave=on_leave(person), on_call=on_call(person))
+        .first()
+    )
+    presenting = next_presentation(person)
+    days = None
+    if presenting is not None:
+        zone = ZoneInfo(presenting.group.scheme.time_zone)
+        days = (presenting.starts_at.astimezone(zone).date() - _local_today(zone.key)).days
+    swaps = list(pending_swaps(person).order_by("requester_session__starts_at"))
+    return TraineeHome(
+        next_session=next_session,
+        next_presentation=presenting,
+        presenting_in_days=days,
+        # The count and projection only: no list of the sessions counted.
+        progress=progress_of_trainee(person, latest=0),
+        swaps_to_me=[swap for swap in swaps if swap.recipient_id == person.pk],
+        swaps_from_me=[swap for swap in swaps if swap.requester_id == person.pk],
+    )
+
+
+# --- Leader -----------------------------------------------------------------------------
+
+
+@dataclass
+class GroupCard:
+    group: BalintGroup  # with its scheme
+    next: SessionRow | None = None  # the session of today or the next one, if any
+    is_today: bool = False  # the register can be taken from the card
+    untaken: list[Session] = field(default_factory=list)
+    swaps: list[SwapRequest] = field(default_factory=list)
+
+
+def _next_sessions(groups: list[BalintGroup]) -> list[Session]:
+    """Each group's first session not cancelled from the start of today in its scheme's
+    time zone (today's, once it has begun, too: its register is due), each marked
+    register_taken. One query."""
+    from_today = Q()
+    for group in groups:
+        zone = group.scheme.time_zone
+        midnight = datetime.combine(_local_today(zone), time(), ZoneInfo(zone))
+        from_today |= Q(group=group.pk, starts_at__gte=midnight)
+    return list(
+        Session.objects.filter(from_today)
+        .exclude(status=Session.Status.CANCELLED)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("group_id"), order_by=F("starts_at").asc()),
+            register_taken=Exists(Attendance.objects.filter(session=OuterRef("pk"))),
+        )
+        .filter(rank=1)
+        .select_related("presenter")
+    )
+
+
+def _expected(sessions: list[Session]) -> dict[int, SessionRow]:
+    """Per session: its group's members that day, who is on leave and who is on call, as
+    sessions.schedule.selectors.session_rows does for one group. Three queries for any
+    number of groups."""
+    if not sessions:
+        return {}
+    days = [session.slot_date for session in sessions]
+    memberships = list(
+        Membership.objects.filter(
+            group__in={session.group_id for session in sessions},
+            role=Membership.Role.MEMBER,
+            start_date__lte=max(days),
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=min(days)))
+        .select_related("person")
+        .order_by("person__full_name")
+    )
+    away = unavailable_by_day({m.person_id for m in memberships}, days)
+    clashing = clashing_by_session(session.pk for session in sessions)
+    rows = {}
+    for session in sessions:
+        members = [
+            m.person
+            for m in memberships
+            if m.group_id == session.group_id and m.covers(session.slot_date)
+        ]
+        leave = away.get(session.slot_date, set())
+        call = clashing.get(session.pk, set())
+        rows[session.pk] = SessionRow(
+            session,
+            members=members,
+            on_leave=[p for p in members if p.pk in leave],
+            on_call=[p for p in members if p.pk in call],
+        )
+    return rows
+
+
+def _swaps_in(group_pks: list[int]) -> list[SwapRequest]:
+    """Swap requests between members of the groups still waiting for the other's answer."""
+    return list(
+        SwapRequest.objects.filter(
+            status=SwapRequest.Status.PENDING,
+            requester_session__group__in=group_pks,
+            requester_session__starts_at__gte=timezone.now(),
+        )
+        .select_related("requester", "recipient", "requester_session", "recipient_session")
+        .order_by("requester_session__starts_at")
+    )
+
+
+def leader_cards(led_groups: list[BalintGroup]) -> list[GroupCard]:
+    """A card per group led, by name. Seven queries for any number of groups."""
+    if not led_groups:
+        return []
+    pks = [group.pk for group in led_groups]
+    groups = list(BalintGroup.objects.filter(pk__in=pks).select_related("scheme").order_by("name"))
+    cards = {group.pk: GroupCard(group) for group in groups}
+    sessions = _next_sessions(groups)
+    for session in sessions:
+        session.group = cards[session.group_id].group  # for its minimum and time zone
+    rows = _expected(sessions)
+    for session in sessions:
+        card = cards[session.group_id]
+        card.next = rows[session.pk]
+        zone = card.group.scheme.time_zone
+        card.is_today = session.starts_at.astimezone(ZoneInfo(zone)).date() == _local_today(zone)
+    for session in untaken_registers(Q(group__in=pks)):
+        card = cards[session.group_id]
+        if card.next is None or card.next.session.pk != session.pk:  # today's is on the card
+            card.untaken.append(session)
+    for swap in _swaps_in(pks):
+        cards[swap.requester_session.group_id].swaps.append(swap)
+    return list(cards.values())
+
+
+# --- Organiser --------------------------------------------------------------------------
+
+
+@dataclass
+class SchemeSummary:
+    scheme: Scheme  # with its counts and attention groups (groups.selectors.organised_summaries)
+    statuses: list[tuple[str, str, int]]  # (status, label, how many trainees)
+    untaken_registers: int
+    certificates_due: int
+
+
+def certificates_due_counts(schemes: list[Scheme]) -> dict[int, int]:
+    """Per scheme, how many trainees attendance.certificate_selectors.certificates_due
+    lists: complete, not erased, with no current certificate for as many sessions as they
+    have now. Counted by the database in one query, not loaded."""
+    certified = Certificate.objects.filter(
+        trainee=OuterRef("person"),
+        scheme=OuterRef("scheme"),
+        revoked_at__isnull=True,
+        superseded_at__isnull=True,
+        sessions_counted__gte=OuterRef("counted"),
+    )
+    due = (
+        TraineeFigure.objects.filter(
+            scheme__in=schemes,
+            status=TraineeFigure.Status.COMPLETE,
+            person__erasure__isnull=True,
+        )
+        .exclude(Exists(certified))
+        .values("scheme")
+        .annotate(n=Count("pk"))
+        .values_list("scheme", "n")
+    )
+    return dict(due)
+
+
+def scheme_summaries(schemes: list[Scheme]) -> list[SchemeSummary]:
+    """Five queries, and one more per scheme (its status counts)."""
+    if not schemes:
+        return []
+    summaries = organised_summaries(schemes, timezone.localdate())
+    untaken = dict(
+        untaken_registers(Q(group__scheme__in=summaries))
+        .order_by()
+        .values("group__scheme")
+        .annotate(n=Count("pk"))
+        .values_list("group__scheme", "n")
+    )
+    due = certificates_due_counts(summaries)
+    return [
+        SchemeSummary(
+            scheme=scheme,
+            statuses=[
+                (status, STATUS_LABELS[status], count)
+                for status, count in status_counts(scheme).items()
+            ],
+            untaken_registers=untaken.get(scheme.pk, 0),
+            certificates_due=due.get(scheme.pk, 0),
+        )
+        for scheme in summaries
+    ]
+
+
+# --- The page ---------------------------------------------------------------------------
+
+
+@dataclass
+class Home:
+    trainee: TraineeHome | None
+    groups: list[GroupCard]
+    schemes: list[SchemeSummary]
+    bounced: OutboundEmail | None  # the latest mail to them that could not be delivered
+    register_weeks = REGISTER_WEEKS  # for the page to say how far back it looks
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.trainee or self.groups or self.schemes)
+
+
+def home_for(user: User, roles: Roles) -> Home:
+    """Each section of the roles the person holds (groups.selectors.roles_of); nothing
+    is read for a role they do not hold."""
+    return Home(
+        trainee=trainee_home(user, roles.member_groups) if roles.member_groups else None,
+        groups=leader_cards(roles.led_groups),
+        schemes=scheme_summaries(roles.organised),
+        bounced=latest_bounce(user),
+    )
