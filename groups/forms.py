@@ -1,16 +1,26 @@
+import re
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib.auth import password_validation
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from balint.forms import TypedChoiceOfModel
 from groups.models import BalintGroup, Invitation, Membership, Scheme, User
-from groups.services.memberships import GROUP_FIELDS
+from groups.services.memberships import GROUP_FIELDS, MOST_AT_ONCE, NewMember
 from groups.services.privacy import PRIVACY_FIELDS
 from groups.validation import InvitationData, validate_invitation
 
 
 class DateInput(forms.DateInput):
+    """A date picker. Its value is always ISO (YYYY-MM-DD), as HTML requires: in the
+    locale's format (02/03/2026 in en-IE) a browser shows an initial date as empty."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs, format=format)
 
 
 class TimeInput(forms.TimeInput):
@@ -68,6 +78,122 @@ class MembershipForm(forms.ModelForm):
         cleaned = super().clean()
         _require_track(self, cleaned)
         return cleaned
+
+
+# An address in a pasted list: from a spreadsheet column, an email's To line ("Name
+# <address>"), separated by new lines, commas, semicolons or spaces.
+PASTED_ADDRESS = re.compile(r"[^\s,;<>\"']+@[^\s,;<>\"']+")
+
+
+@dataclass
+class ChosenPerson:
+    """A row of the bulk add: someone chosen, the track they join with, what is wrong."""
+
+    person: User
+    track: str
+    error: str = ""
+
+
+class MembershipBulkForm(forms.Form):
+    """Several of the scheme's people, ticked in a search or pasted as addresses, join the
+    group as trainees from one date, each with their track.
+
+    The page comes back to itself while people are found and ticked (`adding` False): the
+    dates and tracks are asked only when the organiser adds them (`adding` True). A
+    person's track is the one chosen on the page, else their latest in the scheme
+    (`latest_track` of the `people` queryset); someone with neither is asked for it.
+    """
+
+    person = forms.ModelMultipleChoiceField(
+        User.objects.none(),
+        required=False,
+        error_messages={
+            "invalid_choice": "Someone chosen is not in this scheme.",
+            "invalid_pk_value": "Someone chosen is not in this scheme.",
+        },
+    )
+    emails = forms.CharField(
+        label="Or paste their email addresses",
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
+        help_text="From a spreadsheet or an email: one a line, or separated by commas.",
+    )
+    start_date = forms.DateField(
+        widget=DateInput(),
+        required=False,
+        help_text="The group's next session unless you change it (today if none is planned).",
+    )
+    end_date = forms.DateField(
+        widget=DateInput(), required=False, help_text="Inclusive. Leave empty: open-ended."
+    )
+
+    def __init__(self, *args, people, first_day, adding: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["start_date"].initial = first_day
+        self.fields["start_date"].required = adding
+        self.adding = adding
+        self.chosen: list[ChosenPerson] = []
+        self.unknown_emails: list[str] = []
+
+    def clean(self):
+        cleaned = super().clean()
+        people = list(cleaned.get("person") or [])
+        people += self._pasted(cleaned.get("emails", ""), known={p.pk for p in people})
+        self.chosen = sorted(
+            (ChosenPerson(p, self.data.get(f"track_{p.pk}", p.latest_track or "")) for p in people),
+            key=lambda row: (row.person.full_name, row.person.pk),
+        )
+        if len(self.chosen) > MOST_AT_ONCE:
+            self.add_error("person", f"Add at most {MOST_AT_ONCE} people at once.")
+        if not self.adding:
+            return cleaned
+        if not self.chosen and not self.has_error("person"):
+            self.add_error("person", "Choose at least one person.")
+        missing = [row for row in self.chosen if row.track not in Membership.Track.values]
+        for row in missing:
+            row.error = f"Choose {row.person.full_name}'s track."
+        if missing:
+            names = ", ".join(row.person.full_name for row in missing)
+            self.add_error(None, f"Choose a track for {names}.")
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date is before the start date.")
+        return cleaned
+
+    def _pasted(self, text: str, *, known: set[int]) -> list[User]:
+        """The scheme's people with the pasted addresses, in one query; any address no one
+        in the scheme has stays in the box with an error."""
+        addresses = list(dict.fromkeys(a.lower() for a in PASTED_ADDRESS.findall(text)))
+        if not addresses:
+            if text.strip():
+                self.add_error("emails", "No email address found in what was pasted.")
+            return []
+        found = {
+            p.lower_email: p
+            for p in self.fields["person"]
+            .queryset.annotate(lower_email=Lower("email"))
+            .filter(lower_email__in=addresses)
+        }
+        self.unknown_emails = [a for a in addresses if a not in found]
+        if self.unknown_emails:
+            which = "this address" if len(self.unknown_emails) == 1 else "these addresses"
+            self.add_error(
+                "emails",
+                f"No one in this scheme has {which}: {', '.join(self.unknown_emails)}. "
+                "New people join by invitation.",
+            )
+        return [p for p in found.values() if p.pk not in known]
+
+    @property
+    def emails_left(self) -> str:
+        """What the address box shows again: only the addresses no one has (the others
+        are on the list, where unticking takes them off)."""
+        return "\n".join(self.unknown_emails)
+
+    def new_members(self) -> list[NewMember]:
+        return [NewMember(person=row.person, track=row.track) for row in self.chosen]
 
 
 class MembershipEndForm(forms.Form):

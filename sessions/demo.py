@@ -4,9 +4,11 @@ on-call rosters with clashes, and reminders already sent.
 Called by `manage.py seed_demo` after groups.demo; idempotent.
 """
 
+import contextlib
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
@@ -121,6 +123,16 @@ def seed(people: DemoGroups) -> None:
         rota_services.swap_request(
             requester=theirs.presenter, requester_session=theirs, recipient_session=mine
         )
+    # And one of their own, waiting on My rota for its answer: accepting the request to
+    # them withdraws it, which the confirmation says first.
+    if mine and not SwapRequest.objects.filter(requester=trainee).exists():
+        choices = rota_selectors.swap_choices(mine.group, trainee)
+        asked = choices.exclude(pk__in=[theirs.pk] if theirs else []).first()
+        if asked:
+            with contextlib.suppress(ValidationError):  # they may leave the group before
+                rota_services.swap_request(
+                    requester=trainee, requester_session=mine, recipient_session=asked
+                )
 
     _seed_rosters(people)
     _seed_reminders(people)

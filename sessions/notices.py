@@ -51,6 +51,31 @@ def date_given_back(session: Session, person: User) -> int:
     )
 
 
+# Why an open swap request closed without an answer: the withdrawal notice says which.
+WITHDRAWN = "withdrawn"  # its requester took it back
+DATE_CHANGED = "date_changed"  # one of its dates changed hands in another swap
+REPLANNED = "replanned"  # the leaders planned the rota again
+
+
+def swap_withdrawn(swap: SwapRequest, *, reason: str, people: list[User]) -> int:
+    """Tell `people` that an open swap request is withdrawn, and why: the one asked no
+    longer waits to answer it."""
+    queued = 0
+    for person in people:
+        queued += bool(
+            email_queue(
+                kind="swap",
+                object_key=f"swap:{swap.pk}:{SwapRequest.Status.WITHDRAWN}",
+                to=person.email,
+                person=person,
+                scheme=swap.requester_session.group.scheme,
+                template="swap_withdrawn",
+                context={"swap": swap, "reason": reason},
+            )
+        )
+    return queued
+
+
 def swap_changed(swap: SwapRequest) -> int:
     """A swap was asked for (tell the recipient) or decided (tell both)."""
     if swap.status == SwapRequest.Status.PENDING:

@@ -27,10 +27,13 @@ from groups.services.invitations import (
 from groups.services.mail import failed_email_retry
 from groups.services.memberships import (
     GROUP_FIELDS,
+    MOST_AT_ONCE,
+    NewMember,
     group_create,
     group_update,
     membership_add,
     membership_end,
+    memberships_add,
     organiser_add,
 )
 from groups.services.privacy import (
@@ -44,9 +47,11 @@ from groups.validation import InvitationData
 
 __all__ = [
     "GROUP_FIELDS",
+    "MOST_AT_ONCE",
     "PRIVACY_FIELDS",
     "InvitationData",
     "InvitationInvalid",
+    "NewMember",
     "access_log_record",
     "erase_blockers",
     "failed_email_retry",
@@ -62,6 +67,7 @@ __all__ = [
     "invitations_import_csv",
     "membership_add",
     "membership_end",
+    "memberships_add",
     "organiser_add",
     "person_erase",
     "retention_enforce",

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 
-from sessions.calendar import ical, selectors, services
+from sessions.calendar import ical, links, selectors, services
 
 
 @login_required
@@ -18,7 +18,7 @@ def calendar_settings(request):
         return redirect("calendar_settings")
     token = services.calendar_token_for(request.user)
     feed_url = request.build_absolute_uri(reverse("calendar_feed", args=[token.token]))
-    return render(request, "sessions/calendar.html", {"feed_url": feed_url})
+    return render(request, "sessions/calendar.html", {"links": links.subscribe_links(feed_url)})
 
 
 def calendar_feed(request, token):
@@ -26,7 +26,9 @@ def calendar_feed(request, token):
     person = selectors.feed_owner(token)
     if person is None:
         raise Http404
-    body = ical.calendar_bytes(selectors.feed_sessions(person), person_id=person.pk, name="Balint")
+    body = ical.calendar_bytes(
+        selectors.feed_sessions(person), person_id=person.pk, name=links.FEED_NAME
+    )
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
 

@@ -1,10 +1,10 @@
 """Reads for the presenter rota: who may present when, each a fixed number of queries."""
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from groups.models import BalintGroup, Membership, User
@@ -99,6 +99,67 @@ def pending_swaps(person: User) -> QuerySet[SwapRequest]:
         .filter(status=SwapRequest.Status.PENDING)
         .select_related("requester", "recipient", "requester_session", "recipient_session")
     )
+
+
+# Accepting a swap that puts someone in front of the group this soon asks them first.
+CONFIRM_WITHIN = timedelta(hours=48)
+# How long My rota shows a request's answer, or that it was withdrawn.
+SWAP_NEWS_DAYS = 14
+
+
+def rota_swaps(person: User, now: datetime) -> list[SwapRequest]:
+    """One query for My rota: the person's open swap requests, both ways, and those
+    answered or withdrawn in the last SWAP_NEWS_DAYS (views split them)."""
+    since = now - timedelta(days=SWAP_NEWS_DAYS)
+    return list(
+        permissions.swaps_involving(person)
+        .filter(Q(status=SwapRequest.Status.PENDING) | Q(decided_at__gte=since))
+        .select_related("requester", "recipient", "requester_session", "recipient_session")
+        .order_by("requester_session__starts_at", "pk")
+    )
+
+
+def swap_news(person: User, swaps: list[SwapRequest]) -> list[SwapRequest]:
+    """Of `swaps` (rota_swaps), what the person did not do themselves, latest first: the
+    answers to their requests, and the requests to them that were withdrawn."""
+    answered = (SwapRequest.Status.ACCEPTED, SwapRequest.Status.DECLINED)
+    news = [
+        swap
+        for swap in swaps
+        if (swap.requester_id == person.pk and swap.status in answered)
+        or (swap.recipient_id == person.pk and swap.status == SwapRequest.Status.WITHDRAWN)
+    ]
+    return sorted(news, key=lambda swap: swap.decided_at, reverse=True)
+
+
+def open_swaps_about(session_ids) -> QuerySet[SwapRequest]:
+    """Open requests about any of these sessions, with what a notice of them names."""
+    ids = list(session_ids)
+    return (
+        SwapRequest.objects.filter(status=SwapRequest.Status.PENDING)
+        .filter(Q(requester_session__in=ids) | Q(recipient_session__in=ids))
+        .select_related(
+            "requester", "recipient", "requester_session__group__scheme", "recipient_session"
+        )
+        .order_by("pk")
+    )
+
+
+def presents_soon(starts_at: datetime, now: datetime) -> bool:
+    return starts_at - now <= CONFIRM_WITHIN
+
+
+@dataclass(frozen=True)
+class AcceptCheck:
+    """What accepting a swap does that the person accepting should see first."""
+
+    session: Session  # the date they would present at, with its group and scheme
+    soon: bool  # within CONFIRM_WITHIN
+    closes: list[SwapRequest] = field(default_factory=list)  # their other open requests
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.soon or bool(self.closes)
 
 
 def swap_choices(group: BalintGroup, person: User) -> QuerySet[Session]:

@@ -7,7 +7,6 @@ in the outbox inside it (sessions.notices).
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from groups.models import BalintGroup, Membership, User
@@ -29,7 +28,8 @@ def rota_assign(*, actor: User, group: BalintGroup, rebuild: bool = False) -> di
         BalintGroup.objects.select_for_update().filter(pk=group.pk).first()
         upcoming = schedule_selectors.upcoming_sessions(group).select_for_update()
         if rebuild:
-            _withdraw_pending_swaps(upcoming.values_list("pk", flat=True))
+            ids = upcoming.values_list("pk", flat=True)
+            _close_swaps(selectors.open_swaps_about(ids), actor=actor, reason=notices.REPLANNED)
             upcoming.update(presenter=None)
         upcoming = list(upcoming)
         inputs = selectors.rota_inputs(group, upcoming)
@@ -133,8 +133,19 @@ def swap_request(
     return swap
 
 
-def swap_accept(*, actor: User, swap: SwapRequest) -> SwapRequest:
-    """Both sessions change together, or neither does."""
+class SwapNeedsConfirmation(ValidationError):
+    """Accepting would put the person in front of the group within 48 hours, or close
+    other open requests of theirs: they see what it does and say yes first."""
+
+    def __init__(self, check: selectors.AcceptCheck):
+        super().__init__("Confirm the swap first.")
+        self.check = check
+
+
+def swap_accept(*, actor: User, swap: SwapRequest, confirmed: bool = False) -> SwapRequest:
+    """Both sessions change together, or neither does. Unless `confirmed`, refused with
+    SwapNeedsConfirmation when the person would present soon or it closes their other
+    open requests; the other requests about either date are closed, and their people told."""
     if swap.recipient_id != actor.pk:
         raise PermissionDenied("Only the person asked can accept a swap.")
     with transaction.atomic():
@@ -142,7 +153,7 @@ def swap_accept(*, actor: User, swap: SwapRequest) -> SwapRequest:
         if swap.status != SwapRequest.Status.PENDING:
             raise ValidationError("This swap request is no longer open.")
         mine, theirs = (
-            Session.objects.select_for_update().select_related("group").get(pk=pk)
+            Session.objects.select_for_update().select_related("group__scheme").get(pk=pk)
             for pk in (swap.requester_session_id, swap.recipient_session_id)
         )
         _check_swappable(mine, swap.requester)
@@ -150,36 +161,55 @@ def swap_accept(*, actor: User, swap: SwapRequest) -> SwapRequest:
         _check_member_for_swap(swap.requester, mine, other=theirs)
         _check_member_for_swap(swap.recipient, theirs, other=mine)
         _check_free_for_swap(swap.recipient, other=mine)  # their leave may have come since
+        others = list(
+            selectors.open_swaps_about([mine.pk, theirs.pk])
+            .exclude(pk=swap.pk)
+            .select_for_update(of=("self",))
+        )
+        check = selectors.AcceptCheck(
+            session=mine,
+            soon=selectors.presents_soon(mine.starts_at, timezone.now()),
+            closes=[s for s in others if actor.pk in (s.requester_id, s.recipient_id)],
+        )
+        if check.needs_confirmation and not confirmed:
+            raise SwapNeedsConfirmation(check)
         mine.presenter, theirs.presenter = swap.recipient, swap.requester
         Session.objects.bulk_update([mine, theirs], ["presenter"])
         swap.status = SwapRequest.Status.ACCEPTED
         swap.decided_at = timezone.now()
         swap.save(update_fields=["status", "decided_at"])
-        _withdraw_pending_swaps([mine.pk, theirs.pk])
+        _close_swaps(others, actor=actor, reason=notices.DATE_CHANGED)
         notices.swap_changed(swap)
     return swap
 
 
 def swap_decline(*, actor: User, swap: SwapRequest) -> SwapRequest:
-    """The recipient declines, or the requester withdraws."""
+    """The recipient declines (both are told), or the requester withdraws (the recipient
+    is told: the request no longer waits on My rota for an answer)."""
     if actor.pk not in (swap.recipient_id, swap.requester_id):
         raise PermissionDenied("This swap is not yours.")
     with transaction.atomic():
         swap = SwapRequest.objects.select_for_update().get(pk=swap.pk)
         if swap.status != SwapRequest.Status.PENDING:
             raise ValidationError("This swap request is no longer open.")
-        withdrawn = actor.pk == swap.requester_id
-        swap.status = SwapRequest.Status.WITHDRAWN if withdrawn else SwapRequest.Status.DECLINED
+        if actor.pk == swap.requester_id:
+            _close_swaps([swap], actor=actor, reason=notices.WITHDRAWN)
+            return swap
+        swap.status = SwapRequest.Status.DECLINED
         swap.decided_at = timezone.now()
         swap.save(update_fields=["status", "decided_at"])
-        if not withdrawn:
-            notices.swap_changed(swap)
+        notices.swap_changed(swap)
     return swap
 
 
-def _withdraw_pending_swaps(session_ids) -> None:
-    """Swap requests about sessions whose presenter just changed no longer make sense."""
-    ids = list(session_ids)
-    SwapRequest.objects.filter(status=SwapRequest.Status.PENDING).filter(
-        Q(requester_session__in=ids) | Q(recipient_session__in=ids)
-    ).update(status=SwapRequest.Status.WITHDRAWN, decided_at=timezone.now())
+def _close_swaps(swaps, *, actor: User, reason: str) -> None:
+    """Withdraw open requests that no longer hold (or that their requester takes back),
+    and tell everyone in them but the person whose action closed them."""
+    swaps, now = list(swaps), timezone.now()
+    SwapRequest.objects.filter(pk__in=[swap.pk for swap in swaps]).update(
+        status=SwapRequest.Status.WITHDRAWN, decided_at=now
+    )
+    for swap in swaps:
+        swap.status, swap.decided_at = SwapRequest.Status.WITHDRAWN, now
+        others = [p for p in (swap.requester, swap.recipient) if p.pk != actor.pk]
+        notices.swap_withdrawn(swap, reason=reason, people=others)

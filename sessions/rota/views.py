@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from balint.pages import add_service_errors, form_page
 from sessions import pages, permissions
 from sessions.clashes import selectors as clash_selectors
+from sessions.models import SwapRequest
 from sessions.rota import selectors, services
 from sessions.rota.forms import PresenterForm, SwapForm
 from sessions.schedule import selectors as schedule_selectors
@@ -32,12 +33,21 @@ def my_rota(request):
     for session in sessions.object_list:
         session.my_clash = my_clashes.get(session.pk)
     next_session = selectors.next_presentation(request.user)
+    now = timezone.now()
     days_until = None
     if next_session:
         zone = ZoneInfo(next_session.group.scheme.time_zone)
-        today = timezone.now().astimezone(zone).date()
+        today = now.astimezone(zone).date()
         days_until = (next_session.starts_at.astimezone(zone).date() - today).days
-    swaps = selectors.pending_swaps(request.user)
+    swaps = selectors.rota_swaps(request.user, now)
+    pending = [s for s in swaps if s.status == SwapRequest.Status.PENDING]
+    swaps_to_me = [s for s in pending if s.recipient_id == request.user.pk]
+    for swap in swaps_to_me:
+        swap.soon = selectors.presents_soon(swap.requester_session.starts_at, now)
+    swaps_from_me = [s for s in pending if s.requester_id == request.user.pk]
+    # Their requests stay on their dates until answered.
+    for session in sessions.object_list:
+        session.my_swaps = [s for s in swaps_from_me if s.requester_session_id == session.pk]
     return render(
         request,
         "sessions/my_rota.html",
@@ -45,8 +55,9 @@ def my_rota(request):
             "sessions": sessions,
             "next_session": next_session,
             "days_until": days_until,
-            "swaps_to_me": [s for s in swaps if s.recipient_id == request.user.pk],
-            "swaps_from_me": [s for s in swaps if s.requester_id == request.user.pk],
+            "swaps_to_me": swaps_to_me,
+            "swaps_from_me": swaps_from_me,
+            "swap_news": selectors.swap_news(request.user, swaps),
         },
     )
 
@@ -125,14 +136,25 @@ def swap_request(request, pk):
 @login_required
 @require_POST
 def swap_decide(request, pk, decision):
+    """Accept (asking first when the service says so: sessions/swap_confirm.html), decline
+    or withdraw a swap request."""
     swap = get_object_or_404(permissions.swaps_involving(request.user), pk=pk)
     try:
         if decision == "accept":
-            services.swap_accept(actor=request.user, swap=swap)
+            services.swap_accept(
+                actor=request.user, swap=swap, confirmed=request.POST.get("confirmed") == "1"
+            )
             messages.success(request, "Swap accepted: your presenting dates have changed.")
         else:
             services.swap_decline(actor=request.user, swap=swap)
-            messages.success(request, "Swap request closed.")
+            if swap.requester_id == request.user.pk:
+                told = swap.recipient.full_name
+                messages.success(request, f"Swap request withdrawn. {told} is told by email.")
+            else:
+                told = swap.requester.full_name
+                messages.success(request, f"Swap declined. {told} is told by email.")
+    except services.SwapNeedsConfirmation as exc:
+        return render(request, "sessions/swap_confirm.html", {"swap": swap, "check": exc.check})
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("my_rota")

@@ -43,6 +43,7 @@ EVERY_NOTICE = {
     "swap pending",
     "swap accepted",
     "swap declined",
+    "swap withdrawn",
     "invitation",
     "evaluation opened",
     "certificate issued",
@@ -102,6 +103,10 @@ def queue_every_notice() -> None:
     )
     swap = services.swap_request(requester=p5, requester_session=mine, recipient_session=theirs)
     services.swap_decline(actor=p6, swap=swap)
+    withdrawn = services.swap_request(
+        requester=p5, requester_session=mine, recipient_session=theirs
+    )
+    services.swap_decline(actor=p5, swap=withdrawn)
 
     given_back = SessionFactory(group=group, slot_date=date(2026, 4, 15), presenter=p1)
     services.presentation_give_back(actor=p1, session=given_back)

@@ -18,8 +18,10 @@ from sessions.schedule.planning import public_holidays
 from tests.browser.helpers import (
     assert_no_serious_violations,
     open_from_navigation,
+    save_screenshot,
     sign_in,
 )
+from tests.factories.sessions import SessionFactory, SwapRequestFactory
 
 pytestmark = pytest.mark.browser
 
@@ -148,4 +150,82 @@ def test_leader_generates_a_term_and_fills_the_rota_then_trainee_sees_it_on_a_ph
     expect(other).to_contain_text(re.compile(r"Presenter:\s+Dr "))
     assert_no_serious_violations(phone)
 
+    assert browser_problems == []
+
+
+def test_a_trainee_confirms_a_swap_that_makes_them_present_tomorrow(
+    open_page, demo, browser_problems
+):
+    """Issue 18: accepting a swap onto a date within 48 hours asks first; the trainee's own
+    request stays on My rota until answered."""
+    fellow, other = demo.fellow_members[:2]
+    today = timezone.localdate()
+    tomorrow = SessionFactory(
+        group=demo.group, slot_date=today + timedelta(days=1), presenter=fellow
+    )
+    mine = SessionFactory(
+        group=demo.group, slot_date=today + timedelta(days=14), presenter=demo.trainee
+    )
+    later = SessionFactory(group=demo.group, slot_date=today + timedelta(days=21), presenter=other)
+    SwapRequestFactory(requester_session=tomorrow, recipient_session=mine)
+    SwapRequestFactory(requester_session=mine, recipient_session=later)  # the trainee's own
+
+    phone = open_page("phone")
+    sign_in(phone, demo.trainee)
+    open_from_navigation(phone, "phone", "My rota")
+    incoming = phone.locator(".swap-to-me")
+    expect(incoming).to_contain_text(f"{fellow.full_name} asks to swap")
+    expect(incoming).to_contain_text("That is within 48 hours")
+    own = phone.locator(".swap-from-me")
+    expect(own).to_contain_text(f"You asked {other.full_name} to swap")
+    expect(phone.locator(".swap-asked")).to_contain_text("waiting for their answer")
+    assert_no_serious_violations(phone)
+
+    incoming.get_by_role("button", name="Accept swap…").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text(
+        f"Accept the swap with {fellow.full_name}?"
+    )
+    expect(phone.locator("#presents-soon")).to_contain_text("That is within 48 hours.")
+    expect(phone.locator("#closes")).to_contain_text(f"Your request to {other.full_name}")
+    assert_no_serious_violations(phone)
+    save_screenshot(phone, "swap-confirm-phone")
+
+    phone.get_by_role("button", name="Yes, accept the swap").click()
+    expect(phone.get_by_role("status")).to_contain_text("Swap accepted")
+    item = (
+        phone.locator("main ul.list-group")
+        .get_by_role("listitem")
+        .filter(
+            has_text=f"{tomorrow.slot_date:%a} {tomorrow.slot_date.day} {tomorrow.slot_date:%b}"
+        )
+    )
+    expect(item).to_contain_text("You present")
+    expect(phone.locator(".swap-from-me")).to_have_count(0)
+    assert browser_problems == []
+
+
+def test_the_calendar_page_copies_the_address_and_offers_each_calendar(
+    open_page, demo, browser_problems
+):
+    phone = open_page("small phone")
+    phone.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    sign_in(phone, demo.trainee)
+    phone.goto("/rota/")
+    phone.get_by_role("link", name="Add to my calendar").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text(
+        "Add Balint sessions to your calendar"
+    )
+
+    address = phone.get_by_label("Your calendar address").input_value()
+    assert address.startswith("http://") and address.endswith(".ics")
+    subscribe = phone.get_by_role("link", name="Subscribe in your calendar app")
+    expect(subscribe).to_have_attribute("href", "webcal://" + address.split("://", 1)[1])
+    for name in ("Add to Google Calendar", "Add to Outlook.com"):
+        expect(phone.get_by_role("link", name=name)).to_be_visible()
+
+    phone.get_by_role("button", name="Copy").click()  # shown by static/js/copy.js
+    expect(phone.locator("#copy-status")).to_have_text("Copied.")
+    assert phone.evaluate("navigator.clipboard.readText()") == address
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 320
+    assert_no_serious_violations(phone)
     assert browser_problems == []

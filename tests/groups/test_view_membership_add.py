@@ -146,3 +146,13 @@ def test_a_leader_needs_no_track(client, group, organiser, other_group_leader):
 
     assert response.status_code == 302
     assert group.memberships.get(person=other_group_leader).role == Membership.Role.LEADER
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_the_date_pickers_show_their_dates(client, group, organiser):
+    """A date input takes only ISO dates: in en-IE's 02/03/2026 a browser shows it empty."""
+    client.force_login(organiser)
+
+    content = client.get(url(group)).content.decode()
+
+    assert 'type="date" name="start_date" value="2026-03-02"' in content

@@ -1,4 +1,5 @@
-"""Calendar feeds: `/calendar/<token>.ics`, `/calendar/` and `/sessions/<pk>.ics`.
+"""Calendar feeds: `/calendar/<token>.ics` and `/sessions/<pk>.ics` (the page that gives the
+address: test_view_calendar.py).
 
 Every feed is parsed back with icalendar, as a calendar app would read it.
 """
@@ -11,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from icalendar import Calendar
 
 from sessions import services
-from sessions.models import CalendarToken
 from tests import factories
 from tests.access import assert_sign_in_first
 from tests.factories.sessions import DUBLIN, CalendarTokenFactory, SessionFactory
@@ -258,35 +258,3 @@ def test_the_single_file_says_you_present_only_to_the_presenter(client, sessions
     assert "You present" not in str(events(client.get(ics_url(mine)))[uid(mine)]["SUMMARY"])
     assert "You present" in str(events(client.get(ics_url(theirs)))[uid(theirs)]["SUMMARY"])
     assert str(events(client.get(ics_url(cancelled)))[uid(cancelled)]["STATUS"]) == "CANCELLED"
-
-
-# --- The settings page ----------------------------------------------------------------------------
-
-
-def test_anonymous_is_sent_to_sign_in_for_the_settings(client):
-    assert_sign_in_first(client, "/calendar/")
-
-
-@pytest.mark.parametrize(
-    "role", ["trainee", "leader", "other_group_leader", "organiser", "other_scheme_organiser"]
-)
-def test_everyone_signed_in_gets_their_own_address(client, request, role):
-    person = request.getfixturevalue(role)
-    client.force_login(person)
-
-    response = client.get("/calendar/")
-
-    assert response.status_code == 200
-    token = CalendarToken.objects.get(person=person).token
-    assert response.context["feed_url"] == f"http://testserver/calendar/{token}.ics"
-    assert CalendarToken.objects.count() == 1
-
-
-def test_the_address_is_stable_until_reset(client, trainee):
-    client.force_login(trainee)
-    first = client.get("/calendar/").context["feed_url"]
-    assert client.get("/calendar/").context["feed_url"] == first
-
-    client.post("/calendar/")
-
-    assert client.get("/calendar/").context["feed_url"] != first

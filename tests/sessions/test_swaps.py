@@ -251,16 +251,23 @@ def test_the_recipient_declines_and_both_are_told(
     assert {m.subject for m in mailoutbox} == {"Swap declined"}
 
 
-def test_the_requester_withdraws_quietly(
-    swap, trainee, mine, mailoutbox, django_capture_on_commit_callbacks
+def test_the_requester_withdraws_and_the_other_is_told_on_commit(
+    swap, trainee, colleague, mine, mailoutbox, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.swap_decline(actor=trainee, swap=swap)
+    assert mailoutbox == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
 
     swap.refresh_from_db()
     assert swap.status == SwapRequest.Status.WITHDRAWN
+    assert swap.decided_at == NOW
     assert presenter_of(mine) == trainee
-    assert mailoutbox == []
+    (message,) = mailoutbox
+    assert message.to == [colleague.email]
+    assert message.subject == f"{trainee.full_name} withdrew a swap request"
+    assert "Nothing to answer" in message.body
 
 
 def test_a_declined_request_cannot_then_be_accepted(swap, colleague, trainee, mine):

@@ -299,3 +299,74 @@ def test_the_next_presenting_date_says_nothing_more_when_i_am_free(client, group
     content = client.get(URL).content.decode()
 
     assert "Ask someone to swap" not in content
+
+
+# --- Swap requests ----------------------------------------------------------------------------
+
+
+def test_an_incoming_swap_within_48_hours_says_it_will_ask(client, group, trainee, colleague):
+    soon = SessionFactory(group=group, slot_date=date(2026, 3, 4), presenter=colleague)  # 47 h
+    mine = SessionFactory(group=group, slot_date=date(2026, 3, 18), presenter=trainee)
+    SwapRequestFactory(requester_session=soon, recipient_session=mine)
+    client.force_login(trainee)
+
+    alert = client.get(URL).content.decode().split('swap-to-me">', 1)[1].split("</li>", 1)[0]
+
+    assert "<strong>That is within 48 hours:</strong> you are asked to confirm." in alert
+    assert "Accept swap…" in alert
+
+
+def test_my_request_stays_on_its_date_until_answered(client, group, trainee, colleague):
+    mine = SessionFactory(group=group, slot_date=date(2026, 3, 18), presenter=trainee)
+    theirs = SessionFactory(group=group, slot_date=date(2026, 3, 4), presenter=colleague)
+    swap = SwapRequestFactory(requester_session=mine, recipient_session=theirs)
+    client.force_login(trainee)
+
+    content = client.get(URL).content.decode()
+    item = item_for(content, "Wed 18 Mar 2026, 09:00")
+    assert f"You asked {colleague.full_name} to swap it for Wed 4 Mar: waiting" in item
+    assert "Swap asked" not in item_for(content, "Wed 4 Mar 2026, 09:00")
+
+    services.swap_decline(actor=colleague, swap=swap)
+    content = client.get(URL).content.decode()
+    assert "Swap asked" not in content
+    news = content.split('id="swap-news">', 1)[1].split("</ul>", 1)[0]
+    assert f"{colleague.full_name} declined your request to swap Wed 18 Mar for Wed 4 Mar" in news
+
+
+def test_a_request_withdrawn_from_me_shows_on_my_rota_for_two_weeks(
+    client, frozen_now, group, trainee, colleague
+):
+    mine = SessionFactory(group=group, slot_date=date(2026, 4, 1), presenter=trainee)
+    theirs = SessionFactory(group=group, slot_date=date(2026, 3, 25), presenter=colleague)
+    swap = SwapRequestFactory(requester_session=theirs, recipient_session=mine)
+    services.swap_decline(actor=colleague, swap=swap)  # the requester withdraws
+    client.force_login(trainee)
+
+    response = client.get(URL)
+    assert response.context["swaps_to_me"] == []
+    assert response.context["swap_news"] == [swap]
+    assert f"{colleague.full_name}’s request to swap is withdrawn" in response.content.decode()
+    client.force_login(colleague)
+    assert client.get(URL).context["swap_news"] == []  # they did it themselves
+
+    frozen_now.shift(timedelta(days=14, minutes=1))
+    client.force_login(trainee)
+    assert client.get(URL).context["swap_news"] == []
+
+
+def test_swaps_and_their_answers_cost_no_more_queries(
+    client, group, trainee, colleague, django_assert_max_num_queries
+):
+    for i, day in enumerate(wednesdays(8)):
+        mine = SessionFactory(group=group, slot_date=day, presenter=trainee)
+        theirs = SessionFactory(group=group, slot_date=day + timedelta(days=1), presenter=colleague)
+        swap = SwapRequestFactory(requester_session=mine, recipient_session=theirs)
+        if i % 2:
+            services.swap_decline(actor=colleague, swap=swap)
+    client.force_login(trainee)
+
+    with django_assert_max_num_queries(ROTA_QUERIES):
+        response = client.get(URL)
+    assert len(response.context["swaps_from_me"]) == 4
+    assert len(response.context["swap_news"]) == 4

@@ -4,7 +4,7 @@
 The people and dates (colleague, mine, theirs, swap) come from tests/sessions/conftest.py.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -14,7 +14,14 @@ from sessions.rota import services
 from tests import factories
 from tests.access import access, assert_sign_in_first
 from tests.factories.rosters import ClashFactory
-from tests.factories.sessions import LATE, NOW, LeaveFactory, SessionFactory, presenter_of
+from tests.factories.sessions import (
+    LATE,
+    NOW,
+    LeaveFactory,
+    SessionFactory,
+    SwapRequestFactory,
+    presenter_of,
+)
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 
@@ -188,3 +195,67 @@ def test_names_in_plain_text_email_are_not_html_escaped(
     assert message.subject == "Siobhán O'Brien asks to swap presenting dates"
     assert message.body.startswith("Siobhán O'Brien asks to swap")
     assert "O&#x27;Brien" in message.alternatives[0][0]  # the HTML part is escaped
+
+
+# --- Asking before accepting ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "asked"),
+    [(timedelta(hours=48), True), (timedelta(hours=48, minutes=1), False)],
+)
+def test_accepting_a_date_within_48_hours_shows_a_confirmation_first(
+    client, frozen_now, trainee, colleague, mine, theirs, before, asked
+):
+    """The trainee is asked to take the colleague's date, Wednesday 4 March at 09:00."""
+    swap = SwapRequestFactory(requester_session=theirs, recipient_session=mine)
+    frozen_now.move_to(theirs.starts_at - before)
+    client.force_login(trainee)
+
+    response = client.post(f"/swaps/{swap.pk}/accept/")
+
+    if asked:
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "That is within 48 hours." in content
+        assert "on <strong>Wednesday 4 March, 09:00</strong>" in content
+        assert 'name="confirmed" value="1"' in content
+        assert presenter_of(theirs) == colleague  # nothing changed yet
+        response = client.post(f"/swaps/{swap.pk}/accept/", {"confirmed": "1"})
+    assert response.status_code == 302
+    assert response["Location"] == "/rota/"
+    assert presenter_of(theirs) == trainee
+
+
+def test_the_confirmation_names_my_own_requests_it_withdraws(
+    client, group, trainee, colleague, mine, theirs, mailoutbox, django_capture_on_commit_callbacks
+):
+    third = factories.MembershipFactory(group=group).person
+    thirds = SessionFactory(group=group, slot_date=date(2026, 3, 25), presenter=third)
+    my_own = SwapRequestFactory(requester_session=mine, recipient_session=thirds)
+    incoming = SwapRequestFactory(requester_session=theirs, recipient_session=mine)
+    client.force_login(trainee)
+
+    response = client.post(f"/swaps/{incoming.pk}/accept/")
+
+    assert response.status_code == 200
+    closes = response.content.decode().split('id="closes"', 1)[1].split("</div>", 1)[0]
+    assert f"Your request to {third.full_name} to swap Wed 18 Mar for Wed 25 Mar" in closes
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/swaps/{incoming.pk}/accept/", {"confirmed": "1"})
+    my_own.refresh_from_db()
+    assert my_own.status == SwapRequest.Status.WITHDRAWN
+    assert [m.to for m in mailoutbox if "withdrawn" in m.subject] == [[third.email]]
+
+
+def test_withdrawing_on_the_page_tells_the_other_person(
+    client, swap, trainee, colleague, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(trainee)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/swaps/{swap.pk}/decline/", follow=True)
+
+    assert f"Swap request withdrawn. {colleague.full_name} is told by email." in (
+        response.content.decode()
+    )
+    assert [m.to for m in mailoutbox] == [[colleague.email]]
