@@ -1,20 +1,32 @@
-"""Certificate pages: the organiser's list, bulk export, downloads and public verification."""
+"""Certificate pages: the organiser's list, design, issuing, bulk export, downloads and
+public verification."""
+
+import base64
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from attendance import certificate_selectors, pdf, permissions, selectors, services
-from attendance.models import CODE_ALPHABET, Certificate, CertificateExport
+from attendance import (
+    certificate_selectors,
+    certificate_services,
+    pdf,
+    permissions,
+    progress,
+    services,
+)
+from attendance.certificate_forms import CertificateDesignForm
+from attendance.models import CODE_ALPHABET, Certificate, CertificateExport, Requirement
 from attendance.views import organised_scheme
 from balint.ratelimit import allow, client_ip
 from groups import permissions as group_permissions
@@ -31,7 +43,7 @@ def _organised_certificate(request, pk) -> Certificate:
 @login_required
 def certificates(request, pk):
     scheme = organised_scheme(request, pk)
-    eligible = Paginator(selectors.scheme_overview(scheme, status="complete"), PAGE_SIZE).get_page(
+    eligible = Paginator(progress.scheme_overview(scheme, status="complete"), PAGE_SIZE).get_page(
         request.GET.get("eligible")
     )
     issued = Paginator(certificate_selectors.certificates_of(scheme), PAGE_SIZE).get_page(
@@ -57,7 +69,7 @@ def certificates(request, pk):
 @require_POST
 def certificate_issue(request, pk, person_pk):
     scheme = organised_scheme(request, pk)
-    trainee = get_object_or_404(selectors.people_of(scheme), pk=person_pk)
+    trainee = get_object_or_404(progress.people_of(scheme), pk=person_pk)
     try:
         certificate = services.certificate_issue(actor=request.user, scheme=scheme, trainee=trainee)
     except ValidationError as exc:
@@ -67,20 +79,121 @@ def certificate_issue(request, pk, person_pk):
     return redirect("certificates", pk=scheme.pk)
 
 
+# --- Issuing for everyone eligible ------------------------------------------------------------
+#
+# Confirmed on a page that says how many and to whom, issued by the worker, followed on a
+# page of its own. The run (when it started, how many were due) travels signed in the
+# address: nothing to store, and the counts come from the certificates themselves.
+
+ISSUE_RUN_SALT = "attendance.certificates.issue-run"
+
+
 @login_required
-@require_POST
 def certificates_issue_eligible(request, pk):
     scheme = organised_scheme(request, pk)
-    due = services.certificates_issue_eligible_start(actor=request.user, scheme=scheme)
-    if due:
-        messages.success(
-            request,
-            f"Issuing {due} certificate{pluralize(due)} in the background: "
-            "reload this page to see them as they are issued.",
+    if request.method == "POST":
+        since = timezone.now()
+        due = services.certificates_issue_eligible_start(actor=request.user, scheme=scheme)
+        if not due:
+            messages.info(request, "Everyone eligible already holds an up-to-date certificate.")
+            return redirect("certificates", pk=scheme.pk)
+        run = signing.dumps(
+            {"scheme": scheme.pk, "since": since.isoformat(), "total": due}, salt=ISSUE_RUN_SALT
         )
-    else:
-        messages.info(request, "Everyone eligible already holds an up-to-date certificate.")
-    return redirect("certificates", pk=scheme.pk)
+        return redirect(f"{reverse('certificates_issuing', args=[scheme.pk])}?run={run}")
+    due = Paginator(certificate_selectors.certificates_due_rows(scheme), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "attendance/certificates_issue_confirm.html", {"scheme": scheme, "due": due}
+    )
+
+
+def _issue_progress(request, scheme) -> tuple[str, certificate_selectors.IssueProgress]:
+    """The run named in the address, and where it stands; 404 for a run made up or of
+    another scheme."""
+    raw = request.GET.get("run", "")
+    try:
+        run = signing.loads(raw, salt=ISSUE_RUN_SALT)
+        if run["scheme"] != scheme.pk:
+            raise Http404
+        since, total = datetime.fromisoformat(run["since"]), int(run["total"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise Http404("No such run of issuing.") from None
+    return raw, certificate_selectors.issue_progress(scheme, since=since, total=total)
+
+
+@login_required
+def certificates_issuing(request, pk):
+    scheme = organised_scheme(request, pk)
+    run, issuing = _issue_progress(request, scheme)
+    return render(
+        request,
+        "attendance/certificates_issuing.html",
+        {"scheme": scheme, "issuing": issuing, "run": run},
+    )
+
+
+@login_required
+def certificates_issuing_status(request, pk):
+    scheme = organised_scheme(request, pk)
+    _, issuing = _issue_progress(request, scheme)
+    return JsonResponse(
+        {
+            "issued": min(issuing.issued, issuing.total),
+            "total": issuing.total,
+            "finished": issuing.finished,
+        }
+    )
+
+
+# --- Design ------------------------------------------------------------------------------------
+
+
+@login_required
+def certificate_design(request, pk):
+    """The scheme's mark and who signs, with the current mark shown."""
+    scheme = organised_scheme(request, pk)
+    requirement = Requirement.for_scheme(scheme)
+    posted = request.method == "POST"  # a POST with every box unticked is still one
+    form = CertificateDesignForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        has_mark=bool(requirement.certificate_mark),
+        initial={"leader_signs": requirement.certificate_leader_signs},
+    )
+    if posted and form.is_valid():
+        try:
+            certificate_services.certificate_design_update(
+                actor=request.user,
+                scheme=scheme,
+                leader_signs=form.cleaned_data["leader_signs"],
+                mark=form.mark_bytes(),
+                remove_mark=form.cleaned_data.get("remove_mark", False),
+            )
+        except ValidationError as exc:
+            form.add_error("mark", exc)
+        else:
+            messages.success(
+                request, "Saved: every certificate printed from now on has this design."
+            )
+            return redirect("certificate_design", pk=scheme.pk)
+    mark = bytes(requirement.certificate_mark)
+    return render(
+        request,
+        "attendance/certificate_design.html",
+        {
+            "scheme": scheme,
+            "form": form,
+            "mark": "data:image/png;base64," + base64.b64encode(mark).decode() if mark else "",
+            "title": f"Certificate design · {scheme.name}",
+            "intro": "The scheme’s mark and the signatures printed on its certificates, "
+            "those issued before included, from now on.",
+            "submit_label": "Save the design",
+            "cancel_url": reverse("certificates", args=[scheme.pk]),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

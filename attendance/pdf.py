@@ -9,13 +9,16 @@ import base64
 import copy
 import gc
 import io
+import os
 import re
 import struct
+import threading
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
+import fontpkg
 import segno
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -24,7 +27,9 @@ from django.utils import timezone
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
 
-from attendance.models import Certificate
+from attendance import certificate_selectors
+from attendance.certificate_selectors import Signatory
+from attendance.models import Certificate, Requirement
 from groups.models import Scheme
 
 # Certificates per WeasyPrint document, and per export chunk (one task each). Per page,
@@ -33,6 +38,11 @@ from groups.models import Scheme
 # chunks also let the worker processes run out of work closer together.
 BATCH_SIZE = 50
 QR_MASK = 4
+# The typeface, from its Python package (fontpkg-spectral): the same on every machine,
+# with no system font or network needed. Only the faces the template uses are loaded;
+# a character none of them has (a name in another script) falls back to the system's.
+FAMILY = "Spectral"
+FACES = ((300, "normal"), (400, "normal"), (600, "normal"))
 
 
 def verify_url(certificate: Certificate) -> str:
@@ -47,7 +57,7 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 _GREY = bytes([255, 0]) + bytes(254)
 
 
-def _qr_png(url: str) -> str:
+def _qr_png(url: str) -> bytes:
     """A one-pixel-per-module PNG, scaled up crisply by CSS: far cheaper to lay out than SVG.
 
     A fixed mask pattern skips segno's search over all eight, most of its run time;
@@ -57,7 +67,7 @@ def _qr_png(url: str) -> str:
     matrix = segno.make(url, error="m", mask=QR_MASK).matrix
     size = len(matrix)
     rows = b"".join(b"\0" + bytes(row).translate(_GREY) for row in matrix)
-    png = b"".join(
+    return b"".join(
         (
             b"\x89PNG\r\n\x1a\n",
             _png_chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)),
@@ -65,22 +75,127 @@ def _qr_png(url: str) -> str:
             _png_chunk(b"IEND", b""),
         )
     )
+
+
+def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
-def _html(certificates: list[Certificate]) -> str:
+# Typewriter marks as people type them (and names are stored), printed as a typesetter would.
+_DOUBLE_QUOTED = re.compile(r'"([^"]*)"')
+_OPENING_SINGLE = re.compile(r"(^|[\s(\[“])'")
+_SPACED_HYPHEN = re.compile(r"(?<=\s)--?(?=\s)")
+
+
+def typographic(text: str) -> str:
+    """Curly quotes and apostrophes, and an en dash for a spaced hyphen:
+    `O'Brien` → `O’Brien`, `"Niamh"` → `“Niamh”`, `Dublin - North` → `Dublin – North`.
+    Hyphenated names (`Byrne-Walsh`) stay as they are."""
+    text = _DOUBLE_QUOTED.sub("“\\1”", text)
+    text = _OPENING_SINGLE.sub("\\1‘", text).replace("'", "’")
+    return _SPACED_HYPHEN.sub("–", text)
+
+
+class _Fonts:
+    """One WeasyPrint font configuration per process, with the package's faces added.
+
+    WeasyPrint otherwise builds a configuration per document, and with @font-face copies
+    every face to a temporary folder each time: a tenth of a second per single PDF. Kept,
+    the fonts and Pango's caches of them serve every later document. Pango is not
+    thread-safe, so one document at a time uses it (web threads each render one PDF at
+    most). A forked process builds its own: nothing of the parent's is shared.
+    """
+
+    lock = threading.Lock()
+    _config = None
+    _pid = None
+
+    @classmethod
+    def config(cls):
+        if cls._pid != os.getpid():
+            from weasyprint.text.ffi import ffi, fontconfig, pangoft2
+            from weasyprint.text.fonts import FontConfiguration
+
+            config = FontConfiguration()
+            for weight, style in FACES:
+                path = str(fontpkg.path(FAMILY, weight, style)).encode()
+                if not fontconfig.FcConfigAppFontAddFile(config._config, path):
+                    raise OSError(f"Cannot load the font {path!r}.")
+            pangoft2.pango_fc_font_map_config_changed(ffi.cast("PangoFcFontMap *", config.font_map))
+            cls._config, cls._pid = config, os.getpid()
+        return cls._config
+
+
+def _fit(page: dict) -> str:
+    """Classes that shrink what is long, so the longest values the fields allow (a 200
+    character scheme, a 150 character holder, 500 characters each of groups and leaders)
+    still fit the sheet: it has a fixed height, and what overflowed it would be lost."""
+    scheme, holder = len(page["scheme"]), len(page["holder"])
+    details = len(page["groups"]) + len(page["leaders"])
+    return " ".join(
+        name
+        for name, applies in (
+            ("long-scheme", scheme > 60),
+            ("longer-name", holder > 70),
+            ("long-name", 36 < holder <= 70),
+            ("long-details", details > 160),
+            ("compact", holder > 70 or details > 320 or scheme > 120),
+        )
+        if applies
+    )
+
+
+def _pages(
+    certificates: list[Certificate],
+    designs: dict[int, Requirement],
+    signers: dict[int, Signatory],
+) -> list[dict]:
+    marks: dict[int, str] = {}  # each scheme's mark encoded once, and shared by its pages
     pages = []
     for certificate in certificates:
-        url = verify_url(certificate)
-        pages.append({"certificate": certificate, "verify_url": url, "qr": _qr_png(url)})
+        design = designs.get(certificate.scheme_id)
+        if design is not None and design.certificate_mark and certificate.scheme_id not in marks:
+            marks[certificate.scheme_id] = _data_uri(bytes(design.certificate_mark))
+        url, leader = verify_url(certificate), signers.get(certificate.pk)
+        page = {
+            "certificate": certificate,
+            "verify_url": url,
+            "qr": _data_uri(_qr_png(url)),
+            "mark": marks.get(certificate.scheme_id),
+            "scheme": typographic(certificate.scheme.name).upper(),
+            "holder": typographic(certificate.holder_name),
+            "groups": typographic(certificate.groups),
+            "leaders": typographic(certificate.leaders),
+            "issuer": Signatory(typographic(certificate.issued_by_name), "Scheme organiser"),
+            "leader": leader and Signatory(typographic(leader.name), typographic(leader.role)),
+        }
+        pages.append({**page, "fit": _fit(page)})
+    return pages
+
+
+def _html(certificates: list[Certificate]) -> str:
+    designs = certificate_selectors.certificate_designs(certificates)
+    signers = certificate_selectors.signing_leaders(certificates, designs)
+    return _render_html(_pages(certificates, designs, signers))
+
+
+def _render_html(pages: list[dict]) -> str:
     return render_to_string("attendance/certificate_pdf.html", {"pages": pages})
 
 
 def _pdf(html: str) -> bytes:
     # Imported here: WeasyPrint takes a second to import and most processes never draw a PDF.
     from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    # The page needs only its own data: URIs; nothing from the network or the disk.
+    document = HTML(
+        string=html,
+        base_url=str(settings.BASE_DIR),
+        url_fetcher=URLFetcher(allowed_protocols={"data"}),
+    )
+    with _Fonts.lock:
+        return document.write_pdf(font_config=_Fonts.config())
 
 
 # --- Splitting a document into one-page files -----------------------------------------------
@@ -281,24 +396,25 @@ def render_certificates(certificates: list[Certificate]) -> Iterator[tuple[Certi
         yield from zip(batch, files, strict=True)
 
 
-def warm_up() -> None:
+def warm_up() -> bytes:
     """Render one certificate held in memory, touching no database.
 
     A process's first batch pays about a second of one-time costs: cffi's type
-    parsing, the template, the URL map, pypdf. The Celery worker calls this before it
-    forks its pool, so every pool process starts warm and an export pays only for pages.
+    parsing, the template, the URL map, pypdf. The Celery worker calls this
+    before it forks its pool, so every pool process starts warm and an export pays only
+    for pages. Returns the one-page PDF.
     """
     day = timezone.localdate()
+    scheme = Scheme(name="Warm-up")
     certificate = Certificate(
-        scheme=Scheme(name="Warm-up"),
-        holder_name="Warm-up",
-        sessions_counted=1,
-        sessions_required=1,
-        period_start=day,
-        period_end=day,
-        groups="Warm-up",
-        leaders="Warm-up",
-        issued_by_name="Warm-up",
+        scheme=scheme,
         issued_at=timezone.now(),
+        **dict.fromkeys(("holder_name", "groups", "leaders", "issued_by_name"), "Warm-up"),
+        **dict.fromkeys(("sessions_counted", "sessions_required"), 1),
+        **dict.fromkeys(("period_start", "period_end"), day),
     )
-    list(render_certificates([certificate]))
+    # A mark (any PNG will do) and a leader: the warm-up takes every path an export can.
+    design = Requirement(scheme=scheme, certificate_mark=_qr_png(verify_url(certificate)))
+    # Keyed by the unsaved scheme's and certificate's id, None.
+    pages = _pages([certificate], {None: design}, {None: Signatory("Warm-up", "Warm-up")})
+    return _split(_pdf(_render_html(pages)))[0]

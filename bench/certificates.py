@@ -1,7 +1,11 @@
 """Benchmark: issue and export 1,000 certificates; time per certificate in bulk vs alone.
 
     .venv/bin/python bench/certificates.py [--count 1000] [--workers 2] \
-        [--redis-url redis://127.0.0.1:6379/13]
+        [--redis-url redis://127.0.0.1:6379/13] [--plain]
+
+The certificates carry the full design, as the demo's do: the scheme's mark and a
+second signature, the leader's (two more queries a batch, and a second picture on
+each page); `--plain` leaves both out.
 
 The export runs as in production: the service enqueues the chunks, and a real
 Celery worker (`--workers` processes) renders them. With `--redis-url` the broker is
@@ -49,8 +53,9 @@ def setup_django(var_dir: str, redis_url: str = "") -> None:
     call_command("createcachetable")
 
 
-def seed(count: int):
-    """A scheme requiring one session, and `count` trainees who attended it."""
+def seed(count: int, *, designed: bool = True):
+    """A scheme requiring one session, and `count` trainees who attended it, led by a
+    leader; `designed`: the scheme has a mark and its leaders sign."""
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
@@ -94,6 +99,17 @@ def seed(count: int):
         Attendance(session=session, person=p, status="present", updated_by=organiser)
         for p in people
     )
+    leader = User.objects.create(email=f"bench-leader-{stamp}@example.org", full_name="Dr Leader")
+    Attendance.objects.create(
+        session=session, person=leader, role="leader", status="present", updated_by=organiser
+    )
+    if designed:
+        from attendance.certificate_services import certificate_design_update
+        from attendance.demo import demo_mark
+
+        certificate_design_update(
+            actor=organiser, scheme=scheme, leader_signs=True, mark=demo_mark()
+        )
     figures_rebuild(scheme=scheme)  # the bulk writes went past the services
     return scheme, organiser
 
@@ -151,13 +167,14 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--redis-url", default="", help="broker as in production (emptied)")
+    parser.add_argument("--plain", action="store_true", help="no mark, no leader's signature")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="balint-bench-") as var_dir:
         setup_django(var_dir, args.redis_url)
         from attendance import pdf, services
 
-        scheme, organiser = seed(args.count)
+        scheme, organiser = seed(args.count, designed=not args.plain)
 
         started = time.perf_counter()
         issued = services.certificates_issue_eligible(actor=organiser, scheme=scheme)
@@ -200,7 +217,8 @@ def main() -> None:
         broker = "Redis" if args.redis_url else "embedded"
         print(
             f"cores: {os.cpu_count()}  worker processes: {args.workers}  "
-            f"batch: {pdf.BATCH_SIZE}  broker: {broker}"
+            f"batch: {pdf.BATCH_SIZE}  broker: {broker}  "
+            f"design: {'plain' if args.plain else 'mark and leader signature'}"
         )
 
 

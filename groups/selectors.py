@@ -366,5 +366,10 @@ def accounts_past_retention(now: datetime) -> list[tuple[User, Scheme]]:
 
 def schemes_organised_with_requirement(user: User) -> QuerySet[Scheme]:
     """The organiser's schemes with attendance's one-to-one requirement (sessions required,
-    shown on the scheme page), named here, not imported."""
-    return permissions.schemes_organised_by(user).select_related("requirement")
+    shown on the scheme page), named here, not imported. Without the certificate mark:
+    a picture of up to 600 px a side that only the certificates need."""
+    return (
+        permissions.schemes_organised_by(user)
+        .select_related("requirement")
+        .defer("requirement__certificate_mark")
+    )

@@ -16,7 +16,7 @@
     if (state.download) {
       message.replaceChildren();
       const link = document.createElement("a");
-      link.className = "btn btn-success";
+      link.className = "btn btn-primary";
       link.href = state.download;
       link.textContent = "Download the ZIP";
       message.appendChild(link);

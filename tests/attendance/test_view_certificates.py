@@ -184,24 +184,7 @@ def test_a_trainee_of_another_scheme_cannot_be_issued_here(client, scheme, organ
     assert client.post(issue_url(scheme, elsewhere)).status_code == 404
 
 
-def test_the_organiser_issues_for_everyone_eligible_in_the_background(
-    client, scheme, group, sessions, organiser, django_capture_on_commit_callbacks
-):
-    people = [trainee_with_sessions(group, sessions, REQUIRED) for _ in range(3)]
-    client.force_login(organiser)
-
-    with django_capture_on_commit_callbacks() as queued:
-        response = client.post(issue_all_url(scheme), follow=True)
-    assert not Certificate.objects.exists()  # nothing issued inside the request
-    assert "Issuing 3 certificates in the background" in response.content.decode()
-    assert "3 eligible; 0 hold a current certificate." in response.content.decode()
-
-    for task in queued:
-        task()
-
-    assert {c.trainee for c in Certificate.objects.all()} == set(people)
-    after = client.get(list_url(scheme)).content.decode()
-    assert "3 eligible; 3 hold a current certificate." in after
+# Issuing for everyone eligible, confirmed and followed: test_certificate_issue_eligible.py.
 
 
 def test_when_everyone_is_up_to_date_nothing_is_queued(

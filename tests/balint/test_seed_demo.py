@@ -9,9 +9,12 @@ from allauth.mfa.totp.internal.auth import (
     yield_hotp_counters_from_time,
 )
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from attendance.models import AttendanceChange
 from groups import demo as groups_demo
 from groups.models import BalintGroup, Membership, Scheme, SchemeOrganiser, User
+from sessions.models import Session
 
 DEMO_SIGN_INS = ["organiser@example.com", "leader@example.com", "trainee@example.com"]
 
@@ -129,3 +132,84 @@ def test_demo_second_factor_takes_codes_from_the_printed_key(
     client.post("/accounts/2fa/authenticate/", {"code": code})
 
     assert client.get("/").status_code == 200
+
+
+def test_a_register_to_take_and_one_corrected_later_with_its_reason(seeded_demo, client, db):
+    leader = User.objects.get(email="leader@example.com")
+    group = Membership.objects.get(person=leader, role=Membership.Role.LEADER).group
+    started = group.sessions.filter(starts_at__lte=timezone.now()).exclude(status="cancelled")
+    untaken = started.order_by("-starts_at").first()
+    assert untaken.status == Session.Status.SCHEDULED and not untaken.attendance.exists()
+
+    correction = AttendanceChange.objects.exclude(reason="").select_related("attendance").get()
+    session = correction.attendance.session
+    assert session.group == group
+    taken = correction.attendance.changes.first()
+    assert taken.before == "" and taken.changed_at == session.ends_at < correction.changed_at
+    client.force_login(leader)
+    assert correction.reason in client.get(f"/sessions/{session.pk}/register/history/").text
+
+
+def test_each_demo_home_shows_its_facts(seeded_demo, client, db):
+    """The trainee's next presenting date, count and a projection that skips their leave
+    and on-call dates; the leader's register to take and swap waiting; the organiser's
+    trainees by status and what needs attention."""
+    trainee = User.objects.get(email="trainee@example.com")
+    client.force_login(trainee)
+    response = client.get("/")
+    mine = response.context["home"].trainee
+    (progress,) = mine.progress
+    assert mine.next_presentation is not None
+    assert mine.swaps_to_me
+    assert 0 < progress.count < progress.required and progress.projected_date
+    assert {why for _, why in progress.skipped} == {"leave", "on call"}
+    assert f"<strong>{progress.count}</strong> of {progress.required} sessions" in response.text
+    assert "Left out as you cannot attend:" in response.text
+
+    client.force_login(User.objects.get(email="leader@example.com"))
+    (card,) = client.get("/").context["home"].groups
+    assert card.next is not None and card.swaps
+    # Last week's register, or today's on the card once the session has started.
+    assert card.untaken or (card.is_today and not card.next.session.register_taken)
+
+    client.force_login(User.objects.get(email="organiser@example.com"))
+    response = client.get("/")
+    (summary,) = response.context["home"].schemes
+    counts = {status: count for status, _, count in summary.statuses}
+    assert sum(counts.values()) >= 18 and counts["complete"] >= 1
+    assert summary.untaken_registers >= 1
+    assert summary.certificates_due == 1
+    assert summary.scheme.undelivered_mail == 1
+    assert "1 trainee is due a certificate" in response.text
+
+
+def test_the_organisers_overview_shows_reasons_at_risk_and_not_started(seeded_demo, client, db):
+    scheme = Scheme.objects.get()
+    client.force_login(User.objects.get(email="organiser@example.com"))
+
+    response = client.get(f"/schemes/{scheme.pk}/overview/")
+
+    counts = {status: count for status, _, count in response.context["summary"]}
+    assert counts["at_risk"] and counts["not_started"] and counts["on_track"]
+    page = {person.status: person.status_reason for person in response.context["page"]}
+    assert page["at_risk"].startswith("Needs ")
+    assert page["not_started"].startswith("First session on ")
+    assert page["not_started"] in response.text
+
+
+def test_the_demo_certificate_has_the_schemes_mark_and_its_leaders_signature(seeded_demo, db):
+    from pypdf import PdfReader
+
+    from attendance import pdf
+    from attendance.models import Certificate, Requirement
+    from tests.factories.certificates import require_weasyprint
+
+    require_weasyprint()
+    design = Requirement.objects.get(scheme=Scheme.objects.get())
+    assert bytes(design.certificate_mark).startswith(b"\x89PNG") and design.certificate_leader_signs
+
+    certificate = Certificate.objects.get(trainee__email="aoife.byrne@example.com")
+    (page,) = PdfReader(io.BytesIO(pdf.render_certificate(certificate))).pages
+    text = " ".join(page.extract_text().split())
+    assert len(page.images) == 2  # the mark and the QR code
+    assert "Scheme organiser, issued" in text and "Group leader, " in text

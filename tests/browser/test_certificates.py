@@ -1,18 +1,24 @@
 """Issue 5 in the browser: an organiser issues a completion certificate, anyone can
-verify it without signing in, and the trainee finds it on their progress page.
+verify it without signing in, and the trainee finds it on their progress page. Issue 18:
+the organiser gives the certificates the scheme's mark and the leader's signature, and
+issues them for everyone eligible with a confirmation and a page that follows the work.
 
 Runs at desktop and phone sizes (the `page` fixture is parametrised). The scheme
 requires only three sessions, to keep the data small.
 """
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
+from attendance import services
 from attendance.models import Attendance, Certificate
+from tests.browser.conftest import VIEWPORTS
 from tests.browser.helpers import assert_no_serious_violations, open_from_navigation, sign_in
 from tests.factories.attendance import attend, held_sessions
 
@@ -105,3 +111,97 @@ def test_organiser_issues_a_certificate_that_anyone_can_verify(
 
     # The unknown code answers 404, which Chromium logs as a failed resource; nothing else.
     assert [p for p in browser_problems if "status of 404" not in p] == []
+
+
+def _mark_png() -> bytes:
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGBA", (360, 120), (0, 0, 0, 0))
+    ImageDraw.Draw(picture).ellipse((4, 4, 116, 116), fill=(31, 59, 87, 255))
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
+def _no_sideways_scroll(page: Page, viewport: str) -> None:
+    width = VIEWPORTS[viewport]["viewport"]["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS), indirect=True)
+def test_organiser_designs_the_certificate_and_issues_for_everyone_eligible(
+    page: Page, viewport, demo, browser_problems, monkeypatch
+):
+    demo.scheme.requirement.sessions_required = REQUIRED
+    demo.scheme.requirement.save()
+    today = timezone.localdate()
+    held = held_sessions(demo.group, [today - timedelta(weeks=w) for w in (3, 2, 1)])
+    attend(demo.leader, held, [Attendance.Status.PRESENT] * REQUIRED, role=Attendance.Role.LEADER)
+    eligible = [demo.trainee, *demo.fellow_members[:2]]
+    for person in eligible:
+        attend(person, held, [Attendance.Status.PRESENT] * REQUIRED)
+    # The worker is held back: the page must follow the work, then show the result.
+    queued = []
+    monkeypatch.setattr(services, "enqueue_on_commit", lambda *task: queued.append(task))
+    certificates_url = f"/schemes/{demo.scheme.pk}/certificates/"
+
+    # --- The design: a mark and the leader's signature -----------------------------------
+    sign_in(page, demo.organiser)
+    page.goto(certificates_url)
+    page.get_by_role("link", name="Certificate design").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Certificate design · {demo.scheme.name}"
+    )
+    expect(page.get_by_text("None: certificates print the scheme’s name alone.")).to_be_visible()
+    page.get_by_label("Scheme mark").set_input_files(
+        {"name": "mark.png", "mimeType": "image/png", "buffer": _mark_png()}
+    )
+    page.get_by_label("The trainee’s group leader signs too").check()
+    page.get_by_role("button", name="Save the design").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved: every certificate printed")
+    expect(page.get_by_role("img", name=re.compile("The mark printed on"))).to_be_visible()
+    expect(page.get_by_label("The trainee’s group leader signs too")).to_be_checked()
+    _no_sideways_scroll(page, viewport)
+    assert_no_serious_violations(page)
+
+    # --- Issuing for everyone eligible: confirm, follow, result --------------------------
+    page.goto(certificates_url)
+    page.get_by_role("link", name="Issue certificates for everyone eligible").click()
+    expect(page.get_by_text("3 certificates will be issued")).to_be_visible()
+    who = page.get_by_role("region", name="Who gets one")
+    for person in eligible:
+        expect(who.get_by_text(person.full_name)).to_be_visible()
+    _no_sideways_scroll(page, viewport)
+    assert_no_serious_violations(page)
+
+    page.get_by_role("button", name="Issue 3 certificates").click()
+    expect(page.get_by_text("0 of 3 certificates issued.")).to_be_visible()
+    expect(page.locator("#issuing-progress")).to_have_attribute("max", "3")
+    assert_no_serious_violations(page)
+    assert [name for name, *_ in queued] == ["attendance.tasks.issue_eligible_certificates"]
+    services.certificates_issue_eligible(actor=demo.organiser, scheme=demo.scheme)  # the worker
+
+    # The script sees the work done and shows the result, with no reload by hand.
+    expect(page.get_by_role("status")).to_contain_text("Done: 3 certificates issued.")
+    issued = page.get_by_role("region", name="Issued")
+    for certificate in Certificate.objects.filter(scheme=demo.scheme):
+        expect(issued).to_contain_text(f"{certificate.holder_name} · {certificate.display_code}")
+    _no_sideways_scroll(page, viewport)
+    assert_no_serious_violations(page)
+
+    page.get_by_role("link", name="See the issued certificates").click()
+    expect(page.get_by_role("region", name="Issued certificates")).to_contain_text(
+        demo.trainee.full_name
+    )
+    _no_sideways_scroll(page, viewport)
+    assert_no_serious_violations(page)
+
+    # --- The certificate carries the design ------------------------------------------------
+    certificate = Certificate.objects.get(trainee=demo.trainee)
+    response = page.request.get(f"/certificates/{certificate.pk}.pdf")
+    (pdf_page,) = PdfReader(io.BytesIO(response.body())).pages
+    text = " ".join(pdf_page.extract_text().split())
+    assert f"{demo.leader.full_name} Group leader, {demo.group.name}" in text
+    assert f"{demo.organiser.full_name} Scheme organiser" in text
+    assert len(pdf_page.images) == 2  # the mark and the QR code
+    assert browser_problems == []
