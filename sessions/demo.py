@@ -21,6 +21,7 @@ from sessions.clashes import selectors as clash_selectors
 from sessions.leave import selectors as leave_selectors
 from sessions.models import (
     Leave,
+    PresentingOffer,
     ReminderKind,
     RosterSource,
     RosterUpload,
@@ -136,6 +137,49 @@ def seed(people: DemoGroups) -> None:
 
     _seed_rosters(people)
     _seed_reminders(people)
+    _seed_offers(people)
+
+
+def _seed_offers(people: DemoGroups) -> None:
+    """The demo trainee volunteers for the first group's last date (given back for it),
+    and a fellow member has a case for its next session: both on My rota and on the
+    leader's rota page."""
+    first, trainee = people.groups[0], people.trainee
+    if PresentingOffer.objects.filter(session__group=first).exists():
+        return
+    upcoming = list(schedule_selectors.upcoming_sessions(first))
+    for session in reversed(upcoming[1:]):
+        free = not rota_selectors.away_kind(trainee, session)
+        if (
+            free
+            and session.presenter_id != trainee.pk
+            and rota_selectors.is_member_on(
+                trainee, first, session.slot_date, role=Membership.Role.MEMBER
+            )
+            and not rota_selectors.open_swaps_about([session.pk]).exists()
+        ):
+            rota_services.presenter_set(actor=people.leader, session=session, presenter=None)
+            rota_services.presenting_offer_make(
+                person=trainee, session=session, kind=PresentingOffer.Kind.VOLUNTEER
+            )
+            break
+    if not upcoming:
+        return
+    fellows = (
+        Membership.objects.current(upcoming[0].slot_date)
+        .filter(group=first, role=Membership.Role.MEMBER)
+        .exclude(person__in=[trainee.pk, upcoming[0].presenter_id])
+        .select_related("person")
+        .order_by("pk")
+    )
+    for membership in fellows:
+        if not rota_selectors.away_kind(membership.person, upcoming[0]):
+            rota_services.presenting_offer_make(
+                person=membership.person,
+                session=upcoming[0],
+                kind=PresentingOffer.Kind.HAVE_A_CASE,
+            )
+            break
 
 
 def _local(day, hour: int, zone: ZoneInfo) -> str:

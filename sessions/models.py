@@ -148,6 +148,40 @@ class SwapRequest(models.Model):
         return f"{self.requester} ↔ {self.recipient} ({self.status})"
 
 
+class PresentingOffer(models.Model):
+    """A member's offer to present: for a date that has no presenter yet, or "I have a
+    case" for the group's next session. The rota planner honours it (sessions.rota).
+
+    Only members of the group on the session's date may offer (sessions.rota.services:
+    a role and a date range are beyond a database constraint)."""
+
+    class Kind(models.TextChoices):
+        VOLUNTEER = "volunteer", "Volunteered"
+        HAVE_A_CASE = "have_a_case", "Has a case"
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="offers")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presenting_offers"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "person"], name="one_presenting_offer_per_person_and_session"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["volunteer", "have_a_case"]),
+                name="presenting_offer_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.get_kind_display().lower()} for {self.session}"
+
+
 def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
 

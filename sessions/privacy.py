@@ -22,6 +22,7 @@ from sessions.models import (
     Clash,
     Leave,
     OnCallShift,
+    PresentingOffer,
     ReminderPreference,
     RosterSource,
     RosterUpload,
@@ -77,6 +78,7 @@ class SessionsPart(PersonalDataPart):
     covers = frozenset(
         {
             (Session, "presenter"),
+            (PresentingOffer, "person"),
             (Leave, "person"),
             (SwapRequest, "requester"),
             (SwapRequest, "recipient"),
@@ -90,8 +92,8 @@ class SessionsPart(PersonalDataPart):
         }
     )
     held = (
-        "The sessions you present (the presenter rota) and the swaps you asked for or were "
-        "asked for.",
+        "The sessions you present (the presenter rota), the dates you offered to present at, "
+        "and the swaps you asked for or were asked for.",
         "Leave and unavailability you record.",
         "On-call rosters you or your organiser upload or subscribe to, their shifts, and "
         "the clashes found between shifts and sessions.",
@@ -115,6 +117,14 @@ class SessionsPart(PersonalDataPart):
                 for s in Session.objects.filter(presenter=person)
                 .select_related("group__scheme")
                 .order_by("starts_at")
+            ],
+            "presenting_offers": [
+                row(
+                    **_session_fields(o.session), kind=o.get_kind_display(), offered_at=o.created_at
+                )
+                for o in PresentingOffer.objects.filter(person=person).select_related(
+                    "session__group__scheme"
+                )
             ],
             "leave": [
                 row(
@@ -225,6 +235,7 @@ class SessionsPart(PersonalDataPart):
         ReminderPreference.objects.filter(person__in=ids).delete()
         CalendarToken.objects.filter(person__in=ids).delete()
         Leave.objects.filter(person__in=ids).delete()
+        PresentingOffer.objects.filter(person__in=ids).delete()
 
         # Organisers' files kept for a preview hold rows about many people.
         RosterUpload.objects.filter(uploaded_by__in=ids).delete()

@@ -9,6 +9,7 @@ from sessions.schedule import views as schedule_views
 
 urlpatterns = [
     path("rota/", rota_views.my_rota, name="my_rota"),
+    path("rota/presenting/", rota_views.presenting_note, name="presenting_note"),
     path("leave/", leave_views.leave_list, name="leave_list"),
     path("leave/<int:pk>/delete/", leave_views.leave_delete, name="leave_delete"),
     path("calendar/", calendar_views.calendar_settings, name="calendar_settings"),
@@ -28,12 +29,19 @@ urlpatterns = [
     path("groups/<int:pk>/sessions/", schedule_views.group_sessions, name="group_sessions"),
     path("groups/<int:pk>/sessions/term/", schedule_views.term_generate, name="term_generate"),
     path("groups/<int:pk>/sessions/new/", schedule_views.session_add, name="session_add"),
+    path("groups/<int:pk>/rota/", rota_views.group_rota, name="group_rota"),
     path("groups/<int:pk>/rota/assign/", rota_views.rota_assign, name="rota_assign"),
     path("sessions/<int:pk>/move/", schedule_views.session_move, name="session_move"),
     path("sessions/<int:pk>/cancel/", schedule_views.session_cancel, name="session_cancel"),
     path("sessions/<int:pk>/presenter/", rota_views.presenter_set, name="presenter_set"),
     path("sessions/<int:pk>/give-back/", rota_views.give_back, name="give_back"),
     path("sessions/<int:pk>/swap/", rota_views.swap_request, name="swap_request"),
+    path("sessions/<int:pk>/offer/", rota_views.presenting_offer, name="presenting_offer"),
+    path(
+        "offers/<int:pk>/withdraw/",
+        rota_views.presenting_offer_withdraw,
+        name="presenting_offer_withdraw",
+    ),
     path("sessions/<int:pk>.ics", calendar_views.session_ics, name="session_ics"),
     path(
         "swaps/<int:pk>/accept/",

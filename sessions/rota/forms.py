@@ -1,6 +1,6 @@
 from django import forms
 
-from sessions.models import Session
+from sessions.models import PresentingOffer, Session
 
 
 class PresenterForm(forms.Form):
@@ -9,6 +9,10 @@ class PresenterForm(forms.Form):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["presenter"].queryset = members
+
+
+class OfferForm(forms.Form):
+    kind = forms.ChoiceField(choices=PresentingOffer.Kind.choices)
 
 
 class SwapForm(forms.Form):

@@ -4,15 +4,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 
 from groups.models import BalintGroup, Membership, User
 from sessions import permissions
 from sessions.clashes.selectors import clashing_by_session, on_call
 from sessions.leave.selectors import on_leave, unavailable_by_day
-from sessions.models import Session, SwapRequest
-from sessions.rota.planning import RotaMember, RotaSlot
+from sessions.models import PresentingOffer, Session, SwapRequest
+from sessions.rota.planning import Assignment, RotaMember, RotaSlot, walk_rota
 from sessions.schedule import selectors as schedule_selectors
 
 
@@ -25,53 +25,104 @@ def is_member_on(person: User, group: BalintGroup, day: date, role: str | None =
 
 @dataclass
 class RotaInputs:
+    """What the planner needs for one group's sessions (planning.walk_rota), and what
+    explains its choices on the rota pages."""
+
     members: list[RotaMember]
     slots: list[RotaSlot]
-    counts: dict[int, int]
+    counts: dict[int, int]  # presentations in the current membership, before the slots
     last_presented: dict[int, date]
+    memberships: list[Membership] = field(default_factory=list)  # members', with the person
+    on_leave: dict[date, set[int]] = field(default_factory=dict)
+    on_call: dict[int, set[int]] = field(default_factory=dict)  # session -> people
+    # Session -> person -> their offer to present that day.
+    offers: dict[int, dict[int, PresentingOffer]] = field(default_factory=dict)
+
+    def walk(self) -> list[Assignment]:
+        return walk_rota(
+            slots=self.slots,
+            members=self.members,
+            counts=self.counts,
+            last_presented=self.last_presented,
+        )
+
+    def plan(self) -> dict[int, int]:
+        """Session id -> person id for the sessions without a presenter."""
+        return {a.key: a.person for a in self.walk() if a.planned}
 
 
 def rota_inputs(group: BalintGroup, upcoming: list[Session]) -> RotaInputs:
-    """Everything plan_rota needs, in four queries whatever the group's history.
+    """Everything the planner needs for `upcoming`, the group's sessions to plan, in five
+    queries whatever the group's history.
 
     A member on leave that day, or with an on-call clash with the session, is
-    unavailable for it.
+    unavailable for it; one who offered to present that day is a volunteer for it.
     """
+    return rota_inputs_by_group([group], upcoming)[group.pk]
+
+
+def rota_inputs_by_group(groups, upcoming: list[Session]) -> dict[int, RotaInputs]:
+    """rota_inputs for several groups at once, in the same five queries."""
+    group_ids = [g.pk for g in groups]
     memberships = list(
-        group.memberships.filter(role=Membership.Role.MEMBER).order_by("start_date", "pk")
+        Membership.objects.filter(group__in=group_ids, role=Membership.Role.MEMBER)
+        .select_related("person")
+        .order_by("start_date", "pk")
     )
-    members = [
-        RotaMember(person=m.person_id, start=m.start_date, end=m.end_date, order=i)
-        for i, m in enumerate(memberships)
-    ]
     person_ids = {m.person_id for m in memberships}
-    days = [s.slot_date for s in upcoming]
-    on_leave = unavailable_by_day(person_ids, days)
-    on_call = clashing_by_session(s.pk for s in upcoming)
-    slots = [
-        RotaSlot(
-            key=s.pk,
-            day=s.slot_date,
-            presenter=s.presenter_id,
-            unavailable=frozenset(on_leave.get(s.slot_date, set()) | on_call.get(s.pk, set())),
-        )
-        for s in upcoming
-    ]
+    away = unavailable_by_day(person_ids, [s.slot_date for s in upcoming])
+    clashing = clashing_by_session(s.pk for s in upcoming)
+    offers: dict[int, dict[int, PresentingOffer]] = defaultdict(dict)
+    if upcoming:
+        for offer in PresentingOffer.objects.filter(session__in=[s.pk for s in upcoming]):
+            offers[offer.session_id][offer.person_id] = offer
     # Presentations count from the start of each person's latest membership: a
-    # trainee who rejoins is not held to an old tally.
-    since = {}
+    # trainee who rejoins is not held to an old tally, nor one who moved groups.
+    since: dict[tuple[int, int], date] = {}
     for m in memberships:
-        since[m.person_id] = max(since.get(m.person_id, m.start_date), m.start_date)
-    counts: dict[int, int] = defaultdict(int)
-    last: dict[int, date] = {}
-    presented = group.sessions.exclude(status=Session.Status.CANCELLED).filter(
-        presenter__in=person_ids
+        key = (m.group_id, m.person_id)
+        since[key] = max(since.get(key, m.start_date), m.start_date)
+    planned = {s.pk for s in upcoming}
+    counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    last: dict[int, dict[int, date]] = defaultdict(dict)
+    presented = (
+        Session.objects.filter(group__in=group_ids, presenter__in=person_ids)
+        .exclude(status=Session.Status.CANCELLED)
+        .values_list("group_id", "presenter_id", "slot_date", "pk")
     )
-    for person_id, day in presented.values_list("presenter_id", "slot_date"):
-        if day >= since[person_id]:
-            counts[person_id] += 1
-            last[person_id] = max(last.get(person_id, day), day)
-    return RotaInputs(members=members, slots=slots, counts=dict(counts), last_presented=last)
+    for group_id, person_id, day, pk in presented:
+        start = since.get((group_id, person_id))
+        if pk not in planned and start is not None and day >= start:
+            counts[group_id][person_id] += 1
+            last[group_id][person_id] = max(last[group_id].get(person_id, day), day)
+
+    inputs = {}
+    for group_id in group_ids:
+        mine = [m for m in memberships if m.group_id == group_id]
+        sessions = [s for s in upcoming if s.group_id == group_id]
+        inputs[group_id] = RotaInputs(
+            members=[
+                RotaMember(person=m.person_id, start=m.start_date, end=m.end_date, order=i)
+                for i, m in enumerate(mine)
+            ],
+            slots=[
+                RotaSlot(
+                    key=s.pk,
+                    day=s.slot_date,
+                    presenter=s.presenter_id,
+                    unavailable=frozenset(away.get(s.slot_date, set()) | clashing.get(s.pk, set())),
+                    volunteers=frozenset(offers.get(s.pk, {})),
+                )
+                for s in sessions
+            ],
+            counts=dict(counts[group_id]),
+            last_presented=dict(last[group_id]),
+            memberships=mine,
+            on_leave=away,
+            on_call=clashing,
+            offers=offers,
+        )
+    return inputs
 
 
 def my_rota_sessions(person: User) -> QuerySet[Session]:
@@ -80,12 +131,19 @@ def my_rota_sessions(person: User) -> QuerySet[Session]:
 
 
 def next_presentation(person: User) -> Session | None:
-    """Their next presenting date, marked `on_leave` and `on_call` when they are away."""
+    """Their next presenting date, marked `on_leave` and `on_call` when they are away, and
+    `presented_before` when they have presented at a session that has started."""
+    now = timezone.now()
+    before = Session.objects.filter(presenter=person, starts_at__lt=now).exclude(
+        status=Session.Status.CANCELLED
+    )
     return (
         Session.objects.filter(
-            presenter=person, status=Session.Status.SCHEDULED, starts_at__gte=timezone.now()
+            presenter=person, status=Session.Status.SCHEDULED, starts_at__gte=now
         )
-        .annotate(on_leave=on_leave(person), on_call=on_call(person))
+        .annotate(
+            on_leave=on_leave(person), on_call=on_call(person), presented_before=Exists(before)
+        )
         .select_related("group__scheme")  # pages show it in the scheme's time zone
         .order_by("starts_at")
         .first()
@@ -175,8 +233,46 @@ def swap_choices(group: BalintGroup, person: User) -> QuerySet[Session]:
     )
 
 
-def away_reason(person: User, session: Session) -> str:
-    """Why the person cannot present at the session ("" when they can). One query."""
+LEAVE, CALL = "leave", "call"
+
+
+def away_kind(person: User, session: Session) -> str:
+    """LEAVE or CALL when the person cannot present at the session ("" when they can).
+    One query."""
     away = Session.objects.filter(pk=session.pk).values_list(on_leave(person), on_call(person))
     leave, clash = away.get()
-    return "is on leave that day" if leave else "is on call then" if clash else ""
+    return LEAVE if leave else CALL if clash else ""
+
+
+def away_reason(person: User, session: Session) -> str:
+    """Why the person cannot present at the session ("" when they can). One query."""
+    return {LEAVE: "is on leave that day", CALL: "is on call then"}.get(
+        away_kind(person, session), ""
+    )
+
+
+# --- Offers to present --------------------------------------------------------------
+
+
+def next_session(group: BalintGroup) -> Session | None:
+    """The group's next session: the one "I have a case" is for."""
+    return schedule_selectors.upcoming_sessions(group).first()
+
+
+def offers_of(user: User) -> QuerySet[PresentingOffer]:
+    if not user.is_authenticated:
+        return PresentingOffer.objects.none()
+    return PresentingOffer.objects.filter(person=user)
+
+
+def offer_withdrawable(offer: PresentingOffer, session: Session, now: datetime) -> bool:
+    """An offer can be taken back until the rota for its date is planned: a volunteer's
+    until the date has a presenter; a case offered for a date someone else presents at
+    until the session, unless its person was made the presenter (they give it back)."""
+    if session.status != Session.Status.SCHEDULED or session.starts_at <= now:
+        return False
+    if session.presenter_id is None:
+        return True
+    return (
+        offer.kind == PresentingOffer.Kind.HAVE_A_CASE and session.presenter_id != offer.person_id
+    )

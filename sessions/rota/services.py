@@ -1,5 +1,5 @@
 """Writes to the presenter rota: fair assignment, a presenter set by hand, a date given
-back, and swaps between two presenters.
+back, offers to present, and swaps between two presenters.
 
 Each checks permission and runs in one transaction; the emails it causes are queued
 in the outbox inside it (sessions.notices).
@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from groups.models import BalintGroup, Membership, User
 from sessions import notices, permissions
-from sessions.models import Session, SwapRequest
-from sessions.rota import planning, selectors
+from sessions.models import PresentingOffer, Session, SwapRequest
+from sessions.rota import selectors
 from sessions.schedule import selectors as schedule_selectors
 
 
@@ -32,13 +32,7 @@ def rota_assign(*, actor: User, group: BalintGroup, rebuild: bool = False) -> di
             _close_swaps(selectors.open_swaps_about(ids), actor=actor, reason=notices.REPLANNED)
             upcoming.update(presenter=None)
         upcoming = list(upcoming)
-        inputs = selectors.rota_inputs(group, upcoming)
-        plan = planning.plan_rota(
-            slots=inputs.slots,
-            members=inputs.members,
-            counts=inputs.counts,
-            last_presented=inputs.last_presented,
-        )
+        plan = selectors.rota_inputs(group, upcoming).plan()
         by_id = {s.pk: s for s in upcoming}
         for session_id, person_id in plan.items():
             by_id[session_id].presenter_id = person_id
@@ -72,6 +66,52 @@ def presentation_give_back(*, actor: User, session: Session) -> Session:
         session.save(update_fields=["presenter", "updated_at"])
         notices.date_given_back(session, actor)
     return session
+
+
+# --- Offers to present ----------------------------------------------------------
+
+
+def presenting_offer_make(*, person: User, session: Session, kind: str) -> PresentingOffer:
+    """A member volunteers for a date that has no presenter, or has a case for the group's
+    next session. The planner then prefers them for that date (planning.walk_rota)."""
+    if not selectors.is_member_on(
+        person, session.group, session.slot_date, role=Membership.Role.MEMBER
+    ):
+        raise PermissionDenied("Only members of the group on that date can offer to present.")
+    with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=session.pk)
+        if session.status != Session.Status.SCHEDULED or session.starts_at <= timezone.now():
+            raise ValidationError("You can only offer to present at an upcoming session.")
+        if session.presenter_id == person.pk:
+            raise ValidationError("You already present on that date.")
+        if kind == PresentingOffer.Kind.VOLUNTEER and session.presenter_id is not None:
+            raise ValidationError("That date already has a presenter: choose an open date.")
+        if kind == PresentingOffer.Kind.HAVE_A_CASE and session != selectors.next_session(
+            session.group
+        ):
+            raise ValidationError("“I have a case” is for the group’s next session only.")
+        away = selectors.away_kind(person, session)
+        if away:
+            then = "on leave that day" if away == selectors.LEAVE else "on call then"
+            raise ValidationError(f"You are {then}, so you cannot offer to present.")
+        try:
+            with transaction.atomic():
+                return PresentingOffer.objects.create(session=session, person=person, kind=kind)
+        except IntegrityError:
+            raise ValidationError("You have already offered to present on that date.") from None
+
+
+def presenting_offer_withdraw(*, actor: User, offer: PresentingOffer) -> None:
+    """Take an offer back while the rota for its date is not planned yet."""
+    if offer.person_id != actor.pk:
+        raise PermissionDenied("You can only withdraw your own offer.")
+    with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=offer.session_id)
+        if not selectors.offer_withdrawable(offer, session, timezone.now()):
+            raise ValidationError(
+                "The rota for that date is planned: ask to swap or give the date back instead."
+            )
+        offer.delete()
 
 
 # --- Swaps --------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The presenter rota pages: a trainee's own rota, the leaders' assigning, giving a date
-back, and swaps."""
+"""The presenter rota pages: a trainee's own rota and their offers to present, the
+leaders' rota and its assigning, giving a date back, swaps, and the note for
+first-time presenters."""
 
 from zoneinfo import ZoneInfo
 
@@ -15,9 +16,9 @@ from django.views.decorators.http import require_POST
 from balint.pages import add_service_errors, form_page
 from sessions import pages, permissions
 from sessions.clashes import selectors as clash_selectors
-from sessions.models import SwapRequest
-from sessions.rota import selectors, services
-from sessions.rota.forms import PresenterForm, SwapForm
+from sessions.models import PresentingOffer, SwapRequest
+from sessions.rota import planning, selectors, services, standings
+from sessions.rota.forms import OfferForm, PresenterForm, SwapForm
 from sessions.schedule import selectors as schedule_selectors
 
 PAGE_SIZE = 20
@@ -25,9 +26,11 @@ PAGE_SIZE = 20
 
 @login_required
 def my_rota(request):
-    sessions = Paginator(selectors.my_rota_sessions(request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    # A membership's sessions, and who presents them, are theirs from its start date.
+    begun = permissions.within_membership(request.user, begun_by=timezone.localdate())
+    sessions = Paginator(
+        selectors.my_rota_sessions(request.user).filter(begun), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     sessions.object_list = list(sessions.object_list)
     my_clashes = clash_selectors.my_clashes(request.user, [s.pk for s in sessions.object_list])
     for session in sessions.object_list:
@@ -45,9 +48,12 @@ def my_rota(request):
     for swap in swaps_to_me:
         swap.soon = selectors.presents_soon(swap.requester_session.starts_at, now)
     swaps_from_me = [s for s in pending if s.requester_id == request.user.pk]
-    # Their requests stay on their dates until answered.
+    rotas = standings.member_rotas(request.user)
+    offers = standings.offer_actions(request.user, sessions.object_list, rotas, now)
     for session in sessions.object_list:
+        # Their requests stay on their dates until answered.
         session.my_swaps = [s for s in swaps_from_me if s.requester_session_id == session.pk]
+        session.offer_actions = offers[session.pk]
     return render(
         request,
         "sessions/my_rota.html",
@@ -58,7 +64,26 @@ def my_rota(request):
             "swaps_to_me": swaps_to_me,
             "swaps_from_me": swaps_from_me,
             "swap_news": selectors.swap_news(request.user, swaps),
+            "rotas": rotas,
+            # The note on presenting, for someone about to present for the first time.
+            "first_time": next_session is not None and not next_session.presented_before,
         },
+    )
+
+
+@login_required
+def presenting_note(request):
+    return render(request, "sessions/presenting.html")
+
+
+@login_required
+def group_rota(request, pk):
+    """The leaders' rota: each member's count, next date and why, and the offers."""
+    group = pages.scheduled_group(request, pk)
+    return render(
+        request,
+        "sessions/group_rota.html",
+        {"group": group, "rota": standings.group_rota(group), "wait_bound": planning.WAIT_BOUND},
     )
 
 
@@ -72,6 +97,8 @@ def rota_assign(request, pk):
         messages.success(request, f"Presenters assigned to {len(plan)} sessions.")
     else:
         messages.info(request, "No session needed a presenter, or no member was available.")
+    if request.POST.get("return_to") == "rota":
+        return redirect("group_rota", group.pk)
     return redirect(pages.sessions_page(group))
 
 
@@ -104,6 +131,46 @@ def give_back(request, pk):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, "Date given back. Your leaders will find another presenter.")
+    return redirect("my_rota")
+
+
+@login_required
+@require_POST
+def presenting_offer(request, pk):
+    """A member volunteers for a date, or has a case for the next session."""
+    session = get_object_or_404(
+        permissions.sessions_visible_to(request.user).select_related("group"), pk=pk
+    )
+    form = OfferForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how you offer to present.")
+        return redirect("my_rota")
+    kind = form.cleaned_data["kind"]
+    try:
+        services.presenting_offer_make(person=request.user, session=session, kind=kind)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        when = f"{session.slot_date:%a} {session.slot_date.day} {session.slot_date:%b}"
+        if kind == PresentingOffer.Kind.HAVE_A_CASE:
+            messages.success(request, f"Your leaders see that you have a case for {when}.")
+        else:
+            messages.success(
+                request, f"Thank you: the rota gives you {when} when your leaders plan it."
+            )
+    return redirect("my_rota")
+
+
+@login_required
+@require_POST
+def presenting_offer_withdraw(request, pk):
+    offer = get_object_or_404(selectors.offers_of(request.user), pk=pk)
+    try:
+        services.presenting_offer_withdraw(actor=request.user, offer=offer)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Offer withdrawn.")
     return redirect("my_rota")
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from attendance.models import AttendanceChange
 from groups import demo as groups_demo
 from groups.models import BalintGroup, Membership, Scheme, SchemeOrganiser, User
-from sessions.models import Session
+from sessions.models import PresentingOffer, Session
 
 DEMO_SIGN_INS = ["organiser@example.com", "leader@example.com", "trainee@example.com"]
 
@@ -213,3 +213,40 @@ def test_the_demo_certificate_has_the_schemes_mark_and_its_leaders_signature(see
     text = " ".join(page.extract_text().split())
     assert len(page.images) == 2  # the mark and the QR code
     assert "Scheme organiser, issued" in text and "Group leader, " in text
+
+
+def test_a_former_member_keeps_their_history_but_not_the_group(seeded_demo, client, db):
+    """Membership-bounded access: the demo's trainee who left a month ago."""
+    former = User.objects.get(email="former@example.com")
+    (membership,) = former.memberships.all()
+    assert membership.end_date < timezone.localdate()
+    group = membership.group
+    client.force_login(former)
+
+    page = client.get(f"/groups/{group.pk}/").text
+    assert f"Your membership of {group.name} ended on" in page
+    assert "Current members" not in page
+    (progress,) = client.get("/progress/").context["progress"]
+    assert progress.count > 0  # their attendance stays theirs
+    later = group.sessions.filter(slot_date__gt=membership.end_date).first()
+    assert client.get(f"/sessions/{later.pk}.ics").status_code == 404
+
+
+def test_a_volunteer_and_a_case_on_the_rota(seeded_demo, client, db):
+    """The demo trainee volunteered for an open date and a fellow member has a case for
+    the next session: the trainee sees their offer, the leader both on the rota page."""
+    trainee = User.objects.get(email="trainee@example.com")
+    volunteered = PresentingOffer.objects.select_related("session").get(
+        person=trainee, kind=PresentingOffer.Kind.VOLUNTEER
+    )
+    assert volunteered.session.presenter is None
+    case = PresentingOffer.objects.get(kind=PresentingOffer.Kind.HAVE_A_CASE)
+    assert case.session.group == volunteered.session.group
+    client.force_login(trainee)
+    assert "You volunteered" in client.get("/rota/").text
+
+    client.force_login(User.objects.get(email="leader@example.com"))
+    page = client.get(f"/groups/{case.session.group_id}/rota/").text
+    offers = page.split('id="offers"', 1)[1]
+    assert f"{trainee.full_name} · Volunteered" in offers
+    assert f"{case.person.full_name} · Has a case" in offers

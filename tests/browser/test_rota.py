@@ -229,3 +229,55 @@ def test_the_calendar_page_copies_the_address_and_offers_each_calendar(
     assert phone.evaluate("document.documentElement.scrollWidth") <= 320
     assert_no_serious_violations(phone)
     assert browser_problems == []
+
+
+def test_a_trainee_volunteers_on_a_phone_and_the_leader_plans_it(open_page, demo, browser_problems):
+    """Issue 19: the trainee offers to present on a date; the leader plans the rota and the
+    volunteer has that date, the page saying why."""
+    today = timezone.localdate()
+    sessions = [
+        SessionFactory(group=demo.group, slot_date=today + timedelta(days=7 * week))
+        for week in range(1, 7)
+    ]
+    wanted = sessions[3]  # the rota alone would give it to a fellow member
+    when = f"{wanted.slot_date:%a} {wanted.slot_date.day} {wanted.slot_date:%b}"
+
+    phone = open_page("phone")
+    sign_in(phone, demo.trainee)
+    open_from_navigation(phone, "phone", "My rota")
+    item = phone.locator("main ul.list-group").get_by_role("listitem").filter(has_text=when)
+    item.get_by_role("button", name=re.compile("^Volunteer to present")).click()
+    expect(phone.get_by_role("status")).to_contain_text(f"Thank you: the rota gives you {when}")
+    expect(item).to_contain_text("You volunteered")
+    expect(item.get_by_role("button", name=re.compile("^Withdraw offer"))).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_no_serious_violations(phone)
+
+    leader = open_page("desktop")
+    sign_in(leader, demo.leader)
+    leader.goto(f"/groups/{demo.group.pk}/sessions/")
+    leader.get_by_role("link", name="Presenter rota", exact=True).click()
+    expect(leader.get_by_role("heading", level=1)).to_have_text(
+        f"Presenter rota of {demo.group.name}"
+    )
+    expect(leader.locator("#offers")).to_contain_text(f"{demo.trainee.full_name} · Volunteered")
+    leader.get_by_role("button", name="Assign presenters").click()
+    expect(leader.get_by_role("status")).to_contain_text("Presenters assigned to 6 sessions.")
+    expect(leader.locator("#offers")).to_contain_text(
+        f"{when}: {demo.trainee.full_name} · Volunteered · presents"
+    )
+    # Their first date comes by the rota's order: the page says so.
+    expect(
+        leader.locator("#standings").get_by_role("row").filter(has_text=demo.trainee.full_name)
+    ).to_contain_text("fewest presentations (0)")
+    assert_no_serious_violations(leader)
+    wanted.refresh_from_db()
+    assert wanted.presenter == demo.trainee
+
+    phone.reload()
+    expect(item).to_contain_text("You present")
+    # Their first date: the note on presenting is a tap away.
+    phone.locator("#first-time").get_by_role("link", name="Presenting at Balint").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Presenting at Balint")
+    assert_no_serious_violations(phone)
+    assert browser_problems == []

@@ -1,4 +1,5 @@
-"""The presenter rota: `rota.plan_rota` (pure, as properties) and `services.rota_assign`."""
+"""The presenter rota: `services.rota_assign` against the database (the pure planner's
+properties are in test_rota_fairness.py)."""
 
 from collections import Counter
 from datetime import date, timedelta
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from groups.models import Membership
 from sessions import services
 from sessions.models import Session
-from sessions.rota.planning import RotaMember, RotaSlot, eligible, plan_rota
+from sessions.rota import services as rota_services
 from tests import factories
 from tests.factories.sessions import (
     TODAY,
@@ -20,155 +21,7 @@ from tests.factories.sessions import (
     wednesdays,
 )
 
-TERM_START = date(2026, 3, 2)
-TERM_DAYS = 120
-
-
 pytestmark = pytest.mark.usefixtures("frozen_now")
-
-
-# --- Random groups for the pure planner ------------------------------------------------
-
-
-def day(offset: int) -> date:
-    return TERM_START + timedelta(days=offset)
-
-
-@st.composite
-def memberships(draw, person: int) -> RotaMember:
-    start = draw(st.integers(-30, TERM_DAYS))
-    length = draw(st.none() | st.integers(0, TERM_DAYS))
-    end = None if length is None else day(start + length)
-    return RotaMember(person=person, start=day(start), end=end, order=person)
-
-
-@st.composite
-def rota_cases(draw, *, prefilled: bool = False, with_counts: bool = False):
-    """Members with random membership spans, leave, and session dates in one term."""
-    people = range(1, draw(st.integers(1, 8)) + 1)
-    members = [draw(memberships(p)) for p in people]
-    leave = draw(
-        st.lists(
-            st.tuples(
-                st.sampled_from(list(people)),
-                st.integers(-7, TERM_DAYS),
-                st.integers(0, 28),
-            ),
-            max_size=12,
-        )
-    )
-    offsets = draw(st.lists(st.integers(0, TERM_DAYS), max_size=30, unique=True))
-    slots = []
-    for key, offset in enumerate(offsets):
-        when = day(offset)
-        away = frozenset(
-            p for p, first, length in leave if day(first) <= when <= day(first + length)
-        )
-        presenter = None
-        if prefilled and draw(st.booleans()):
-            presenter = draw(st.sampled_from(list(people)))
-        slots.append(RotaSlot(key=key, day=when, presenter=presenter, unavailable=away))
-    counts = {}
-    if with_counts:
-        counts = draw(st.dictionaries(st.sampled_from(list(people)), st.integers(0, 4)))
-    return members, slots, counts
-
-
-def in_date_order(slots):
-    return sorted(slots, key=lambda s: (s.day, s.key))
-
-
-def eligible_people(members, slot) -> set[int]:
-    return {m.person for m in members if eligible(m, slot)}
-
-
-@given(rota_cases(prefilled=True))
-def test_nobody_is_assigned_outside_their_membership_or_during_leave(case):
-    members, slots, counts = case
-    by_key = {s.key: s for s in slots}
-
-    plan = plan_rota(slots=slots, members=members, counts=counts)
-
-    for key, person in plan.items():
-        slot = by_key[key]
-        assert person not in slot.unavailable
-        assert any(m.person == person and m.covers(slot.day) for m in members)
-
-
-@given(rota_cases(prefilled=True, with_counts=True))
-def test_each_open_slot_goes_to_an_eligible_member_with_fewest_presentations(case):
-    members, slots, counts = case
-
-    plan = plan_rota(slots=slots, members=members, counts=counts)
-
-    running = Counter(counts)
-    for slot in in_date_order(slots):
-        if slot.presenter is not None:
-            assert slot.key not in plan  # filled slots are left alone
-            continue
-        candidates = eligible_people(members, slot)
-        if not candidates:
-            assert slot.key not in plan
-            continue
-        chosen = plan[slot.key]  # an open slot with an eligible member is always filled
-        assert chosen in candidates
-        assert running[chosen] == min(running[p] for p in candidates)
-        running[chosen] += 1
-
-
-@given(rota_cases())
-def test_members_eligible_for_every_session_differ_by_at_most_one(case):
-    members, slots, _ = case
-    always = {
-        p
-        for p in {m.person for m in members}
-        if all(p in eligible_people(members, s) for s in slots)
-    }
-
-    plan = plan_rota(slots=slots, members=members, counts={})
-
-    presented = Counter(plan.values())
-    if len(always) >= 2:
-        tallies = [presented[p] for p in always]
-        assert max(tallies) - min(tallies) <= 1
-
-
-@given(rota_cases(prefilled=True, with_counts=True))
-def test_planning_again_with_the_plan_applied_changes_nothing(case):
-    members, slots, counts = case
-    plan = plan_rota(slots=slots, members=members, counts=counts)
-
-    applied = [
-        RotaSlot(s.key, s.day, presenter=plan.get(s.key, s.presenter), unavailable=s.unavailable)
-        for s in slots
-    ]
-    after = Counter(counts) + Counter(plan.values())
-
-    assert plan_rota(slots=applied, members=members, counts=dict(after)) == {}
-
-
-def test_ties_go_to_whoever_presented_least_recently():
-    members = [RotaMember(1, day(0), None, order=0), RotaMember(2, day(0), None, order=1)]
-    slots = [RotaSlot(key=1, day=day(10))]
-
-    never = plan_rota(slots=slots, members=members, counts={1: 1, 2: 1})
-    recent = plan_rota(
-        slots=slots,
-        members=members,
-        counts={1: 1, 2: 1},
-        last_presented={1: day(5), 2: day(2)},
-    )
-
-    assert never == {1: 1}  # same tally, neither presented: the first in order
-    assert recent == {1: 2}
-
-
-def test_slots_are_planned_in_date_order_whatever_their_keys():
-    members = [RotaMember(1, day(0), None, order=0), RotaMember(2, day(0), day(7), order=1)]
-    # Key 1 is later: member 2 has left by then, so the earlier slot must go to member 2.
-    slots = [RotaSlot(key=1, day=day(14)), RotaSlot(key=2, day=day(7))]
-
-    assert plan_rota(slots=slots, members=members, counts={}) == {2: 1, 1: 1}
 
 
 # --- The service, against the database ----------------------------------------------------
@@ -317,6 +170,66 @@ def test_a_rejoining_member_starts_a_fresh_tally(group, leader):
     # Both start this membership at zero: back comes first in membership order.
     upcoming = group.sessions.filter(slot_date__gte=TODAY).order_by("slot_date")
     assert list(upcoming.values_list("presenter_id", flat=True)) == [back.pk, newcomer.pk, back.pk]
+
+
+def test_volunteers_and_cases_get_the_dates_they_offered(group, leader):
+    a, b, keen = member(group), member(group), member(group)
+    for when in (date(2026, 2, 11), date(2026, 2, 18)):  # keen has presented most
+        SessionFactory(group=group, slot_date=when, status=Session.Status.HELD, presenter=keen)
+    days = wednesdays(4)
+    sessions = [SessionFactory(group=group, slot_date=when) for when in days]
+    rota_services.presenting_offer_make(person=b, session=sessions[0], kind="have_a_case")
+    rota_services.presenting_offer_make(person=keen, session=sessions[2], kind="volunteer")
+
+    services.rota_assign(actor=leader, group=group)
+
+    upcoming = [presenters(group)[when] for when in days]
+    assert upcoming == [b.pk, a.pk, keen.pk, b.pk]  # b presented longer ago than a
+
+
+def test_members_who_presented_for_years_still_get_dates(group, leader):
+    """The issue's group: two members have presented ten times each in their long
+    membership. Fewest-first alone left them no date in twenty sessions; with the wait
+    bounded every member presents two or three times."""
+    veterans = [member(group, start=date(2024, 3, 1)) for _ in range(2)]
+    for veteran in veterans:
+        for week in range(10):
+            SessionFactory(
+                group=group,
+                slot_date=date(2025, 6, 4) + timedelta(weeks=week + 10 * veterans.index(veteran)),
+                status=Session.Status.HELD,
+                presenter=veteran,
+            )
+    newer = [member(group, start=date(2026, 1, 5)) for _ in range(6)]
+    for when in wednesdays(20):
+        SessionFactory(group=group, slot_date=when)
+
+    services.rota_assign(actor=leader, group=group)
+
+    tallies = Counter(
+        group.sessions.filter(slot_date__gte=TODAY).values_list("presenter_id", flat=True)
+    )
+    assert sorted(tallies[p.pk] for p in veterans + newer) == [2, 2, 2, 2, 3, 3, 3, 3]
+    assert all(tallies[p.pk] == 2 for p in veterans)
+
+
+def test_no_one_on_call_is_assigned(group, leader):
+    from tests.factories.rosters import OnCallShiftFactory, dublin
+
+    first, second = member(group), member(group)
+    day = wednesdays(1)[0]
+    OnCallShiftFactory(
+        source__person=first,
+        person=first,
+        starts_at=dublin(day.year, day.month, day.day, 8),
+        ends_at=dublin(day.year, day.month, day.day, 20),
+    )
+    SessionFactory(group=group, slot_date=day)
+    services.clashes_recompute()
+
+    services.rota_assign(actor=leader, group=group)
+
+    assert presenters(group) == {day: second.pk}
 
 
 def test_cancelled_sessions_get_no_presenter(group, leader):

@@ -36,8 +36,8 @@ def test_a_co_leader_may_see_it_but_a_former_leader_may_not(client, group):
 
     client.force_login(co_leader)
     assert client.get(url(group)).status_code == 200
-    client.force_login(former)
-    assert client.get(url(group)).status_code == 403
+    client.force_login(former)  # membership-bounded: the group is no longer theirs to find
+    assert client.get(url(group)).status_code == 404
 
 
 def test_lists_upcoming_scheduled_sessions_with_their_presenter(client, group, leader, trainee):
@@ -54,6 +54,14 @@ def test_lists_upcoming_scheduled_sessions_with_their_presenter(client, group, l
     content = response.content.decode()
     assert f'<option value="{trainee.pk}" selected>' in content
     assert "Wed 4 Mar 2026" in content
+
+
+def test_links_to_the_presenter_rota_with_its_counts_and_offers(client, group, leader):
+    client.force_login(leader)
+
+    content = client.get(url(group)).content.decode()
+
+    assert f'<a href="/groups/{group.pk}/rota/">Presenter rota</a>' in content
 
 
 def test_expected_attendance_is_members_minus_leave(client, group, leader):
