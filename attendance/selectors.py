@@ -32,14 +32,17 @@ class RegisterLine:
 
 
 def visible_sessions(user: User) -> QuerySet[Session]:
-    """Sessions the user may see, with the group, scheme and presenter their pages show."""
+    """Sessions the user may see, with the group, scheme and presenter their pages show.
+    Membership-bounded: a former member finds only their own sessions of the group
+    (sessions.permissions.sessions_visible_to)."""
     return session_permissions.sessions_visible_to(user).select_related(
         "group__scheme", "presenter"
     )
 
 
 def visible_groups(user: User) -> QuerySet[BalintGroup]:
-    """Groups the user may see, with their scheme."""
+    """Groups the user reads today (a current membership, or their scheme's), with their
+    scheme."""
     return group_permissions.groups_visible_to(user).select_related("scheme")
 
 

@@ -39,13 +39,19 @@ def attended_q(user: User) -> Q:
     )
 
 
+def _feedback_sessions(user: User) -> QuerySet[Session]:
+    """Held sessions the user attended as a member, dated within one of their
+    memberships of the group: their own, after the membership ends too."""
+    return Session.objects.filter(attended_q(user)).filter(
+        session_permissions.within_membership(user)
+    )
+
+
 def feedback_sessions_of(user: User) -> QuerySet[Session]:
     """Held sessions the user attended whose feedback window is still open."""
     if not user.is_authenticated:
         return Session.objects.none()
-    return Session.objects.filter(
-        attended_q(user), ends_at__gt=timezone.now() - FEEDBACK_WINDOW
-    ).distinct()
+    return _feedback_sessions(user).filter(ends_at__gt=timezone.now() - FEEDBACK_WINDOW).distinct()
 
 
 def can_give_feedback(user: User, session: Session) -> bool:
@@ -58,9 +64,7 @@ def can_give_feedback(user: User, session: Session) -> bool:
         user.is_authenticated
         and session.status == Session.Status.HELD
         and timezone.now() < feedback_closes_at(session)
-        and session.attendance.filter(
-            person=user, role=Attendance.Role.MEMBER, status__in=ATTENDED
-        ).exists()
+        and _feedback_sessions(user).filter(pk=session.pk).exists()
     )
 
 
@@ -105,7 +109,9 @@ def evaluations_managed_by(user: User) -> QuerySet[TermEvaluation]:
 
 
 def evaluations_visible_to(user: User) -> QuerySet[TermEvaluation]:
-    return TermEvaluation.objects.filter(group__in=group_permissions.groups_visible_to(user))
+    """Evaluations of the groups the user belongs, belonged or will belong to (a member
+    when it opened answers it after leaving: is_evaluation_member), or organises."""
+    return TermEvaluation.objects.filter(group__in=group_permissions.groups_known_to(user))
 
 
 def evaluation_member_days(evaluation: TermEvaluation) -> set:

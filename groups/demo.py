@@ -162,6 +162,17 @@ class GroupsDemo:
         self._member(
             groups[1], newcomer, "member", Membership.Track.PSYCHIATRY, today + timedelta(days=7)
         )
+        # Left the first group a month ago: keeps their own history (attendance, progress,
+        # feedback), no longer sees its members or later sessions (membership-bounded).
+        former = self._person("former@example.com", "Dr Cathal Former", "IMC 520001")
+        self._member(
+            groups[0],
+            former,
+            "member",
+            Membership.Track.PSYCHIATRY,
+            mid_way,
+            today - timedelta(days=30),
+        )
         return DemoGroups(
             scheme=scheme,
             groups=groups,
@@ -213,6 +224,7 @@ DEMO_ACCOUNTS = [
     ("organiser@example.com", "scheme organiser"),
     ("leader@example.com", "group leader"),
     ("trainee@example.com", "trainee"),
+    ("former@example.com", "trainee who left a group a month ago"),
 ]
 
 

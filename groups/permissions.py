@@ -5,6 +5,10 @@ object up through a scope answers 404 for anything else (another scheme's
 objects included). Predicates answer "may this user do X to this object".
 """
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -26,16 +30,72 @@ def schemes_organised_by(user: User) -> QuerySet[Scheme]:
     return Scheme.objects.filter(organisers__person=user)
 
 
-def groups_visible_to(user: User) -> QuerySet[BalintGroup]:
-    """Groups the user belongs to (in any role, at any time) or organises."""
+def groups_visible_to(user: User, on: date | None = None) -> QuerySet[BalintGroup]:
+    """Groups whose people and sessions the user reads: those they belong to on `on`
+    (default today; in any role) and their schemes' groups.
+
+    Membership-bounded: from the day after a membership ends its holder keeps only
+    their own history (sessions.permissions.sessions_visible_to), and someone joining
+    later reads the group from their start date (until then: groups_known_to)."""
     if not user.is_authenticated:
         return BalintGroup.objects.none()
     # EXISTS, not joins and DISTINCT: looking up one session or group through this
     # filter then costs an index probe, not a scan of every group's memberships (21 ms
     # per register save in a national scheme).
+    member = Membership.objects.current(on).filter(person=user, group=OuterRef("pk"))
+    organiser = SchemeOrganiser.objects.filter(person=user, scheme=OuterRef("scheme"))
+    return BalintGroup.objects.filter(Exists(member) | Exists(organiser))
+
+
+def groups_known_to(user: User) -> QuerySet[BalintGroup]:
+    """Groups the user belongs, belonged or will belong to, or organises: found by the
+    group's page, which then shows a former or future member only their own place
+    (place_in_group), and by what stays theirs after they leave (their term evaluation)."""
+    if not user.is_authenticated:
+        return BalintGroup.objects.none()
     member = Membership.objects.filter(person=user, group=OuterRef("pk"))
     organiser = SchemeOrganiser.objects.filter(person=user, scheme=OuterRef("scheme"))
     return BalintGroup.objects.filter(Exists(member) | Exists(organiser))
+
+
+@dataclass(frozen=True)
+class PlaceInGroup:
+    """A person's place in one group on a day: what the group's page shows them."""
+
+    reads_group: bool  # an organiser, or a membership covering the day: the whole page
+    joining: Membership | None = None  # else their next membership, not begun: a welcome
+    ended: Membership | None = None  # else their latest membership, ended: its end date
+
+
+def place_in_group(
+    person: User, memberships: Iterable[Membership], on: date, *, organiser: bool
+) -> PlaceInGroup:
+    """From the group's memberships (already read for its page): no query."""
+    mine = [m for m in memberships if m.person_id == person.pk]
+    if organiser or any(m.covers(on) for m in mine):
+        return PlaceInGroup(reads_group=True)
+    later = [m for m in mine if m.start_date > on]
+    ended = [m for m in mine if m.end_date is not None and m.end_date < on]
+    return PlaceInGroup(
+        reads_group=False,
+        joining=min(later, key=lambda m: m.start_date, default=None),
+        ended=max(ended, key=lambda m: m.end_date, default=None),
+    )
+
+
+def first_session_day(group: BalintGroup, since: date) -> date | None:
+    """The group's first session from `since` not cancelled: the one date a joining
+    member's welcome gives (its rota and members wait for their start date).
+
+    Sessions belong to the sessions app, which groups does not import: read through
+    the reverse relation by name, as membership_selectors.first_day_for_new_members."""
+    return (
+        group.sessions.filter(slot_date__gte=since)
+        .exclude(status="cancelled")
+        .order_by("slot_date")
+        .values_list("slot_date", flat=True)
+        .first()
+    )
 
 
 def groups_managed_by(user: User) -> QuerySet[BalintGroup]:

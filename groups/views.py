@@ -97,30 +97,26 @@ def group_create(request, scheme_pk):
 
 @login_required
 def group_detail(request, pk):
-    visible = permissions.groups_visible_to(request.user)
-    group = get_object_or_404(selectors.groups_with_counts(visible), pk=pk)
-    group.size_warning = selectors.group_size_warning(group)
+    known = permissions.groups_known_to(request.user)
+    group = get_object_or_404(selectors.groups_with_counts(known), pk=pk)
     memberships = selectors.group_memberships(group)
     can_manage = permissions.can_manage_group(request.user, group)
-    can_schedule = can_manage or permissions.can_lead_group(request.user, group)
     today = timezone.localdate()
-    current = [m for m in memberships if m.covers(today)]
-    # Someone invited who has not started yet is welcomed, not shown the group's troubles.
-    joining = next(
-        (m for m in memberships if m.person_id == request.user.pk and m.start_date > today), None
-    )
-    return render(
-        request,
-        "groups/group_detail.html",
-        {
-            "group": group,
-            "current": current,
-            "joining": joining,
+    place = permissions.place_in_group(request.user, memberships, today, organiser=can_manage)
+    context = {"group": group, "place": place}
+    if place.reads_group:
+        group.size_warning = selectors.group_size_warning(group)
+        context |= {
+            "current": [m for m in memberships if m.covers(today)],
             "all_memberships": memberships if can_manage else None,
             "can_manage": can_manage,
-            "can_schedule": can_schedule,
-        },
-    )
+            "can_schedule": can_manage or permissions.can_lead_group(request.user, group),
+        }
+    elif place.joining:
+        # Welcomed with their first date; the group's people and rota wait for the start.
+        context["first_day"] = permissions.first_session_day(group, place.joining.start_date)
+    # Else they have left: told when, with links to their own history, not the group's.
+    return render(request, "groups/group_detail.html", context)
 
 
 @login_required

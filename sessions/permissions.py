@@ -1,10 +1,13 @@
 """Who may see and change sessions, the rota, leave and on-call rosters."""
 
+from datetime import date
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from groups import permissions as group_permissions
-from groups.models import BalintGroup, User
+from groups.models import BalintGroup, Membership, User
 from sessions.models import Leave, RosterSource, RosterUpload, Session, SwapRequest
 
 
@@ -21,8 +24,31 @@ def require_scheduler(actor: User, group: BalintGroup) -> None:
         raise PermissionDenied("Only the group's leaders and the scheme's organisers can do this.")
 
 
+def within_membership(user: User, *, begun_by: date | None = None) -> Exists:
+    """A filter on sessions: dated within one of the user's memberships of the session's
+    group (that has begun by `begun_by`, if given). The person's own sessions, which
+    stay theirs after the membership ends."""
+    spans = Membership.objects.filter(
+        person=user, group=OuterRef("group_id"), start_date__lte=OuterRef("slot_date")
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("slot_date")))
+    if begun_by is not None:
+        spans = spans.filter(start_date__lte=begun_by)
+    return Exists(spans)
+
+
 def sessions_visible_to(user: User) -> QuerySet[Session]:
-    return Session.objects.filter(group__in=group_permissions.groups_visible_to(user))
+    """Every session of the groups the user reads today (groups_visible_to: a current
+    membership or the scheme's organiser); of their other groups only their own: those
+    dated within a membership that has begun (a former member's history, not the
+    sessions after they left) and those they present (to give the date back)."""
+    if not user.is_authenticated:
+        return Session.objects.none()
+    today = timezone.localdate()
+    return Session.objects.filter(
+        Q(group__in=group_permissions.groups_visible_to(user, today))
+        | within_membership(user, begun_by=today)
+        | Q(presenter=user)
+    )
 
 
 def leave_of(user: User) -> QuerySet[Leave]:

@@ -22,9 +22,14 @@ def feed_owner(token: str) -> User | None:
 
 
 def feed_sessions(person: User) -> QuerySet[Session]:
-    """The calendar feed: recent and upcoming sessions, cancelled ones included."""
-    since = timezone.localdate() - timedelta(days=FEED_HISTORY_DAYS)
-    return sessions_in_memberships(person, since)
+    """The calendar feed: recent and upcoming sessions, cancelled ones included, within
+    the person's memberships. A membership's sessions join the feed on its start date,
+    with its group's rota (membership-bounded access)."""
+    today = timezone.localdate()
+    since = today - timedelta(days=FEED_HISTORY_DAYS)
+    return sessions_in_memberships(person, since).filter(
+        permissions.within_membership(person, begun_by=today)
+    )
 
 
 def downloadable_sessions(user: User) -> QuerySet[Session]:

@@ -32,7 +32,7 @@ def co_leader(group):
 
 @pytest.fixture
 def former_leader(group):
-    """Led the group until January: still sees the group, no longer its registers."""
+    """Led the group until January: no longer finds its later sessions (membership-bounded)."""
     return factories.LeaderFactory(
         group=group, start_date=date(2025, 9, 1), end_date=date(2026, 1, 31)
     ).person
@@ -49,7 +49,7 @@ def test_anonymous_is_sent_to_sign_in(client, session):
 # Other groups' leaders and other schemes' organisers: 404, as if the session did not exist.
 @pytest.mark.parametrize(
     ("role", "status"),
-    access(trainee=403, leader=200, organiser=200, co_leader=200, former_leader=403),
+    access(trainee=403, leader=200, organiser=200, co_leader=200, former_leader=404),
 )
 def test_the_groups_leaders_and_the_organisers_read_it(session, status, signed_in):
     assert signed_in.get(url(session)).status_code == status

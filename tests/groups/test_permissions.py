@@ -66,13 +66,17 @@ def test_trainee_sees_only_their_own_groups(group, other_group, trainee):
     assert not permissions.schemes_organised_by(trainee).exists()
 
 
-def test_former_member_still_sees_the_group(group):
+def test_a_former_member_no_longer_reads_the_group_but_still_finds_it(group):
+    """Membership-bounded access (issue 19): the group's people and sessions are for its
+    current members; the group's page still tells a former member when they left."""
     today = timezone.localdate()
     former = factories.MembershipFactory(
         group=group, start_date=today - timedelta(days=200), end_date=today - timedelta(days=80)
     ).person
 
-    assert list(permissions.groups_visible_to(former)) == [group]
+    assert not permissions.groups_visible_to(former).exists()
+    assert list(permissions.groups_visible_to(former, today - timedelta(days=80))) == [group]
+    assert list(permissions.groups_known_to(former)) == [group]
 
 
 def test_a_group_is_listed_once_for_someone_with_several_memberships(group):
