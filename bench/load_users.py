@@ -275,12 +275,13 @@ class VirtualUser:
             self.run.stats.event("sign-outs")
 
     def save_register(self, browser: Browser, person: dict) -> None:
-        """What a leader's browser sends: every line as the page shows it, one changed."""
+        """What a leader's browser sends: every line as the page shows it, one changed,
+        and the reason the page asks for when a register is corrected after its day."""
         session = self.random.choice(person["registers"])
         answer = browser.send("register", f"/sessions/{session}/register/")
         if answer is None:
             return
-        form = {"csrfmiddlewaretoken": browser.token}
+        form = {"csrfmiddlewaretoken": browser.token, "reason": "Marked wrongly on the day."}
         lines = []
         for field in Inputs(answer[1]).fields:
             name = field.get("name", "")
