@@ -182,15 +182,18 @@ class Roles:
     organised: list[Scheme] = field(default_factory=list)
     member_groups: list[BalintGroup] = field(default_factory=list)  # member today or later
     led_groups: list[BalintGroup] = field(default_factory=list)  # leading or co-leading today
+    # Groups they were a member of and no longer are, each with `ended_on`: their own
+    # history (progress, feedback) stays theirs.
+    former_groups: list[BalintGroup] = field(default_factory=list)
 
 
-ROLE_COLUMNS = ("kind", "scheme_pk", "scheme_name", "group_pk", "group_name", "starts")
+ROLE_COLUMNS = ("kind", "scheme_pk", "scheme_name", "group_pk", "group_name", "starts", "ends")
 
 
 def roles_of(user: User, on: date | None = None) -> Roles:
-    """Schemes organised, groups joined (today or later) and groups led (today), by name,
-    with only their pk and name. One query: the two role tables in a UNION, since every
-    page's navigation asks."""
+    """Schemes organised, groups joined (today or later), groups left and groups led
+    (today), by name, with only their pk and name. One query: the two role tables in a
+    UNION, since every page's navigation asks."""
     on = on or timezone.localdate()
     organiser = (
         SchemeOrganiser.objects.filter(person=user)
@@ -201,12 +204,13 @@ def roles_of(user: User, on: date | None = None) -> Roles:
             group_pk=Value(None, output_field=IntegerField()),
             group_name=Value("", output_field=CharField()),
             starts=Value(None, output_field=DateField()),
+            ends=Value(None, output_field=DateField()),
         )
         .order_by()
         .values_list(*ROLE_COLUMNS)
     )
     memberships = (
-        Membership.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=on), person=user)
+        Membership.objects.filter(person=user)
         .annotate(
             kind=F("role"),
             scheme_pk=F("group__scheme_id"),
@@ -214,6 +218,7 @@ def roles_of(user: User, on: date | None = None) -> Roles:
             group_pk=F("group_id"),
             group_name=F("group__name"),
             starts=F("start_date"),
+            ends=F("end_date"),
         )
         .order_by()
         .values_list(*ROLE_COLUMNS)
@@ -222,17 +227,22 @@ def roles_of(user: User, on: date | None = None) -> Roles:
     # By name: the group's, or on an organiser's row (no group) the scheme's.
     rows.sort(key=lambda row: (row[4] or row[2], row[3] or 0))
     roles = Roles()
-    member, led = {}, {}
-    for kind, scheme_pk, scheme_name, group_pk, group_name, starts in rows:
+    member, led, former = {}, {}, {}
+    for kind, scheme_pk, scheme_name, group_pk, group_name, starts, ends in rows:
         if kind == "organiser":
             roles.organised.append(Scheme(pk=scheme_pk, name=scheme_name))
             continue
         group = BalintGroup(pk=group_pk, name=group_name, scheme_id=scheme_pk)
-        if kind == Membership.Role.MEMBER:
+        if ends is not None and ends < on:
+            if kind == Membership.Role.MEMBER:
+                group.ended_on = max(ends, getattr(former.get(group_pk), "ended_on", ends))
+                former[group_pk] = group
+        elif kind == Membership.Role.MEMBER:
             member.setdefault(group_pk, group)
         elif starts <= on:
             led.setdefault(group_pk, group)
     roles.member_groups, roles.led_groups = list(member.values()), list(led.values())
+    roles.former_groups = [g for pk, g in former.items() if pk not in member]
     return roles
 
 

@@ -123,14 +123,26 @@ def test_a_future_trainee_already_sees_the_trainee_items(client, group):
     assert nav_items(client) == {"Home": "/"} | TRAINEE_ITEMS
 
 
-def test_former_roles_give_no_items(client, group):
+def test_a_former_leader_gets_no_items(client, group):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    person = factories.LeaderFactory(group=group, end_date=yesterday).person
+    client.force_login(person)
+    assert nav_items(client) == {"Home": "/"}
+
+
+def test_a_former_trainee_keeps_their_own_history(client, group):
+    """Membership-bounded: no rota or leave, but their progress and feedback stay."""
     yesterday = timezone.localdate() - timedelta(days=1)
     person = factories.MembershipFactory(group=group, end_date=yesterday).person
     factories.LeaderFactory(
         group=factories.GroupFactory(scheme=group.scheme), person=person, end_date=yesterday
     )
     client.force_login(person)
-    assert nav_items(client) == {"Home": "/"}
+
+    assert nav_items(client) == {"Home": "/", "Progress": "/progress/", "Feedback": "/feedback/"}
+    home = client.get("/").content.decode()
+    assert f"Your membership of {group.name} ended on {yesterday:%-d %B %Y}" in home
+    assert "You do not belong to any Balint group yet" not in home
 
 
 def test_a_future_leader_gets_no_leader_items_yet(client, group):
