@@ -80,3 +80,11 @@ def sign_out(page: Page, viewport: str) -> None:
     # Signed out for real: the home page sends us back to sign in.
     page.goto("/")
     expect(page).to_have_url(re.compile(re.escape(LOGIN_PATH)))
+
+
+def mark_everyone_present(page: Page) -> None:
+    """Tap the register's "Everyone present" once register.js has made it a plain button:
+    before that it posts the form (the no-script way), and a loaded machine can be slow."""
+    button = page.get_by_role("button", name="Everyone present")
+    expect(button).to_have_attribute("type", "button")
+    button.click()

@@ -21,6 +21,7 @@ from tests.browser.conftest import VIEWPORTS
 from tests.browser.helpers import (
     LOGIN_PATH,
     assert_no_serious_violations,
+    mark_everyone_present,
     open_from_navigation,
     save_screenshot,
     sign_in,
@@ -169,7 +170,7 @@ def test_leader_takes_the_register_from_the_home_card(
 
     card.get_by_role("link", name=f"Take register for {demo.group.name}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Register ·")
-    page.get_by_role("button", name="Everyone present").click()
+    mark_everyone_present(page)
     page.get_by_role("button", name="Save register").click()
     expect(page.get_by_role("status")).to_contain_text("Register saved")
     assert home_scene.today_session.attendance.count() == 7  # the leader and six members

@@ -16,7 +16,12 @@ from playwright.sync_api import Page, expect
 
 from attendance.models import Attendance
 from sessions.models import Session
-from tests.browser.helpers import assert_no_serious_violations, open_from_navigation, sign_in
+from tests.browser.helpers import (
+    assert_no_serious_violations,
+    mark_everyone_present,
+    open_from_navigation,
+    sign_in,
+)
 from tests.factories.attendance import attend, held_sessions
 from tests.factories.sessions import SessionFactory
 
@@ -68,7 +73,7 @@ def test_leader_takes_the_register_and_the_late_trainee_counts(
     assert_no_serious_violations(page)
 
     # One tap marks everyone present; the radios are drawn as buttons, tapped by label.
-    page.get_by_role("button", name="Everyone present").click()
+    mark_everyone_present(page)
     for person in everyone:
         line = page.get_by_role("group", name=person.full_name)
         expect(line.get_by_role("radio", name="Present")).to_be_checked()
