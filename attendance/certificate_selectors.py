@@ -67,23 +67,31 @@ def certificates_due(scheme: Scheme) -> list[User]:
     return [row.person for row in certificates_due_rows(scheme)]
 
 
-def certificates_due_count(scheme: Scheme) -> int:
-    """How many certificates_due() would list, in one count query, for a page that asks
-    again and again while the worker issues them."""
+def _due_figures(schemes: list[Scheme]) -> QuerySet[TraineeFigure]:
+    """The figures of those certificates_due() lists, in the given schemes: complete, not
+    erased, with no current certificate for as many sessions as they have now."""
     up_to_date = Certificate.objects.filter(
-        scheme=scheme,
+        scheme=OuterRef("scheme"),
         trainee=OuterRef("person"),
         revoked_at__isnull=True,
         superseded_at__isnull=True,
         sessions_counted__gte=OuterRef("counted"),
     )
-    return (
-        TraineeFigure.objects.filter(
-            scheme=scheme, status=TraineeFigure.Status.COMPLETE, person__erasure__isnull=True
-        )
-        .exclude(Exists(up_to_date))
-        .count()
-    )
+    return TraineeFigure.objects.filter(
+        scheme__in=schemes, status=TraineeFigure.Status.COMPLETE, person__erasure__isnull=True
+    ).exclude(Exists(up_to_date))
+
+
+def certificates_due_count(scheme: Scheme) -> int:
+    """How many certificates_due() would list, in one count query, for a page that asks
+    again and again while the worker issues them."""
+    return _due_figures([scheme]).count()
+
+
+def certificates_due_counts(schemes: list[Scheme]) -> dict[int, int]:
+    """Per scheme, how many certificates_due() would list: one query for them all."""
+    rows = _due_figures(schemes).values("scheme").annotate(n=Count("pk"))
+    return dict(rows.values_list("scheme", "n"))
 
 
 # The issuing page lists this many of those it issued, with a link to all of them.

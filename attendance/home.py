@@ -14,7 +14,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from attendance.models import Attendance, Certificate, TraineeFigure
+from attendance.certificate_selectors import certificates_due_counts
+from attendance.models import Attendance
 from attendance.progress import STATUS_LABELS, Progress, progress_of_trainee, status_counts
 from balint.models import OutboundEmail
 from groups.models import BalintGroup, Membership, Scheme, User
@@ -203,31 +204,6 @@ class SchemeSummary:
     statuses: list[tuple[str, str, int]]  # (status, label, how many trainees)
     untaken_registers: int
     certificates_due: int
-
-
-def certificates_due_counts(schemes: list[Scheme]) -> dict[int, int]:
-    """Per scheme, how many trainees attendance.certificate_selectors.certificates_due
-    lists: complete, not erased, with no current certificate for as many sessions as they
-    have now. Counted by the database in one query, not loaded."""
-    certified = Certificate.objects.filter(
-        trainee=OuterRef("person"),
-        scheme=OuterRef("scheme"),
-        revoked_at__isnull=True,
-        superseded_at__isnull=True,
-        sessions_counted__gte=OuterRef("counted"),
-    )
-    due = (
-        TraineeFigure.objects.filter(
-            scheme__in=schemes,
-            status=TraineeFigure.Status.COMPLETE,
-            person__erasure__isnull=True,
-        )
-        .exclude(Exists(certified))
-        .values("scheme")
-        .annotate(n=Count("pk"))
-        .values_list("scheme", "n")
-    )
-    return dict(due)
 
 
 def scheme_summaries(schemes: list[Scheme]) -> list[SchemeSummary]:

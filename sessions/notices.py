@@ -60,20 +60,8 @@ REPLANNED = "replanned"  # the leaders planned the rota again
 def swap_withdrawn(swap: SwapRequest, *, reason: str, people: list[User]) -> int:
     """Tell `people` that an open swap request is withdrawn, and why: the one asked no
     longer waits to answer it."""
-    queued = 0
-    for person in people:
-        queued += bool(
-            email_queue(
-                kind="swap",
-                object_key=f"swap:{swap.pk}:{SwapRequest.Status.WITHDRAWN}",
-                to=person.email,
-                person=person,
-                scheme=swap.requester_session.group.scheme,
-                template="swap_withdrawn",
-                context={"swap": swap, "reason": reason},
-            )
-        )
-    return queued
+    context = {"swap": swap, "reason": reason}
+    return _tell_of_swap(swap, people, SwapRequest.Status.WITHDRAWN, "swap_withdrawn", context)
 
 
 def swap_changed(swap: SwapRequest) -> int:
@@ -82,17 +70,24 @@ def swap_changed(swap: SwapRequest) -> int:
         people = [swap.recipient]
     else:
         people = [swap.requester, swap.recipient]
+    return _tell_of_swap(swap, people, swap.status, "swap", {"swap": swap})
+
+
+def _tell_of_swap(
+    swap: SwapRequest, people: list[User], status: str, template: str, context: dict
+) -> int:
+    """One email per person, once per swap and status (the outbox's object key)."""
     queued = 0
     for person in people:
         queued += bool(
             email_queue(
                 kind="swap",
-                object_key=f"swap:{swap.pk}:{swap.status}",
+                object_key=f"swap:{swap.pk}:{status}",
                 to=person.email,
                 person=person,
                 scheme=swap.requester_session.group.scheme,
-                template="swap",
-                context={"swap": swap},
+                template=template,
+                context=context,
             )
         )
     return queued

@@ -10,8 +10,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from attendance.certificate_selectors import certificates_due
-from attendance.home import certificates_due_counts
+from attendance.certificate_selectors import certificates_due, certificates_due_counts
 from attendance.progress import status_counts
 from groups.models import PersonErasure
 from tests import factories
