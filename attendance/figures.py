@@ -223,7 +223,11 @@ def figures_refresh(*, scheme: Scheme, people: list[int] | None = None) -> int:
     now = timezone.now()
     with transaction.atomic():
         # The rule as it stands in this transaction.
-        scheme = Scheme.objects.select_related("requirement").get(pk=scheme.pk)
+        scheme = (
+            Scheme.objects.select_related("requirement")
+            .defer("requirement__certificate_mark")  # a picture only certificates need
+            .get(pk=scheme.pk)
+        )
         if people is None:
             # Everyone: the scheme's trainees, and whoever has a row (to delete stale ones).
             people = set(

@@ -228,6 +228,7 @@ def schemes_of_trainee(person: User) -> QuerySet[Scheme]:
             groups__memberships__person=person, groups__memberships__role=Membership.Role.MEMBER
         )
         .select_related("requirement")
+        .defer("requirement__certificate_mark")  # a picture only certificates need
         .distinct()
     )
 

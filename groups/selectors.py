@@ -146,6 +146,7 @@ def organised_summaries(schemes: list[Scheme], on: date) -> list[Scheme]:
         # "requirement": attendance's one-to-one (sessions required), named, not imported.
         Scheme.objects.filter(pk__in=[scheme.pk for scheme in schemes])
         .select_related("requirement")
+        .defer("requirement__certificate_mark")  # a picture only certificates need
         .annotate(
             group_count=_count_per_scheme(BalintGroup.objects.all()),
             pending_invitations=Count(
