@@ -7,6 +7,7 @@ instead of once per certificate.
 
 import base64
 import copy
+import functools
 import gc
 import io
 import os
@@ -19,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import fontpkg
-import segno
+import zxingcpp
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -37,7 +38,6 @@ from groups.models import Scheme
 # past about 50 pages Python's garbage collector spends ever longer walking them. Smaller
 # chunks also let the worker processes run out of work closer together.
 BATCH_SIZE = 50
-QR_MASK = 4
 # The typeface, from its Python package (fontpkg-spectral): the same on every machine,
 # with no system font or network needed. Only the faces the template uses are loaded;
 # a character none of them has (a name in another script) falls back to the system's.
@@ -53,20 +53,17 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-# Module 0 (light) becomes white, 1 (dark) black.
-_GREY = bytes([255, 0]) + bytes(254)
-
-
 def _qr_png(url: str) -> bytes:
     """A one-pixel-per-module PNG, scaled up crisply by CSS: far cheaper to lay out than SVG.
 
-    A fixed mask pattern skips segno's search over all eight, most of its run time;
-    any mask gives a valid, readable code. The PNG is written here as 8-bit grey, which
-    WeasyPrint embeds as it is; segno's 1-bit PNG it would convert and re-encode.
+    zxing-cpp draws the code as 8-bit grey (dark modules 0, light 255), which is what the
+    PNG holds and WeasyPrint embeds as it is, with no conversion or re-encoding.
     """
-    matrix = segno.make(url, error="m", mask=QR_MASK).matrix
-    size = len(matrix)
-    rows = b"".join(b"\0" + bytes(row).translate(_GREY) for row in matrix)
+    code = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    image = memoryview(code.to_image(add_quiet_zones=False))
+    size, pixels = image.shape[0], image.tobytes()
+    # Each row of a PNG starts with its filter type, 0 (none).
+    rows = b"".join(b"\0" + pixels[at : at + size] for at in range(0, size * size, size))
     return b"".join(
         (
             b"\x89PNG\r\n\x1a\n",
@@ -126,23 +123,20 @@ class _Fonts:
         return cls._config
 
 
-def _fit(page: dict) -> str:
-    """Classes that shrink what is long, so the longest values the fields allow (a 200
-    character scheme, a 150 character holder, 500 characters each of groups and leaders)
-    still fit the sheet: it has a fixed height, and what overflowed it would be lost."""
+def _fit(page: dict) -> dict[str, str]:
+    """Classes, per paragraph, that shrink what is long, so the longest values the fields
+    allow (a 200 character scheme, a 150 character holder, 500 characters each of groups
+    and leaders) still fit the page: what overflowed it would start another."""
     scheme, holder = len(page["scheme"]), len(page["holder"])
     details = len(page["groups"]) + len(page["leaders"])
-    return " ".join(
-        name
-        for name, applies in (
-            ("long-scheme", scheme > 60),
-            ("longer-name", holder > 70),
-            ("long-name", 36 < holder <= 70),
-            ("long-details", details > 160),
-            ("compact", holder > 70 or details > 320 or scheme > 120),
-        )
-        if applies
-    )
+    compact = " compact" if holder > 70 or details > 320 or scheme > 120 else ""
+    name = " longer-name" if holder > 70 else " long-name" if holder > 36 else ""
+    return {
+        "scheme": (" long-scheme" if scheme > 60 else "") + compact,
+        "name": name,
+        "details": (" long-details" if details > 160 else "") + compact,
+        "compact": compact,
+    }
 
 
 def _pages(
@@ -180,7 +174,9 @@ def _html(certificates: list[Certificate]) -> str:
 
 
 def _render_html(pages: list[dict]) -> str:
-    return render_to_string("attendance/certificate_pdf.html", {"pages": pages})
+    # Each scheme's mark once, in the style sheet: WeasyPrint then decodes it once a batch.
+    marks = {page["certificate"].scheme_id: page["mark"] for page in pages if page["mark"]}
+    return render_to_string("attendance/certificate_pdf.html", {"pages": pages, "marks": marks})
 
 
 def _pdf(html: str) -> bytes:
@@ -223,6 +219,13 @@ def _stream_body(stream: StreamObject) -> bytes:
     return written.getvalue().removeprefix(b"<<").lstrip()
 
 
+@functools.cache
+def _name(name: NameObject) -> bytes:
+    """A name as PDF syntax. pypdf escapes it character by character each time it is
+    written, and a batch writes the same few dozen names thousands of times."""
+    return name.renumber()
+
+
 def _pieces(obj) -> list[bytes | int]:
     """`obj` as PDF syntax: byte strings, with the object numbers it refers to between them."""
     pieces: list[bytes | int] = []
@@ -234,6 +237,8 @@ def _pieces(obj) -> list[bytes | int]:
             buffer.seek(0)
             buffer.truncate()
             pieces.append(obj.idnum)
+        elif isinstance(obj, NameObject):
+            buffer.write(_name(obj))
         elif isinstance(obj, DictionaryObject):
             stream = isinstance(obj, StreamObject)
             buffer.write(b"<<")
@@ -241,7 +246,7 @@ def _pieces(obj) -> list[bytes | int]:
                 if stream and key == "/Length":
                     continue
                 buffer.write(b"\n")
-                key.write_to_stream(buffer)
+                buffer.write(_name(key))
                 buffer.write(b" ")
                 write(value)
             if stream:
