@@ -36,6 +36,11 @@ class Requirement(PerSchemeSettings, models.Model):
     certificate_mark = models.BinaryField(blank=True, default=b"", editable=False)
     # Certificates carry a second signature line for the trainee's last leader.
     certificate_leader_signs = models.BooleanField(default=False)
+    guest_sessions_count = models.BooleanField(
+        default=True,
+        help_text="Sessions a trainee attended as a guest of another group in the scheme "
+        "count toward the requirement.",
+    )
 
     class Meta:
         constraints = [
@@ -52,13 +57,16 @@ class Attendance(models.Model):
     """One person's record for one session.
 
     `role` is the capacity they attended in: members' records count toward the
-    scheme's requirement; leaders' and co-leaders' toward their own leading log.
+    scheme's requirement, guests' too where the scheme's rule says so
+    (Requirement.guest_sessions_count); leaders' and co-leaders' toward their own
+    leading log.
     """
 
     class Role(models.TextChoices):
         MEMBER = "member", "Member"
         LEADER = "leader", "Leader"
         CO_LEADER = "co_leader", "Co-leader"
+        GUEST = "guest", "Guest"
 
     Status = AttendanceStatus
 
@@ -80,7 +88,7 @@ class Attendance(models.Model):
                 condition=Q(status__in=AttendanceStatus.values), name="attendance_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(role__in=["member", "leader", "co_leader"]),
+                condition=Q(role__in=["member", "leader", "co_leader", "guest"]),
                 name="attendance_role_valid",
             ),
         ]

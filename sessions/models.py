@@ -37,6 +37,15 @@ class Session(models.Model):
         max_length=200, blank=True, help_text="Leave empty to use the group's usual place."
     )
     cancel_reason = models.CharField(max_length=200, blank=True)
+    # Combined with another group's session that day: one room, one register (the host's),
+    # both groups' members expected there. This session then takes no register of its own.
+    combined_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="combined_sessions",
+    )
     # iCalendar SEQUENCE: rises whenever the time, place or status changes.
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -52,6 +61,9 @@ class Session(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
                 name="cancelled_session_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(combined_into=F("pk")), name="session_not_combined_into_itself"
             ),
         ]
         indexes = [
@@ -180,6 +192,50 @@ class PresentingOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person}: {self.get_kind_display().lower()} for {self.session}"
+
+
+class GuestRequest(models.Model):
+    """A trainee's request to attend another group's session in their scheme as a guest.
+
+    Accepted by one of that group's leaders, or at once where the scheme allows guests
+    without approval (SchemeSettings.guests_need_approval). An accepted guest is on the
+    session's register, marked as a guest (attendance.Attendance.Role.GUEST)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the leader"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="guest_requests")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guest_requests"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "person"], name="one_guest_request_per_person_and_session"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "accepted", "declined", "withdrawn"]),
+                name="guest_request_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} as a guest at {self.session} ({self.get_status_display()})"
 
 
 def new_calendar_token() -> str:
@@ -445,6 +501,16 @@ class SchemeSettings(PerSchemeSettings, models.Model):
     reminder_hour = models.PositiveSmallIntegerField(
         default=9, help_text="Local hour (0–23) at which reminders before a session go out."
     )
+    below_minimum_notice_days = models.PositiveSmallIntegerField(
+        default=7,
+        help_text="Days before a session that its leaders and the organisers are told, "
+        "once, when fewer members than the group's minimum are expected.",
+    )
+    guests_need_approval = models.BooleanField(
+        default=True,
+        help_text="A trainee's request to attend another group's session as a guest "
+        "waits for that group's leader. Off: guests are accepted at once.",
+    )
     register_reminder_hour = models.PositiveSmallIntegerField(
         default=19,
         help_text="Local hour (0–23) on the day of a session after which its leaders are "
@@ -462,7 +528,8 @@ class SchemeSettings(PerSchemeSettings, models.Model):
             models.CheckConstraint(
                 condition=Q(presenter_first_reminder_days__lte=28)
                 & Q(presenter_last_reminder_days__lte=F("presenter_first_reminder_days"))
-                & Q(member_reminder_days__lte=28),
+                & Q(member_reminder_days__lte=28)
+                & Q(below_minimum_notice_days__lte=56),
                 name="session_settings_reminder_days_sensible",
             ),
             models.CheckConstraint(

@@ -22,6 +22,7 @@ from sessions.models import (
     Clash,
     Leave,
     OnCallShift,
+    GuestRequest,
     PresentingOffer,
     ReminderPreference,
     RosterSource,
@@ -79,6 +80,8 @@ class SessionsPart(PersonalDataPart):
         {
             (Session, "presenter"),
             (PresentingOffer, "person"),
+            (GuestRequest, "person"),
+            (GuestRequest, "decided_by"),
             (Leave, "person"),
             (SwapRequest, "requester"),
             (SwapRequest, "recipient"),
@@ -93,6 +96,7 @@ class SessionsPart(PersonalDataPart):
     )
     held = (
         "The sessions you present (the presenter rota), the dates you offered to present at, "
+        "the other groups' sessions you asked to attend as a guest, "
         "and the swaps you asked for or were asked for.",
         "Leave and unavailability you record.",
         "On-call rosters you or your organiser upload or subscribe to, their shifts, and "
@@ -123,6 +127,16 @@ class SessionsPart(PersonalDataPart):
                     **_session_fields(o.session), kind=o.get_kind_display(), offered_at=o.created_at
                 )
                 for o in PresentingOffer.objects.filter(person=person).select_related(
+                    "session__group__scheme"
+                )
+            ],
+            "guest_requests": [
+                row(
+                    **_session_fields(g.session),
+                    status=g.get_status_display(),
+                    asked_at=g.created_at,
+                )
+                for g in GuestRequest.objects.filter(person=person).select_related(
                     "session__group__scheme"
                 )
             ],
@@ -236,6 +250,7 @@ class SessionsPart(PersonalDataPart):
         CalendarToken.objects.filter(person__in=ids).delete()
         Leave.objects.filter(person__in=ids).delete()
         PresentingOffer.objects.filter(person__in=ids).delete()
+        GuestRequest.objects.filter(person__in=ids).delete()  # decided_by: set null
 
         # Organisers' files kept for a preview hold rows about many people.
         RosterUpload.objects.filter(uploaded_by__in=ids).delete()
