@@ -20,9 +20,9 @@ from groups.models import (
 from sessions.models import (
     CalendarToken,
     Clash,
+    GuestRequest,
     Leave,
     OnCallShift,
-    GuestRequest,
     PresentingOffer,
     ReminderPreference,
     RosterSource,
