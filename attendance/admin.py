@@ -77,7 +77,7 @@ admin.site.register(CertificateExportPart)
 
 @admin.register(Requirement)
 class RequirementAdmin(admin.ModelAdmin):
-    list_display = ["scheme", "sessions_required", "counted_statuses"]
+    list_display = ["scheme", "sessions_required", "counted_statuses", "guest_sessions_count"]
     list_select_related = ["scheme"]
     search_fields = ["scheme__name"]
 

@@ -139,7 +139,7 @@ def certificate_snapshot(person: User, scheme: Scheme) -> dict:
     """
     requirement = Requirement.for_scheme(scheme)
     counted = Attendance.objects.filter(
-        recorded_q(scheme), person=person, status__in=requirement.counted_statuses
+        recorded_q(requirement), person=person, status__in=requirement.counted_statuses
     )
     span = counted.aggregate(
         count=Count("pk"), start=Min("session__slot_date"), end=Max("session__slot_date")
@@ -232,7 +232,11 @@ def certificate_designs(certificates: list[Certificate]) -> dict[int, Requiremen
     if not schemes:
         return {}
     return Requirement.objects.only(
-        "scheme_id", "counted_statuses", "certificate_mark", "certificate_leader_signs"
+        "scheme_id",
+        "counted_statuses",
+        "guest_sessions_count",
+        "certificate_mark",
+        "certificate_leader_signs",
     ).in_bulk(schemes)
 
 
@@ -257,7 +261,7 @@ def signing_leaders(
             continue
         last_session = (
             Attendance.objects.filter(
-                recorded_q(scheme_id),
+                recorded_q(design),
                 status__in=design.counted_statuses,
                 person=OuterRef("trainee"),
                 session__slot_date__lte=OuterRef("period_end"),

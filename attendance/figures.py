@@ -173,10 +173,10 @@ def compute(scheme: Scheme, people: list[int] | None = None) -> dict[int, Figure
             )
         )
 
-    counts = Attendance.objects.filter(recorded_q(scheme))
+    requirement = Requirement.for_scheme(scheme)
+    counts = Attendance.objects.filter(recorded_q(requirement))
     if people is not None:
         counts = counts.filter(person__in=figures.keys())
-    requirement = Requirement.for_scheme(scheme)
     counting = Q(status__in=requirement.counted_statuses)
     for person_id, recorded, counted, last in (
         counts.values("person_id")

@@ -3,7 +3,7 @@
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from attendance.models import Certificate, CertificateExport
@@ -13,10 +13,17 @@ from sessions.models import Session
 
 
 def can_take_register(user: User, session: Session) -> bool:
-    """The group's current leaders and co-leaders, and the scheme's organisers."""
-    return group_permissions.can_lead_group(user, session.group) or group_permissions.is_organiser(
-        user, session.group.scheme
+    """The group's current leaders and co-leaders (with those of the groups whose sessions
+    were combined into this one: they are in the room), and the scheme's organisers."""
+    if not user.is_authenticated:
+        return False
+    combined = Session.objects.filter(combined_into=session.pk).values("group")
+    leads = (
+        Membership.objects.current(timezone.localdate())
+        .filter(person=user, role__in=Membership.LEADING_ROLES)
+        .filter(Q(group=session.group_id) | Q(group__in=combined))
     )
+    return leads.exists() or group_permissions.is_organiser(user, session.group.scheme)
 
 
 def _session_day_and_today(session: Session) -> tuple[date, date]:
@@ -26,8 +33,9 @@ def _session_day_and_today(session: Session) -> tuple[date, date]:
 
 
 def register_is_open(session: Session) -> bool:
-    """A register can be taken from the day of the session on, unless it was cancelled."""
-    if session.status == Session.Status.CANCELLED:
+    """A register can be taken from the day of the session on, unless it was cancelled
+    or combined into another group's session (whose register lists this group too)."""
+    if session.status == Session.Status.CANCELLED or session.combined_into_id is not None:
         return False
     day, today = _session_day_and_today(session)
     return day <= today

@@ -33,11 +33,18 @@ from sessions.models import Session
 # --- Counting ---------------------------------------------------------------------
 
 
-def recorded_q(scheme: Scheme) -> Q:
+def recorded_q(requirement: Requirement) -> Q:
+    """Records that count toward the scheme's requirement when their status does: a
+    member's at a held session of the scheme, and a guest's where the scheme's rule says
+    guests count. One record per person and session (a database constraint), so a
+    session counts once whoever's register it is on."""
+    roles = [Attendance.Role.MEMBER]
+    if requirement.guest_sessions_count:
+        roles.append(Attendance.Role.GUEST)
     return Q(
-        role=Attendance.Role.MEMBER,
+        role__in=roles,
         session__status=Session.Status.HELD,
-        session__group__scheme=scheme,
+        session__group__scheme=requirement.scheme_id,
     )
 
 
@@ -167,7 +174,7 @@ def progress_for(person: User, scheme: Scheme, latest: int | None = None) -> Pro
     registers to show the count). 3 queries, 4 with `latest`.
     """
     requirement = Requirement.for_scheme(scheme)
-    recorded = Attendance.objects.filter(recorded_q(scheme), person=person)
+    recorded = Attendance.objects.filter(recorded_q(requirement), person=person)
     if latest is None:
         records = list(recorded.select_related("session__group").order_by("session__starts_at"))
         counted_records = [r for r in records if r.status in requirement.counted_statuses]

@@ -10,12 +10,13 @@ from attendance.models import Attendance, AttendanceChange
 from groups import permissions as group_permissions
 from groups.models import BalintGroup, Membership, Scheme, User
 from sessions import permissions as session_permissions
+from sessions.guests.selectors import register_roles
 from sessions.leave.selectors import unavailable_by_day
 from sessions.models import Session
 
 # --- Register ---------------------------------------------------------------------
 
-ROLE_ORDER = {"leader": 0, "co_leader": 1, "member": 2}
+ROLE_ORDER = {"leader": 0, "co_leader": 1, "member": 2, "guest": 3}
 
 
 @dataclass
@@ -28,7 +29,11 @@ class RegisterLine:
 
     @property
     def is_leading(self) -> bool:
-        return self.role != Attendance.Role.MEMBER
+        return self.role in (Attendance.Role.LEADER, Attendance.Role.CO_LEADER)
+
+    @property
+    def is_guest(self) -> bool:
+        return self.role == Attendance.Role.GUEST
 
 
 def visible_sessions(user: User) -> QuerySet[Session]:
@@ -47,31 +52,28 @@ def visible_groups(user: User) -> QuerySet[BalintGroup]:
 
 
 def register_lines(session: Session) -> list[RegisterLine]:
-    """Everyone whose membership covers the session's date, with their record or a default.
+    """Everyone the register lists (sessions.guests.selectors.register_roles: the group's
+    people on the session's date, those of groups combined into it, accepted guests),
+    with their record or a default.
 
     Unrecorded people start not marked: attendance counts toward a training requirement,
     so no one is present until a leader says so. Those with leave that day start as
     apologies, which counts toward nothing.
     """
-    memberships = list(
-        Membership.objects.current(session.slot_date)
-        .filter(group=session.group_id)
-        .select_related("person")
-    )
+    roles = register_roles(session)
     records = {a.person_id: a for a in session.attendance.select_related("person")}
-    on_leave = unavailable_by_day({m.person_id for m in memberships}, [session.slot_date]).get(
-        session.slot_date, set()
-    )
+    people = User.objects.in_bulk([pk for pk in roles if pk not in records])
+    on_leave = unavailable_by_day(set(roles), [session.slot_date]).get(session.slot_date, set())
     lines = {}
-    for m in memberships:
-        record = records.get(m.person_id)
-        default = Attendance.Status.APOLOGIES if m.person_id in on_leave else ""
-        lines[m.person_id] = RegisterLine(
-            person=m.person,
-            role=record.role if record else m.role,
+    for person_id, role in roles.items():
+        record = records.get(person_id)
+        default = Attendance.Status.APOLOGIES if person_id in on_leave else ""
+        lines[person_id] = RegisterLine(
+            person=record.person if record else people[person_id],
+            role=record.role if record else role,
             status=record.status if record else default,
             recorded=record.status if record else "",
-            on_leave=m.person_id in on_leave,
+            on_leave=person_id in on_leave,
         )
     # Someone recorded earlier whose membership has since been changed keeps their line.
     for person_id, record in records.items():

@@ -23,7 +23,8 @@ from attendance.statuses import AttendanceStatus
 from balint.outbox import email_queue
 from balint.queue import enqueue_on_commit
 from groups import permissions as group_permissions
-from groups.models import Membership, PersonErasure, Scheme, User
+from groups.models import PersonErasure, Scheme, User
+from sessions.guests.selectors import register_roles
 from sessions.models import Session
 
 # ZIP entries carry this timestamp so the same export is the same bytes.
@@ -101,11 +102,7 @@ def register_save(
             .select_related("group__scheme")  # the figures refresh below needs the scheme
             .get(pk=session.pk)
         )
-        roles = dict(
-            Membership.objects.current(session.slot_date)
-            .filter(group=session.group_id)
-            .values_list("person_id", "role")
-        )
+        roles = register_roles(session)
         existing = {
             a.person_id: a
             for a in session.attendance.select_related("person").select_for_update(of=("self",))
@@ -175,9 +172,12 @@ def register_save(
         if session.status != Session.Status.HELD:
             session.status = Session.Status.HELD
             session.save(update_fields=["status", "updated_at"])
+            # The sessions combined into it were held here, with it.
+            session.combined_sessions.update(status=Session.Status.HELD, updated_at=timezone.now())
         # Held now: its records count, and it is no longer upcoming for the members.
-        members = {pk for pk, role in roles.items() if role == Membership.Role.MEMBER}
-        members |= {pk for pk, a in existing.items() if a.role == Attendance.Role.MEMBER}
+        counted = (Attendance.Role.MEMBER, Attendance.Role.GUEST)
+        members = {pk for pk, role in roles.items() if role in counted}
+        members |= {pk for pk, a in existing.items() if a.role in counted}
         figures_refresh(scheme=session.group.scheme, people=sorted(members))
     held = Counter(a.status for a in existing.values())
     return RegisterSaved(

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from attendance.models import Attendance, Certificate
+from attendance.models import Attendance, Certificate, Requirement
 from attendance.progress import Progress, progress_for, recorded_q
 from groups.models import Scheme, User
 
@@ -30,7 +30,7 @@ def trainee_record(person: User, scheme: Scheme, *, latest: int) -> TraineeRecor
     """What an organiser reads about one of their trainees. 5 queries."""
     progress = progress_for(person, scheme, latest=0)  # the counted list is not shown
     recent = list(
-        Attendance.objects.filter(recorded_q(scheme), person=person)
+        Attendance.objects.filter(recorded_q(Requirement.for_scheme(scheme)), person=person)
         .select_related("session__group")
         .order_by("-session__starts_at")[:latest]
     )

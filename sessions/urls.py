@@ -1,6 +1,7 @@
 from django.urls import path
 
 from sessions.calendar import views as calendar_views
+from sessions.guests import views as guest_views
 from sessions.leave import views as leave_views
 from sessions.reminders import views as reminder_views
 from sessions.rosters import views as roster_views
@@ -10,6 +11,28 @@ from sessions.schedule import views as schedule_views
 urlpatterns = [
     path("rota/", rota_views.my_rota, name="my_rota"),
     path("rota/presenting/", rota_views.presenting_note, name="presenting_note"),
+    path("visit/", guest_views.visit, name="visit"),
+    path("sessions/<int:pk>/visit/", guest_views.guest_request_make, name="guest_request_make"),
+    path(
+        "visits/<int:pk>/withdraw/",
+        guest_views.guest_request_withdraw,
+        name="guest_request_withdraw",
+    ),
+    path(
+        "visits/<int:pk>/accept/",
+        guest_views.guest_request_decide,
+        {"decision": "accept"},
+        name="guest_request_accept",
+    ),
+    path(
+        "visits/<int:pk>/decline/",
+        guest_views.guest_request_decide,
+        {"decision": "decline"},
+        name="guest_request_decline",
+    ),
+    path("groups/<int:pk>/guests/", guest_views.group_guests, name="group_guests"),
+    path("sessions/<int:pk>/combine/", guest_views.session_combine, name="session_combine"),
+    path("sessions/<int:pk>/separate/", guest_views.session_separate, name="session_separate"),
     path("leave/", leave_views.leave_list, name="leave_list"),
     path("leave/<int:pk>/delete/", leave_views.leave_delete, name="leave_delete"),
     path("calendar/", calendar_views.calendar_settings, name="calendar_settings"),
