@@ -6,6 +6,7 @@ that is already taken is left alone).
 """
 
 import io
+from datetime import time
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -15,7 +16,9 @@ from attendance import certificate_services, selectors, services
 from attendance.models import Attendance, AttendanceChange, Certificate
 from groups.demo import DemoGroups
 from groups.models import Membership, User
-from sessions.models import Session
+from sessions.guests import services as guest_services
+from sessions.models import GuestRequest, Session
+from sessions.schedule import services as schedule_services
 
 # A repeating pattern, so some trainees are late or absent now and then.
 PATTERN = ["present"] * 9 + ["late", "present", "present", "absent", "present"]
@@ -95,6 +98,50 @@ def seed(people: DemoGroups) -> None:
             services.register_save(actor=leader, session=session, entries=entries)
     _taken_on_the_day(people)
     _seed_correction(people)
+
+
+def _leader_of(group) -> User:
+    return (
+        Membership.objects.filter(group=group, role=Membership.Role.LEADER)
+        .select_related("person")
+        .first()
+        .person
+    )
+
+
+def seed_guests_and_combined(people: DemoGroups) -> None:
+    """The demo trainee visited the second group's latest session as a guest (on its
+    register, counted) and asks to visit its next one (waiting for its leader); the third
+    group meets with the second on the second's session after next (combined)."""
+    second, third = people.groups[1:3]
+    visited = second.sessions.filter(status=Session.Status.HELD).order_by("-starts_at").first()
+    if visited is not None and not GuestRequest.objects.filter(session=visited).exists():
+        GuestRequest.objects.create(
+            session=visited,
+            person=people.trainee,
+            status=GuestRequest.Status.ACCEPTED,
+            decided_by=_leader_of(second),
+        )
+        services.register_save(
+            actor=_leader_of(second),
+            session=visited,
+            entries=[services.Entry(person_id=people.trainee.pk, was="", status="present")],
+        )
+    upcoming = list(
+        second.sessions.filter(
+            status=Session.Status.SCHEDULED, starts_at__gt=timezone.now()
+        ).order_by("starts_at")[:3]
+    )
+    if upcoming and not GuestRequest.objects.filter(session=upcoming[0]).exists():
+        guest_services.guest_request_make(person=people.trainee, session=upcoming[0])
+    if len(upcoming) == 3 and not upcoming[2].combined_sessions.exists():
+        host = upcoming[2]
+        meeting = third.sessions.filter(slot_date=host.slot_date).first()
+        if meeting is None:
+            meeting = schedule_services.session_add(
+                actor=people.organiser, group=third, day=host.slot_date, start_time=time(13)
+            )
+        guest_services.session_combine(actor=_leader_of(third), session=meeting, host=host)
 
 
 def demo_mark() -> bytes:

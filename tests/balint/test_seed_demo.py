@@ -250,3 +250,25 @@ def test_a_volunteer_and_a_case_on_the_rota(seeded_demo, client, db):
     offers = page.split('id="offers"', 1)[1]
     assert f"{trainee.full_name} · Volunteered" in offers
     assert f"{case.person.full_name} · Has a case" in offers
+
+
+def test_a_guest_visit_a_request_to_visit_and_a_combined_session(seeded_demo, client, db):
+    """The demo trainee was a guest of another group (on its register, counted), asks to
+    visit its next session, and the third group meets with the second one day."""
+    from attendance.models import Attendance
+    from sessions.models import GuestRequest
+
+    trainee = User.objects.get(email="trainee@example.com")
+    guest = Attendance.objects.select_related("session__group").get(person=trainee, role="guest")
+    assert guest.status == "present"
+    waiting = GuestRequest.objects.get(person=trainee, status=GuestRequest.Status.PENDING)
+    assert waiting.session.group == guest.session.group
+    client.force_login(trainee)
+    page = client.get("/visit/").text
+    assert "Waiting for the leader" in page and "Accepted" in page
+
+    combined = Session.objects.select_related("group", "combined_into__group").get(
+        combined_into__isnull=False
+    )
+    assert combined.combined_into.group == guest.session.group
+    assert combined.slot_date == combined.combined_into.slot_date

@@ -22,6 +22,7 @@ class Command(BaseCommand):
             sessions_demo.seed(people)
             attendance_demo.seed(people)
             attendance_demo.seed_certificates(people)
+            attendance_demo.seed_guests_and_combined(people)
             feedback_demo.seed(people)
             groups_demo.seed_privacy(people)
             recovery_codes = groups_demo.seed_second_factors(people)
