@@ -72,6 +72,10 @@ def test_leader_is_warned_below_the_minimum_and_told_what_to_do(client, group, l
         "Below the group's minimum of 6.</strong> Ask those away whether they can come" in content
     )
     assert f'href="/groups/{group.pk}/sessions/">Sessions page</a>' in content
+    card = card_of(get_home(client, leader)[0])
+    combine = f'href="/sessions/{card.next.session.pk}/combine/">combine with another group'
+    assert combine in content
+    assert f'href="/groups/{group.pk}/guests/">accept guests</a>' in content
 
 
 def test_no_warning_when_enough_members_are_expected(client, group, leader, trainee):
