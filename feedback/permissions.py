@@ -77,6 +77,12 @@ def can_see_group_health(user: User, group: BalintGroup) -> bool:
     return session_permissions.can_schedule(user, group)
 
 
+def can_see_session_brief(user: User, group: BalintGroup) -> bool:
+    """The themes of the group's last sessions: its current leaders and the scheme's
+    organisers, who steer it; not its members."""
+    return session_permissions.can_schedule(user, group)
+
+
 def can_tag_session(user: User, session: Session) -> bool:
     """The group's leaders (and the scheme's organisers), once the session was held."""
     return session.status == Session.Status.HELD and session_permissions.can_schedule(

@@ -85,6 +85,27 @@ def repeats_by_key(repeats: Sequence[Repeat]) -> dict[Hashable, list[Repeat]]:
     return dict(by_key)
 
 
+@dataclass(frozen=True)
+class Tally:
+    """How many of the sessions looked at had `theme`, and the latest day one did."""
+
+    theme: Hashable
+    sessions: int
+    last_day: date
+
+
+def tally_themes(occurrences: Iterable[Occurrence]) -> dict[Hashable, Tally]:
+    """{theme: Tally} over the occurrences: a theme in two or more of a group's last
+    sessions is one it keeps coming back to."""
+    counts: Counter = Counter()
+    last: dict[Hashable, date] = {}
+    for occ in occurrences:
+        for theme in occ.themes:
+            counts[theme] += 1
+            last[theme] = max(last.get(theme, occ.day), occ.day)
+    return {theme: Tally(theme, found, last[theme]) for theme, found in counts.items()}
+
+
 def month_of(day: date) -> date:
     return day.replace(day=1)
 

@@ -163,7 +163,7 @@ class TimelineRow:
         return any(mark.is_flagged for mark in self.marks)
 
 
-def _occurrences(sessions: list[Session], tags: list[SessionTheme]) -> list:
+def theme_occurrences(sessions: list[Session], tags: list[SessionTheme]) -> list:
     themes_of: dict[int, set[int]] = {}
     for tag in tags:
         themes_of.setdefault(tag.session_id, set()).add(tag.theme_id)
@@ -188,7 +188,7 @@ def _repetition_since() -> date:
 
 
 def _marks(sessions, tags) -> tuple[dict[int, list[ThemeMark]], list[repetition.Repeat]]:
-    repeats = repetition.find_repeats(_occurrences(sessions, tags))
+    repeats = repetition.find_repeats(theme_occurrences(sessions, tags))
     flagged = {(r.key, r.theme, r.kind): r for r in repeats}
     marks: dict[int, list[ThemeMark]] = {}
     for tag in sorted(tags, key=lambda t: t.theme.name.lower()):
@@ -265,7 +265,7 @@ def scheme_repetition(scheme: Scheme) -> SchemeRepetition:
     tags = list(
         SessionTheme.objects.filter(session__in=[s.pk for s in sessions]).select_related("theme")
     )
-    occurrences = _occurrences(sessions, tags)
+    occurrences = theme_occurrences(sessions, tags)
     months = repetition.months_between(since, timezone.localdate())
     counts = repetition.theme_counts_by_month(occurrences)
     themes = {tag.theme_id: tag.theme for tag in tags}

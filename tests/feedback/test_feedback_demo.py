@@ -5,7 +5,8 @@ import io
 from django.core.management import call_command
 from django.db.models import Count
 
-from feedback import repetition, selectors
+from feedback import briefing, repetition, selectors
+from feedback.demo import RECURRING
 from feedback.models import (
     EvaluationAnswer,
     EvaluationReceipt,
@@ -15,7 +16,7 @@ from feedback.models import (
     Theme,
 )
 from feedback.permissions import ATTENDED, MIN_ANSWERS
-from groups.models import BalintGroup
+from groups.models import BalintGroup, User
 
 
 def seed():
@@ -64,3 +65,16 @@ def test_the_demo_shows_every_feedback_feature_and_is_idempotent(db, settings):
     before = counts()
     seed()
     assert counts() == before
+
+
+def test_the_demo_leaders_next_session_looks_back_on_themed_sessions(seeded_demo, client, db):
+    client.force_login(User.objects.get(email="leader@example.com"))
+    (card,) = client.get("/").context["home"].groups
+    session = card.next.session
+
+    brief = client.get(f"/sessions/{session.pk}/before/").context["brief"]
+
+    assert len(brief.rows) == briefing.BRIEF_SESSIONS
+    assert all(row.themes for row in brief.rows)
+    assert RECURRING in [mark.theme.name for mark in brief.recurring]
+    assert session.presenter_id and brief.presented

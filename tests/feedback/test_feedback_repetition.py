@@ -10,6 +10,7 @@ from feedback.repetition import (
     months_between,
     presenters_per_quarter,
     repeats_by_key,
+    tally_themes,
     theme_counts_by_month,
 )
 
@@ -148,3 +149,18 @@ def test_presenters_per_quarter_counts_different_people():
         (date(2026, 4, 8), None),
     ]
     assert presenters_per_quarter(presented) == {(2026, 1): 2, (2026, 2): 1}
+
+
+def test_tally_counts_sessions_per_theme_with_the_latest_day():
+    sessions = weekly(
+        ("ann", {"on-call", "grief"}),
+        ("bob", {"boundaries"}),
+        ("ann", {"on-call"}),
+    )
+    tallies = tally_themes(sessions)
+    assert {theme: (t.sessions, t.last_day) for theme, t in tallies.items()} == {
+        "on-call": (2, START + timedelta(weeks=2)),
+        "grief": (1, START),
+        "boundaries": (1, START + timedelta(weeks=1)),
+    }
+    assert tally_themes([]) == {}
