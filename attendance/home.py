@@ -18,13 +18,13 @@ from attendance.certificate_selectors import certificates_due_counts
 from attendance.models import Attendance
 from attendance.progress import STATUS_LABELS, Progress, progress_of_trainee, status_counts
 from balint.models import OutboundEmail
-from groups.models import BalintGroup, Membership, Scheme, User
+from groups.models import BalintGroup, Scheme, User
 from groups.selectors import Roles, latest_bounce, organised_summaries
-from sessions.clashes.selectors import clashing_by_session, on_call
-from sessions.leave.selectors import on_leave, unavailable_by_day
+from sessions.clashes.selectors import on_call
+from sessions.leave.selectors import on_leave
 from sessions.models import Session, SwapRequest
 from sessions.rota.selectors import next_presentation, pending_swaps
-from sessions.schedule.selectors import SessionRow, my_upcoming_sessions
+from sessions.schedule.selectors import SessionRow, expected_rows, my_upcoming_sessions
 
 # Registers not taken are counted this far back: a leader's next step, not old history.
 REGISTER_WEEKS = 8
@@ -120,43 +120,6 @@ def _next_sessions(groups: list[BalintGroup]) -> list[Session]:
     )
 
 
-def _expected(sessions: list[Session]) -> dict[int, SessionRow]:
-    """Per session: its group's members that day, who is on leave and who is on call, as
-    sessions.schedule.selectors.session_rows does for one group. Three queries for any
-    number of groups."""
-    if not sessions:
-        return {}
-    days = [session.slot_date for session in sessions]
-    memberships = list(
-        Membership.objects.filter(
-            group__in={session.group_id for session in sessions},
-            role=Membership.Role.MEMBER,
-            start_date__lte=max(days),
-        )
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=min(days)))
-        .select_related("person")
-        .order_by("person__full_name")
-    )
-    away = unavailable_by_day({m.person_id for m in memberships}, days)
-    clashing = clashing_by_session(session.pk for session in sessions)
-    rows = {}
-    for session in sessions:
-        members = [
-            m.person
-            for m in memberships
-            if m.group_id == session.group_id and m.covers(session.slot_date)
-        ]
-        leave = away.get(session.slot_date, set())
-        call = clashing.get(session.pk, set())
-        rows[session.pk] = SessionRow(
-            session,
-            members=members,
-            on_leave=[p for p in members if p.pk in leave],
-            on_call=[p for p in members if p.pk in call],
-        )
-    return rows
-
-
 def _swaps_in(group_pks: list[int]) -> list[SwapRequest]:
     """Swap requests between members of the groups still waiting for the other's answer."""
     return list(
@@ -180,7 +143,7 @@ def leader_cards(led_groups: list[BalintGroup]) -> list[GroupCard]:
     sessions = _next_sessions(groups)
     for session in sessions:
         session.group = cards[session.group_id].group  # for its minimum and time zone
-    rows = _expected(sessions)
+    rows = expected_rows(sessions)
     for session in sessions:
         card = cards[session.group_id]
         card.next = rows[session.pk]

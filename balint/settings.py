@@ -378,6 +378,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "groups.tasks.enforce_retention",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Tells leaders and organisers, once, of sessions expected below their group's
+    # minimum: after the nightly clash scan (those on call count as away), early enough
+    # in the working day to act on it.
+    "daily-below-minimum-warning": {
+        "task": "sessions.tasks.warn_below_minimum",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 
 # ---------------------------------------------------------------------------

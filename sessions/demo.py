@@ -25,15 +25,18 @@ from sessions.models import (
     ReminderKind,
     RosterSource,
     RosterUpload,
+    SchemeSettings,
     Session,
     SwapRequest,
 )
 from sessions.reminders import due as reminders
+from sessions.reminders import services as reminder_services
 from sessions.rosters import selectors as roster_selectors
 from sessions.rosters import services as roster_services
 from sessions.rota import planning as rota
 from sessions.rota import selectors as rota_selectors
 from sessions.rota import services as rota_services
+from sessions.schedule import below_minimum
 from sessions.schedule import selectors as schedule_selectors
 from sessions.schedule import services as schedule_services
 
@@ -83,7 +86,8 @@ def seed(people: DemoGroups) -> None:
         defaults={"end_date": today + timedelta(days=27), "kind": Leave.Kind.ANNUAL},
     )
     # Three more members of the first group away for its fifth upcoming session:
-    # it falls below the minimum size and is flagged on the leader's page.
+    # it falls below the minimum size and is flagged on the leader's page (and warned of
+    # by email: _seed_below_minimum_warnings).
     first = people.groups[0]
     fifth = list(schedule_selectors.upcoming_sessions(first)[:5])[-1]
     others = (
@@ -138,6 +142,25 @@ def seed(people: DemoGroups) -> None:
     _seed_rosters(people)
     _seed_reminders(people)
     _seed_offers(people)
+    _seed_below_minimum_warnings(people)
+
+
+# Five weeks: the first group's fifth upcoming session, below its minimum, is within it.
+DEMO_NOTICE_DAYS = 35
+
+
+def _seed_below_minimum_warnings(people: DemoGroups) -> None:
+    """The daily warning run once now (beat runs it every morning after): the leaders and
+    the organiser are told of each session expected below its group's minimum within the
+    scheme's notice, once, so the next seeding queues nothing new."""
+    rules = SchemeSettings.for_scheme(people.scheme)
+    reminder_services.scheme_notice_settings_update(
+        actor=people.organiser,
+        scheme=people.scheme,
+        below_minimum_notice_days=DEMO_NOTICE_DAYS,
+        guests_need_approval=rules.guests_need_approval,
+    )
+    below_minimum.below_minimum_warnings_queue()
 
 
 def _seed_offers(people: DemoGroups) -> None:

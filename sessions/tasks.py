@@ -14,6 +14,7 @@ from sessions.clashes.tasks import notify_clashes, recompute_session_clashes
 from sessions.reminders.tasks import queue_due_reminders
 from sessions.rosters import services as roster_services
 from sessions.rosters.tasks import refresh_roster_feed, refresh_roster_feeds
+from sessions.schedule.tasks import warn_below_minimum
 
 
 # Here rather than in sessions/clashes/tasks.py: it also purges roster files, and
@@ -36,4 +37,5 @@ __all__ = [
     "refresh_roster_feed",
     "refresh_roster_feeds",
     "scan_clashes",
+    "warn_below_minimum",
 ]

@@ -1,5 +1,5 @@
-"""Queueing due reminders into the outbox (and withdrawing a cancelled session's), and each
-person's reminder choices."""
+"""Queueing due reminders into the outbox (and withdrawing a cancelled session's), each
+person's reminder choices, and an organiser's notice settings of a scheme."""
 
 from datetime import datetime
 
@@ -8,11 +8,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from balint.outbox import email_queue, emails_withdraw
-from groups.models import User
-from sessions.models import ReminderPreference, Session
+from groups.models import Scheme, User
+from groups.permissions import require_organiser
+from sessions.models import ReminderPreference, SchemeSettings, Session
 from sessions.reminders import due as reminders
 
 REMINDER_BATCH = 100
+# The model's check constraint allows up to 56 days; a day's notice is the least that
+# leaves time to act.
+NOTICE_DAYS = (1, 56)
 
 
 def reminders_queue_due(
@@ -51,6 +55,25 @@ def reminder_preferences_update(*, person: User, **choices: bool) -> ReminderPre
             setattr(preference, name, bool(value))
         preference.save()
     return preference
+
+
+def scheme_notice_settings_update(
+    *, actor: User, scheme: Scheme, below_minimum_notice_days: int, guests_need_approval: bool
+) -> SchemeSettings:
+    """How many days ahead a session below its group's minimum is warned of, and whether a
+    guest waits for the leader's approval. The scheme's organisers only."""
+    require_organiser(actor, scheme)
+    low, high = NOTICE_DAYS
+    if not low <= below_minimum_notice_days <= high:
+        raise ValidationError(
+            {"below_minimum_notice_days": f"Choose from {low} to {high} days ahead."}
+        )
+    with transaction.atomic():
+        rules, _ = SchemeSettings.objects.select_for_update().get_or_create(scheme=scheme)
+        rules.below_minimum_notice_days = below_minimum_notice_days
+        rules.guests_need_approval = bool(guests_need_approval)
+        rules.save(update_fields=["below_minimum_notice_days", "guests_need_approval"])
+    return rules
 
 
 def reminders_withdraw(*, session: Session) -> int:

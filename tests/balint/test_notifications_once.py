@@ -52,6 +52,7 @@ EVERY_NOTICE = {
     "reminder day_before",
     "reminder register",
     "reminder clash",  # a new clash
+    "below minimum",  # tomorrow's session, with p3 on call
 }
 
 
@@ -90,6 +91,8 @@ def queue_every_notice() -> None:
     assert [c.session for c in clashes] == [tomorrow]
     # What the worker does after the commit (the test's transaction never commits).
     tasks.notify_clashes([c.pk for c in clashes])
+    # Six members, p3 on call: five expected tomorrow, one fewer than the group's minimum.
+    assert tasks.warn_below_minimum() == 2  # its leader and the organiser
 
     mine, theirs = (
         SessionFactory(group=group, slot_date=day, presenter=p)
