@@ -134,7 +134,7 @@ def _swaps_in(group_pks: list[int]) -> list[SwapRequest]:
 
 
 def leader_cards(led_groups: list[BalintGroup]) -> list[GroupCard]:
-    """A card per group led, by name. Seven queries for any number of groups."""
+    """A card per group led, by name. Nine queries for any number of groups."""
     if not led_groups:
         return []
     pks = [group.pk for group in led_groups]

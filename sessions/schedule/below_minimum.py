@@ -54,7 +54,7 @@ def _within_notice(now: datetime) -> Q:
 
 def sessions_below_minimum(now: datetime | None = None) -> list[SessionRow]:
     """The scheduled sessions within their notice expected below the minimum, soonest
-    first, each with who is expected and who is away. Five queries."""
+    first, each with who is expected and who is away. Seven queries."""
     now = now or timezone.now()
     sessions = list(
         Session.objects.filter(

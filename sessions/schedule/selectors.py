@@ -12,7 +12,7 @@ from django.utils import timezone
 from groups.models import BalintGroup, Membership, User
 from sessions.clashes.selectors import clashing_by_session
 from sessions.leave.selectors import unavailable_by_day
-from sessions.models import Session
+from sessions.models import GuestRequest, Session
 
 RECENT_SESSIONS = 4
 
@@ -55,6 +55,7 @@ class SessionRow:
     members: list[User] = field(default_factory=list)
     on_leave: list[User] = field(default_factory=list)
     on_call: list[User] = field(default_factory=list)
+    guests: int = 0  # accepted guests from other groups (expected_rows only)
 
     @property
     def absent(self) -> set[int]:
@@ -63,7 +64,7 @@ class SessionRow:
 
     @property
     def expected(self) -> int:
-        return len(self.members) - len(self.absent)
+        return len(self.members) - len(self.absent) + self.guests
 
     @property
     def below_minimum(self) -> bool:
@@ -71,17 +72,25 @@ class SessionRow:
 
 
 def expected_rows(sessions: list[Session]) -> dict[int, SessionRow]:
-    """Per session (by pk): its group's members that day, who is on leave and who is on
-    call, as session_rows does for one group. Three queries for any number of groups.
+    """Per session (by pk): who is expected there that day: its group's members and those
+    of the groups whose sessions were combined into it, who of them is on leave and who on
+    call, and how many accepted guests come. Five queries for any number of groups.
 
     Each session's `group` is read for its minimum (SessionRow.below_minimum): load it
     with the sessions."""
     if not sessions:
         return {}
     days = [session.slot_date for session in sessions]
+    # Sessions combined into these meet there: their groups are expected, and their own
+    # on-call clashes (computed against the combined session) still apply.
+    meets_at = {session.pk: [(session.pk, session.group_id)] for session in sessions}
+    for pk, group_id, host in Session.objects.filter(combined_into__in=list(meets_at)).values_list(
+        "pk", "group_id", "combined_into"
+    ):
+        meets_at[host].append((pk, group_id))
     memberships = list(
         Membership.objects.filter(
-            group__in={session.group_id for session in sessions},
+            group__in={group_id for parts in meets_at.values() for _, group_id in parts},
             role=Membership.Role.MEMBER,
             start_date__lte=max(days),
         )
@@ -90,21 +99,27 @@ def expected_rows(sessions: list[Session]) -> dict[int, SessionRow]:
         .order_by("person__full_name")
     )
     away = unavailable_by_day({m.person_id for m in memberships}, days)
-    clashing = clashing_by_session(session.pk for session in sessions)
+    clashing = clashing_by_session(pk for parts in meets_at.values() for pk, _ in parts)
+    guests: dict[int, set[int]] = {}
+    for session_id, person_id in GuestRequest.objects.filter(
+        session__in=list(meets_at), status=GuestRequest.Status.ACCEPTED
+    ).values_list("session", "person"):
+        guests.setdefault(session_id, set()).add(person_id)
     rows = {}
     for session in sessions:
+        groups = {group_id for _, group_id in meets_at[session.pk]}
         members = [
-            m.person
-            for m in memberships
-            if m.group_id == session.group_id and m.covers(session.slot_date)
+            m.person for m in memberships if m.group_id in groups and m.covers(session.slot_date)
         ]
         leave = away.get(session.slot_date, set())
-        call = clashing.get(session.pk, set())
+        call = set().union(*(clashing.get(pk, set()) for pk, _ in meets_at[session.pk]))
         rows[session.pk] = SessionRow(
             session,
             members=members,
             on_leave=[p for p in members if p.pk in leave],
             on_call=[p for p in members if p.pk in call],
+            # A guest whose group then combined into the session is expected once.
+            guests=len(guests.get(session.pk, set()) - {p.pk for p in members}),
         )
     return rows
 

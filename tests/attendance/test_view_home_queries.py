@@ -20,9 +20,9 @@ BASE = 4
 # date, the swaps; the schemes they are a trainee of, in each (one here) the count, the
 # sessions to come and the memberships; their current certificates.
 TRAINEE = 9
-# The groups, their next sessions, the members of those, their leave and on-call clashes,
-# the registers not taken, the swaps waiting.
-LEADER = 7
+# The groups, their next sessions, those combined into them, the members of those, their
+# leave and on-call clashes, their accepted guests, the registers not taken, the swaps waiting.
+LEADER = 9
 # The schemes with their counts, the groups outside their size range (which, then the
 # first ten), the registers not taken, the certificates due; per scheme (one here) the
 # trainees by status.

@@ -194,3 +194,25 @@ def test_separating_gives_the_group_its_own_register_again(leader, trainee, own,
 
     assert trainee not in [line.person for line in register_lines(visited)]
     assert trainee in [line.person for line in register_lines(own)]
+
+
+# --- Who is expected ---------------------------------------------------------------------
+
+
+def test_accepted_guests_and_combined_groups_are_expected_at_the_host(
+    leader, trainee, own, visited, scheme
+):
+    from sessions.schedule.selectors import expected_rows
+
+    guest = factories.MembershipFactory(group=trainee.memberships.get().group).person
+    SchemeSettings.objects.filter(scheme=scheme).update(guests_need_approval=False)
+    before = expected_rows([visited])[visited.pk].expected
+    ask(guest, visited)
+    assert expected_rows([visited])[visited.pk].expected == before + 1
+
+    services.session_combine(actor=leader, session=own, host=visited)
+
+    row = expected_rows([visited])[visited.pk]
+    assert trainee in row.members
+    # The guest is now expected as a member of the combined group: once, not twice.
+    assert row.expected == before + 2
