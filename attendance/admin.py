@@ -8,6 +8,7 @@ from attendance.models import (
     CertificateExport,
     CertificateExportPart,
     Requirement,
+    RotationDate,
 )
 
 
@@ -91,3 +92,13 @@ class RequirementAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if form.changed_data:  # the rule changed: every trainee's figures in the scheme
             figures_refresh(scheme=obj.scheme)
+
+
+@admin.register(RotationDate)
+class RotationDateAdmin(admin.ModelAdmin):
+    """Organisers keep them on the changeover page (attendance.changeover)."""
+
+    list_display = ["day", "track", "scheme"]
+    list_filter = ["track", "scheme"]
+    list_select_related = ["scheme"]
+    date_hierarchy = "day"

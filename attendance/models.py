@@ -12,7 +12,7 @@ from attendance.statuses import (
     validate_counted_statuses,
 )
 from balint.scheme_settings import PerSchemeSettings
-from groups.models import Scheme
+from groups.models import Membership, Scheme
 from sessions.models import Session
 
 
@@ -348,3 +348,27 @@ class TraineeFigure(models.Model):
     @property
     def rate(self) -> float | None:
         return self.counted / self.recorded if self.recorded else None
+
+
+class RotationDate(models.Model):
+    """A day the trainees of one track change groups in a scheme: GP trainees every four
+    months, psychiatry trainees every six or twelve. The changeover page
+    (attendance.changeover) plans who leaves and who joins on such a day."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="rotation_dates")
+    track = models.CharField(max_length=20, choices=Membership.Track.choices)
+    day = models.DateField(help_text="The first day in the new groups.")
+
+    class Meta:
+        ordering = ["day", "track"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "track", "day"], name="one_rotation_per_track_and_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(track__in=Membership.Track.values), name="rotation_track_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_track_display()} rotation on {self.day.isoformat()}"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from attendance import certificate_views as certs
 from attendance import home_views, views
@@ -73,4 +73,5 @@ urlpatterns = [
     ),
     path("verify/", certs.verify_form, name="verify_form"),
     path("verify/<str:code>/", certs.verify, name="verify"),
+    path("", include("attendance.changeover.urls")),
 ]
