@@ -1,5 +1,6 @@
 import io
 import os
+from datetime import date
 
 import pytest
 import time_machine
@@ -8,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
 
+from groups.models import Membership
 from tests import factories
 
 # Real Celery worker and Redis fixtures (redis_url, broker, worker), a private Redis to stop
@@ -81,6 +83,19 @@ def organiser(scheme):
 @pytest.fixture
 def leader(group):
     return factories.LeaderFactory(group=group).person
+
+
+@pytest.fixture
+def co_leader(group):
+    return factories.MembershipFactory(group=group, role=Membership.Role.CO_LEADER).person
+
+
+@pytest.fixture
+def former_leader(group):
+    """Led the group from September until January: no longer reads its later sessions."""
+    return factories.LeaderFactory(
+        group=group, start_date=date(2025, 9, 1), end_date=date(2026, 1, 31)
+    ).person
 
 
 @pytest.fixture

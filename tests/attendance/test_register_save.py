@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from attendance.models import Attendance, AttendanceChange
 from attendance.selectors import register_lines
 from attendance.services import Entry, RegisterSaved, register_save
-from groups.models import Membership
 from sessions.models import Session
 from tests import factories
 from tests.factories.attendance import LAST_WEDNESDAY
@@ -34,11 +33,6 @@ def session(group):
 @pytest.fixture
 def members(group, trainee):
     return [trainee, *(factories.MembershipFactory(group=group).person for _ in range(2))]
-
-
-@pytest.fixture
-def co_leader(group):
-    return factories.MembershipFactory(group=group, role=Membership.Role.CO_LEADER).person
 
 
 def entries_from(session, **changes):

@@ -22,11 +22,6 @@ def scheme_url(scheme):
 
 
 @pytest.fixture
-def co_leader(group):
-    return factories.MembershipFactory(group=group, role=Membership.Role.CO_LEADER).person
-
-
-@pytest.fixture
 def sessions(group, leader, co_leader, trainee):
     sessions = held_sessions(group, past_wednesdays(3))
     attend(leader, sessions, ["present", "late", "apologies"], role="leader")

@@ -1,7 +1,7 @@
 """`/sessions/<pk>/register/history/`: every change to a register, with the reasons given
 for corrections after the day. Read by whoever may take the register."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 import time_machine
@@ -9,8 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from attendance.services import Entry, register_save
-from groups.models import Membership
-from tests import factories
 from tests.access import access, assert_sign_in_first
 from tests.factories.attendance import LAST_WEDNESDAY, bulk_trainees
 from tests.factories.sessions import DUBLIN, SessionFactory
@@ -23,19 +21,6 @@ ON_THE_DAY = datetime(2026, 2, 25, 10, 30, tzinfo=DUBLIN)
 @pytest.fixture
 def session(group):
     return SessionFactory(group=group, slot_date=LAST_WEDNESDAY)
-
-
-@pytest.fixture
-def co_leader(group):
-    return factories.MembershipFactory(group=group, role=Membership.Role.CO_LEADER).person
-
-
-@pytest.fixture
-def former_leader(group):
-    """Led the group until January: no longer finds its later sessions (membership-bounded)."""
-    return factories.LeaderFactory(
-        group=group, start_date=date(2025, 9, 1), end_date=date(2026, 1, 31)
-    ).person
 
 
 def url(session):

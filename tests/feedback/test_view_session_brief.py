@@ -7,7 +7,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from groups.models import Membership
 from sessions.models import Session
 from tests import factories
 from tests.access import access, assert_sign_in_first
@@ -27,19 +26,6 @@ def presenter(group):
 def session(group, presenter):
     """The group's next session, on Wednesday 4 March."""
     return SessionFactory(group=group, slot_date=FIRST_WEDNESDAY, presenter=presenter)
-
-
-@pytest.fixture
-def co_leader(group):
-    return factories.MembershipFactory(group=group, role=Membership.Role.CO_LEADER).person
-
-
-@pytest.fixture
-def former_leader(group):
-    """Led the group until January: no longer reads its sessions."""
-    return factories.LeaderFactory(
-        group=group, start_date=date(2025, 9, 1), end_date=date(2026, 1, 31)
-    ).person
 
 
 def url(session):
