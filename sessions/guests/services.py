@@ -23,9 +23,11 @@ def _upcoming_and_own_register(session: Session, what: str) -> None:
 
 def guest_request_make(*, person: User, session: Session) -> GuestRequest:
     """Ask to attend another group's upcoming session in one's own scheme as a guest."""
-    if not selectors.home_groups(person, session.slot_date).filter(scheme=session.group.scheme_id):
+    home_groups = selectors.home_groups(person, session.slot_date)
+    if not home_groups.filter(scheme=session.group.scheme_id).exists():
         raise PermissionDenied("Only trainees in a group of the same scheme can visit.")
-    if Membership.objects.current(session.slot_date).filter(person=person, group=session.group_id):
+    own = Membership.objects.current(session.slot_date).filter(person=person, group=session.group)
+    if own.exists():
         raise ValidationError("That is your own group’s session.")
     with transaction.atomic():
         session = (
