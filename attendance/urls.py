@@ -74,4 +74,5 @@ urlpatterns = [
     path("verify/", certs.verify_form, name="verify_form"),
     path("verify/<str:code>/", certs.verify, name="verify"),
     path("", include("attendance.changeover.urls")),
+    path("", include("attendance.leader_record_urls")),
 ]

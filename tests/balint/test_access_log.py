@@ -108,6 +108,7 @@ LOGGED_VIEWS = {
 OWN_DATA_DOWNLOADS = {
     "session_ics": "one session of the asker's own group, for their calendar",
     "my_data_download": "the asker's own data",
+    "leading_record": "the asker's own record of sessions led and co-led",
 }
 
 
