@@ -42,7 +42,7 @@ def led_sessions(person: User) -> QuerySet:
         .values("count")
     )
     return (
-        selectors._led()  # the leading log's own rule of what counts as led
+        selectors.led_records()  # the leading log's own rule of what counts as led
         .filter(person=person)
         .annotate(
             day=F("session__slot_date"),

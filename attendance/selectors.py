@@ -102,7 +102,7 @@ def schemes_led_by(person: User) -> QuerySet[Scheme]:
     ).distinct()
 
 
-def _led() -> QuerySet[Attendance]:
+def led_records() -> QuerySet[Attendance]:
     """Records of sessions led or co-led: attended as leader of a session that was held."""
     return Attendance.objects.filter(
         session__status=Session.Status.HELD,
@@ -113,7 +113,11 @@ def _led() -> QuerySet[Attendance]:
 
 def leading_log(scheme: Scheme, person: User | None = None) -> QuerySet[Attendance]:
     """Sessions led or co-led (attended as leader), newest first."""
-    log = _led().filter(session__group__scheme=scheme).select_related("person", "session__group")
+    log = (
+        led_records()
+        .filter(session__group__scheme=scheme)
+        .select_related("person", "session__group")
+    )
     if person is not None:
         log = log.filter(person=person)
     return log.order_by("person__full_name", "-session__starts_at")
@@ -166,13 +170,13 @@ def _totals_by_scheme(records: QuerySet[Attendance]) -> dict[int, list[LeadingTo
 
 def leading_totals(scheme: Scheme) -> list[LeadingTotal]:
     """Everyone's sessions led and co-led in each group of the scheme. One query."""
-    return _totals_by_scheme(_led().filter(session__group__scheme=scheme)).get(scheme.pk, [])
+    return _totals_by_scheme(led_records().filter(session__group__scheme=scheme)).get(scheme.pk, [])
 
 
 def leading_logs_of(person: User) -> list[LeadingLog]:
     """The person's own log in each scheme they have led in, with its totals. Three queries."""
     schemes = list(schemes_led_by(person).order_by("name"))
-    mine = _led().filter(person=person, session__group__scheme__in=schemes)
+    mine = led_records().filter(person=person, session__group__scheme__in=schemes)
     records: dict[int, list[Attendance]] = {}
     for record in mine.select_related("session__group").order_by("-session__starts_at"):
         records.setdefault(record.session.group.scheme_id, []).append(record)
