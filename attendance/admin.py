@@ -9,6 +9,7 @@ from attendance.models import (
     CertificateExportPart,
     Requirement,
     RotationDate,
+    Statement,
 )
 
 
@@ -51,6 +52,16 @@ class AttendanceChangeAdmin(ReadOnlyAdmin):
 @admin.register(Certificate)
 class CertificateAdmin(ReadOnlyAdmin):
     """Certificates are issued and revoked by organisers on the certificates page."""
+
+    list_display = ["display_code", "holder_name", "scheme", "sessions_counted", "issued_at"]
+    list_filter = ["scheme"]
+    list_select_related = ["scheme"]
+    search_fields = ["code", "holder_name"]
+
+
+@admin.register(Statement)
+class StatementAdmin(ReadOnlyAdmin):
+    """Statements are made when a trainee or organiser downloads one."""
 
     list_display = ["display_code", "holder_name", "scheme", "sessions_counted", "issued_at"]
     list_filter = ["scheme"]

@@ -24,6 +24,7 @@ from attendance import (
     permissions,
     progress,
     services,
+    statement_selectors,
 )
 from attendance.certificate_forms import CertificateDesignForm
 from attendance.models import CODE_ALPHABET, Certificate, CertificateExport, Requirement
@@ -327,10 +328,16 @@ def verify_form(request):
 def verify(request, code):
     if not allow(f"verify:{client_ip(request)}", limit=settings.VERIFY_RATE_LIMIT_PER_MINUTE):
         return render(request, "attendance/verify_limited.html", status=429)
-    certificate = certificate_selectors.certificate_by_code(normalise_code(code))
+    code = normalise_code(code)
+    certificate = certificate_selectors.certificate_by_code(code)
     if certificate is None:
+        # A statement of attendance shares the address, never shown as a certificate.
+        statement = statement_selectors.statement_by_code(code)
         return render(
-            request, "attendance/verify.html", {"certificate": None, "asked": True}, status=404
+            request,
+            "attendance/verify.html",
+            {"certificate": None, "statement": statement, "asked": True},
+            status=200 if statement else 404,
         )
     if certificate.revoked_at:
         state = "revoked"

@@ -214,6 +214,45 @@ class Certificate(models.Model):
         return self.revoked_at is None and self.superseded_at is None
 
 
+class Statement(models.Model):
+    """A statement of attendance as it was downloaded: the count on that day, under its
+    own code. Each download is a new statement, so the public verification page says
+    what was true when it was printed (attendance.statement_services)."""
+
+    scheme = models.ForeignKey("groups.Scheme", on_delete=models.PROTECT, related_name="+")
+    # Erasure anonymises the person's row and blanks the name here: the statement stays
+    # verifiable by its code, like a certificate.
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="statements"
+    )
+    holder_name = models.CharField(max_length=150)  # as printed, for the verification page
+    sessions_counted = models.PositiveIntegerField()
+    sessions_required = models.PositiveIntegerField()
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField()
+    code = models.CharField(max_length=CODE_LENGTH, unique=True, default=new_verification_code)
+    holder_erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        indexes = [models.Index(fields=["person", "scheme"], name="statement_by_person")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(holder_erased_at__isnull=True) | Q(holder_name=""),
+                name="erased_statement_holder_is_blank",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Statement {self.display_code} for {self.holder_name or 'an erased holder'}"
+
+    @property
+    def display_code(self) -> str:
+        return f"{self.code[:4]}-{self.code[4:8]}-{self.code[8:]}"
+
+
 class CertificateExport(models.Model):
     """A bulk export: built by a Celery task, downloadable until it expires."""
 

@@ -1,9 +1,10 @@
 """The attendance app's share of personal data: register records, the register history a
-person wrote, certificates held, issued or revoked, and certificate exports requested.
+person wrote, certificates held, issued or revoked, certificate exports requested, and
+statements of attendance held or issued.
 
-Erasure keeps every register record (the scheme's figures stand) and every
-certificate (it stays verifiable by its code); the holder's name and number
-are blanked and the certificate says when.
+Erasure keeps every register record (the scheme's figures stand), every
+certificate and every statement (each stays verifiable by its code); the holder's
+name and number are blanked and the certificate or statement says when.
 """
 
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from attendance.models import (
     AttendanceChange,
     Certificate,
     CertificateExport,
+    Statement,
     TraineeFigure,
 )
 from balint.privacy import PersonalDataPart, mentioning, mentions_of, row, scrub_mentions
@@ -53,6 +55,8 @@ class AttendancePart(PersonalDataPart):
             (Certificate, "issued_by"),
             (Certificate, "revoked_by"),
             (CertificateExport, "requested_by"),
+            (Statement, "person"),
+            (Statement, "issued_by"),
             (TraineeFigure, "person"),
         }
     )
@@ -62,6 +66,8 @@ class AttendancePart(PersonalDataPart):
         "computed from it (sessions counted, attendance rate, status).",
         "Completion certificates: the name and registration number printed on them, the "
         "sessions counted and a verification code anyone holding the certificate can check.",
+        "Statements of attendance downloaded by you or your scheme organisers: your name, "
+        "the sessions counted on the day each was issued and its verification code.",
     )
 
     def export(self, person: User) -> dict[str, list[dict]]:
@@ -122,6 +128,27 @@ class AttendancePart(PersonalDataPart):
                 for c in Certificate.objects.filter(trainee=person).select_related("scheme")
             ],
             "certificates_you_issued_or_revoked": actions,
+            "statements": [
+                row(
+                    code=s.display_code,
+                    scheme=s.scheme.name,
+                    holder_name=s.holder_name,
+                    sessions_counted=s.sessions_counted,
+                    sessions_required=s.sessions_required,
+                    issued_at=s.issued_at,
+                    verify_at=settings.SITE_URL + reverse("verify", args=[s.code]),
+                )
+                for s in Statement.objects.filter(person=person).select_related("scheme")
+            ],
+            # Statements downloaded for others: the codes, not their names.
+            "statements_you_issued_for_others": [
+                row(
+                    code=s.display_code, scheme=s.scheme.name, person_id=s.person_id, at=s.issued_at
+                )
+                for s in Statement.objects.filter(issued_by=person)
+                .exclude(person=person)
+                .select_related("scheme")
+            ],
             # Derived from the attendance above: the figures your scheme's organisers see.
             "progress": [
                 row(
@@ -160,6 +187,9 @@ class AttendancePart(PersonalDataPart):
         Certificate.objects.filter(issued_by__in=ids).update(issued_by_name=ERASED_NAME)
         # The figures stay (they count the kept records); the name they sort by goes.
         TraineeFigure.objects.filter(person__in=ids).update(name_key=ERASED_NAME.casefold())
+        Statement.objects.filter(person__in=ids, holder_erased_at__isnull=True).update(
+            holder_name="", holder_erased_at=when
+        )
 
         touched |= _leaders_erased(people)
         touched |= set(
@@ -171,7 +201,7 @@ class AttendancePart(PersonalDataPart):
         _delete_exports(list(CertificateExport.objects.filter(certificates__in=touched).distinct()))
         # Kept, pointing at the anonymised person: register records and their history,
         # the certificates themselves, exports they requested of others' certificates,
-        # the progress figures.
+        # the progress figures, the statements (nameless) and those they issued to others.
 
 
 def _leaders_erased(people: Sequence[User]) -> set[int]:

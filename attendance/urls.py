@@ -75,4 +75,5 @@ urlpatterns = [
     path("verify/<str:code>/", certs.verify, name="verify"),
     path("", include("attendance.changeover.urls")),
     path("", include("attendance.leader_record_urls")),
+    path("", include("attendance.statement_urls")),
 ]

@@ -88,6 +88,18 @@ EXPORTS = {
         A.EVALUATION_EXPORT,
         None,
     ),
+    "statement_pdf": (
+        lambda s: f"/schemes/{s.scheme.pk}/trainees/{s.zeb.pk}/statement.pdf",
+        "organiser",
+        A.PROGRESS_VIEW,
+        "zeb",
+    ),
+    "statements_zip": (
+        lambda s: f"/schemes/{s.scheme.pk}/statements.zip",
+        "organiser",
+        A.OVERVIEW_EXPORT,
+        None,
+    ),
     "trainee_progress": (
         lambda s: f"/schemes/{s.scheme.pk}/trainees/{s.zeb.pk}/",
         "organiser",
@@ -104,10 +116,13 @@ LOGGED_VIEWS = {
     "certificate_pdf",
     "certificate_export_download",
     "evaluation_export",
+    "trainee_statement_pdf",
+    "scheme_statements_zip",
 }
 OWN_DATA_DOWNLOADS = {
     "session_ics": "one session of the asker's own group, for their calendar",
     "my_data_download": "the asker's own data",
+    "my_statement_pdf": "the asker's own statement of attendance",
     "leading_record": "the asker's own record of sessions led and co-led",
 }
 
@@ -123,6 +138,7 @@ def _media(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def fake_pdf(monkeypatch):
     monkeypatch.setattr("attendance.pdf.render_certificate", lambda certificate: b"%PDF-1.7 fake")
+    monkeypatch.setattr("attendance.statement_pdf.render_statement", lambda s: b"%PDF-1.7 fake")
 
 
 @pytest.fixture
@@ -143,6 +159,7 @@ def scene(db):
     )
     scene.export.certificates.set(scene.certificates.values())
     scene.export.file.save("certificates.zip", ContentFile(b"PK"), save=True)
+    factories.MembershipFactory(group=scene.group)  # a current trainee, for statements.zip
     AccessLogEntry.objects.all().delete()  # the scene's own, from before the test
     return scene
 
@@ -185,6 +202,7 @@ def test_own_data_writes_nothing(client, scene):
     assert client.get(f"/schemes/{scene.scheme.pk}/leading.csv").status_code == 200
     client.force_login(scene.zeb)
     assert client.get(f"/certificates/{scene.certificates['zeb'].pk}.pdf").status_code == 200
+    assert client.get(f"/progress/statement.pdf?scheme={scene.scheme.pk}").status_code == 200
 
     assert not AccessLogEntry.objects.exists()
 

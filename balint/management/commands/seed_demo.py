@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from attendance import demo as attendance_demo
+from attendance import statement_demo
 from attendance.changeover import demo as changeover_demo
 from attendance.figures import figures_rebuild
 from feedback import demo as feedback_demo
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             attendance_demo.seed(people)
             attendance_demo.seed_certificates(people)
             attendance_demo.seed_guests_and_combined(people)
+            statement_demo.seed_statements(people)
             changeover_demo.seed(people)
             feedback_demo.seed(people)
             groups_demo.seed_privacy(people)
