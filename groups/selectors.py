@@ -43,7 +43,9 @@ from groups.models import (
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
-def _current_q(prefix: str, on: date) -> Q:
+def covering(on: date, prefix: str = "") -> Q:
+    """Memberships (through `prefix`, e.g. "memberships__") that cover the day `on`: the
+    Q form of Membership.objects.current(), for filters, annotations and counts."""
     return Q(**{f"{prefix}start_date__lte": on}) & (
         Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": on})
     )
@@ -57,9 +59,7 @@ def with_member_counts(groups: QuerySet[BalintGroup], on: date | None = None):
     """
     on = on or timezone.localdate()
     members = (
-        Membership.objects.filter(
-            _current_q("", on), group=OuterRef("pk"), role=Membership.Role.MEMBER
-        )
+        Membership.objects.filter(covering(on), group=OuterRef("pk"), role=Membership.Role.MEMBER)
         .order_by()
         .values("group")
         .annotate(count=Count("pk"))
@@ -104,7 +104,7 @@ def groups_needing_attention(schemes: list[Scheme], on: date) -> dict[int, list[
     """Scheme pk -> pks by name of its groups whose current membership is outside their
     size range. One join and GROUP BY over the schemes' memberships: a correlated count
     per group costs 500 index scans, twice, in a national scheme."""
-    current_member = _current_q("memberships__", on) & Q(memberships__role=Membership.Role.MEMBER)
+    current_member = covering(on, "memberships__") & Q(memberships__role=Membership.Role.MEMBER)
     rows = (
         BalintGroup.objects.filter(scheme__in=schemes)
         .annotate(member_count=Count("memberships", filter=current_member))

@@ -16,10 +16,13 @@ def changeover_told(plan) -> int:
     for row in plan.leaving:
         person = row.membership.person
         news.setdefault(person.pk, {"person": person})["leaving"] = row.membership
+    # One lookup per group, not per joiner: a cohort file may bring hundreds.
+    groups = {row.group.pk: row.group for row in plan.to_tell}
+    first_days = {pk: first_session_day(group, plan.day) for pk, group in groups.items()}
     for row in plan.to_tell:
         joining = news.setdefault(row.person.pk, {"person": row.person})
         joining["joining"] = row
-        joining["first_day"] = first_session_day(row.group, plan.day)
+        joining["first_day"] = first_days[row.group.pk]
     queued = 0
     for pk, context in sorted(news.items()):
         queued += bool(

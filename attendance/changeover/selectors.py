@@ -17,7 +17,7 @@ from attendance.changeover.plan import TRACKS, GroupSize, How, Joiner, Joining, 
 from attendance.models import Attendance, Requirement, RotationDate
 from attendance.progress import recorded_q
 from groups.models import BalintGroup, Invitation, Membership, Scheme
-from groups.selectors import people_in_scheme
+from groups.selectors import covering, people_in_scheme
 from sessions.models import Session
 
 MEMBER = Membership.Role.MEMBER
@@ -30,12 +30,6 @@ def rotation_dates(scheme: Scheme, since: date) -> QuerySet[RotationDate]:
 def next_rotation_day(scheme: Scheme, since: date) -> date | None:
     """The changeover the page starts from: the scheme's first rotation day from `since`."""
     return rotation_dates(scheme, since).values_list("day", flat=True).first()
-
-
-def _covers(day: date, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}start_date__lte": day}) & (
-        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day})
-    )
 
 
 def _leavers(
@@ -69,7 +63,7 @@ def _leavers(
         .values("n")
     )
     # Another place in the scheme from the day: not one that also ends at this changeover.
-    leaving = Q(track__in=tracks) & _covers(eve) & ~Q(pk__in=kept)
+    leaving = Q(track__in=tracks) & covering(eve) & ~Q(pk__in=kept)
     elsewhere = (
         Membership.objects.filter(person=OuterRef("person"), group__scheme=scheme, role=MEMBER)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
@@ -78,7 +72,7 @@ def _leavers(
     )
     memberships = (
         Membership.objects.filter(group__scheme=scheme, role=MEMBER, track__in=tracks)
-        .filter(_covers(eve))
+        .filter(covering(eve))
         .select_related("person", "group")
         .annotate(
             counted=Coalesce(Subquery(counted, output_field=IntegerField()), 0),
@@ -132,7 +126,7 @@ def _arranged(scheme: Scheme, day: date) -> tuple[list[Joining], Counter]:
     pending = (
         Invitation.objects.pending()
         .filter(scheme=scheme, role=Invitation.Role.MEMBER)
-        .filter(_covers(day))
+        .filter(covering(day))
         .select_related("group")
         .order_by("full_name", "pk")
     )
@@ -238,12 +232,12 @@ def _sizes(scheme: Scheme, day: date, plan: Plan, invited: Counter) -> list[Grou
     counts = {
         row["group"]: row
         for row in Membership.objects.filter(group__in=changing, role=MEMBER)
-        .filter(_covers(eve) | _covers(day))
+        .filter(covering(eve) | covering(day))
         .order_by()
         .values("group")
         .annotate(
-            before=Count("pk", filter=_covers(eve)),
-            on_day=Count("pk", filter=_covers(day)),
+            before=Count("pk", filter=covering(eve)),
+            on_day=Count("pk", filter=covering(day)),
         )
     }
     ended = Counter(row.membership.group_id for row in plan.to_end)

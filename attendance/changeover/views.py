@@ -33,8 +33,9 @@ def _default_form(request, scheme) -> ChangeoverForm:
     """The day asked for (?day=), else the next rotation day, else today."""
     today = timezone.localdate()
     data = QueryDict(mutable=True)
-    day = request.GET.get("day") or selectors.next_rotation_day(scheme, today) or today
-    data["day"] = day if isinstance(day, str) else day.isoformat()
+    data["day"] = (
+        request.GET.get("day") or (selectors.next_rotation_day(scheme, today) or today).isoformat()
+    )
     return ChangeoverForm(data, scheme=scheme)
 
 
