@@ -45,6 +45,17 @@ def visible_sessions(user: User) -> QuerySet[Session]:
     )
 
 
+def sessions_hosting_groups_led_by(user: User) -> QuerySet[Session]:
+    """Other groups' sessions that a session of a group the user leads was combined into:
+    its leaders are in that room and take that register too."""
+    led = group_permissions.groups_led_by(user)
+    return (
+        Session.objects.filter(combined_sessions__group__in=led)
+        .select_related("group__scheme", "presenter")
+        .distinct()
+    )
+
+
 def visible_groups(user: User) -> QuerySet[BalintGroup]:
     """Groups the user reads today (a current membership, or their scheme's), with their
     scheme."""

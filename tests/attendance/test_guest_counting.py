@@ -118,9 +118,23 @@ def test_the_leader_of_a_combined_group_takes_the_hosts_register(
 
     save(leader, host, trainee)
 
-    assert (
-        Attendance.objects.get(person=leader.__class__.objects.get(pk=trainee.pk)).session == host
-    )
+    assert Attendance.objects.get(person=trainee).session == host
+
+
+def test_the_leader_of_a_combined_group_opens_the_hosts_register_page(
+    client, group, leader, trainee, other_group
+):
+    day = past_wednesdays(1)[0]
+    own = SessionFactory(group=group, slot_date=day)
+    host = SessionFactory(group=other_group, slot_date=day)
+    own.combined_into = host
+    own.save(update_fields=["combined_into"])
+    client.force_login(leader)
+
+    response = client.get(f"/sessions/{host.pk}/register/")
+
+    assert response.status_code == 200
+    assert trainee.full_name in response.content.decode()
 
 
 def test_a_guest_cannot_be_on_a_register_without_an_accepted_request(
