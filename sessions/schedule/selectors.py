@@ -125,27 +125,11 @@ def expected_rows(sessions: list[Session]) -> dict[int, SessionRow]:
 
 
 def session_rows(group: BalintGroup, sessions: list[Session]) -> list[SessionRow]:
-    """Per session: its members on that date, who has leave and who is on call. Three queries."""
-    memberships = list(
-        group.memberships.filter(role=Membership.Role.MEMBER).select_related("person")
-    )
-    days = [s.slot_date for s in sessions]
-    on_leave = unavailable_by_day({m.person_id for m in memberships}, days)
-    on_call = clashing_by_session(s.pk for s in sessions)
-    rows = []
+    """Per session of the group, in order: who is expected (expected_rows). Five queries."""
     for session in sessions:
-        members = [m.person for m in memberships if m.covers(session.slot_date)]
-        away = on_leave.get(session.slot_date, set())
-        clashing = on_call.get(session.pk, set())
-        rows.append(
-            SessionRow(
-                session,
-                members=members,
-                on_leave=[p for p in members if p.pk in away],
-                on_call=[p for p in members if p.pk in clashing],
-            )
-        )
-    return rows
+        session.group = group  # for its minimum, without a query per row
+    rows = expected_rows(sessions)
+    return [rows[session.pk] for session in sessions]
 
 
 # --- A person's sessions -----------------------------------------------------------------------

@@ -71,3 +71,15 @@ def test_a_session_outside_the_choice_is_refused(client, leader, own, other_grou
 
     assert "Choose a session to meet with." in response.content.decode()
     assert Session.objects.get(pk=own.pk).combined_into is None
+
+
+def test_the_hosts_sessions_page_expects_the_combined_group_too(
+    client, leader, trainee, own, host, other_group_leader
+):
+    client.force_login(leader)
+    client.post(f"/sessions/{own.pk}/combine/", {"host": host.pk})
+    client.force_login(other_group_leader)
+
+    page = client.get(f"/groups/{host.group_id}/sessions/").content.decode()
+
+    assert "1 of 1" in page  # the combined group's trainee; the host group has no members
