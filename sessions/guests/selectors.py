@@ -26,9 +26,12 @@ def register_roles(session: Session) -> dict[int, str]:
         # Someone who leads one of the combined groups leads the combined session.
         if roles.get(person_id) not in Membership.LEADING_ROLES:
             roles[person_id] = role
-    for person_id in GuestRequest.objects.filter(
-        session=session, status=GuestRequest.Status.ACCEPTED
-    ).values_list("person_id", flat=True):
+    # A guest of a session combined into this one comes here with its group.
+    guests = GuestRequest.objects.filter(
+        Q(session=session) | Q(session__combined_into=session.pk),
+        status=GuestRequest.Status.ACCEPTED,
+    )
+    for person_id in guests.values_list("person_id", flat=True):
         roles.setdefault(person_id, GUEST)
     return roles
 

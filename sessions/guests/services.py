@@ -16,7 +16,7 @@ from sessions.guests import notices, selectors
 from sessions.models import GuestRequest, SchemeSettings, Session
 
 
-def _upcoming_and_own_register(session: Session, what: str) -> None:
+def _require_upcoming(session: Session, what: str) -> None:
     if session.status != Session.Status.SCHEDULED or session.starts_at <= timezone.now():
         raise ValidationError(f"Only an upcoming session can {what}.")
 
@@ -33,7 +33,7 @@ def guest_request_make(*, person: User, session: Session) -> GuestRequest:
         session = (
             Session.objects.select_for_update().select_related("group__scheme").get(pk=session.pk)
         )
-        _upcoming_and_own_register(session, "take guests")
+        _require_upcoming(session, "take guests")
         if session.combined_into_id is not None:
             raise ValidationError("That session is combined with another group’s: visit that one.")
         settings = SchemeSettings.for_scheme(session.group.scheme)
@@ -63,7 +63,7 @@ def guest_request_decide(*, actor: User, request: GuestRequest, accept: bool) ->
         )
         if request.status != GuestRequest.Status.PENDING:
             raise ValidationError("That request has been answered already.")
-        _upcoming_and_own_register(request.session, "take guests")
+        _require_upcoming(request.session, "take guests")
         request.status = GuestRequest.Status.ACCEPTED if accept else GuestRequest.Status.DECLINED
         request.decided_by, request.decided_at = actor, timezone.now()
         request.save(update_fields=["status", "decided_by", "decided_at"])
@@ -79,7 +79,7 @@ def guest_request_withdraw(*, actor: User, request: GuestRequest) -> None:
         request = (
             GuestRequest.objects.select_for_update().select_related("session").get(pk=request.pk)
         )
-        _upcoming_and_own_register(request.session, "be withdrawn from")
+        _require_upcoming(request.session, "be withdrawn from")
         if request.status not in (GuestRequest.Status.PENDING, GuestRequest.Status.ACCEPTED):
             raise ValidationError("That request is closed already.")
         request.status = GuestRequest.Status.WITHDRAWN
@@ -103,8 +103,8 @@ def session_combine(*, actor: User, session: Session, host: Session) -> Session:
                 "Choose another group’s session of the scheme on the same date, "
                 "itself not combined into a third."
             )
-        _upcoming_and_own_register(session, "be combined")
-        _upcoming_and_own_register(host, "host a combined session")
+        _require_upcoming(session, "be combined")
+        _require_upcoming(host, "host a combined session")
         if session.combined_sessions.exists():
             raise ValidationError("Other groups meet with this session: it stays their host.")
         if session.attendance.exists():
@@ -121,7 +121,9 @@ def session_separate(*, actor: User, session: Session) -> Session:
     permissions.require_scheduler(actor, session.group)
     with transaction.atomic():
         session = Session.objects.select_for_update().get(pk=session.pk)
-        _upcoming_and_own_register(session, "be separated")
+        _require_upcoming(session, "be separated")
+        if session.combined_into_id is None:
+            return session  # nothing to undo: calendars see no change
         session.combined_into = None
         session.sequence += 1
         session.save(update_fields=["combined_into", "sequence", "updated_at"])

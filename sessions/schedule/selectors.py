@@ -101,10 +101,12 @@ def expected_rows(sessions: list[Session]) -> dict[int, SessionRow]:
     away = unavailable_by_day({m.person_id for m in memberships}, days)
     clashing = clashing_by_session(pk for parts in meets_at.values() for pk, _ in parts)
     guests: dict[int, set[int]] = {}
+    # Guests of a session combined into another come to its host with the group.
+    host_of = {pk: host for host, parts in meets_at.items() for pk, _ in parts}
     for session_id, person_id in GuestRequest.objects.filter(
-        session__in=list(meets_at), status=GuestRequest.Status.ACCEPTED
+        session__in=list(host_of), status=GuestRequest.Status.ACCEPTED
     ).values_list("session", "person"):
-        guests.setdefault(session_id, set()).add(person_id)
+        guests.setdefault(host_of[session_id], set()).add(person_id)
     rows = {}
     for session in sessions:
         groups = {group_id for _, group_id in meets_at[session.pk]}

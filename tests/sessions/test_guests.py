@@ -216,3 +216,19 @@ def test_accepted_guests_and_combined_groups_are_expected_at_the_host(
     assert trainee in row.members
     # The guest is now expected as a member of the combined group: once, not twice.
     assert row.expected == before + 2
+
+
+def test_a_guest_of_a_session_then_combined_comes_to_the_host(leader, own, visited, scheme):
+    from sessions.schedule.selectors import expected_rows
+
+    SchemeSettings.objects.filter(scheme=scheme).update(guests_need_approval=False)
+    third = factories.GroupFactory(scheme=scheme)
+    guest = factories.MembershipFactory(group=third).person  # visits `own`
+    ask(guest, own)
+    before = expected_rows([visited])[visited.pk]
+
+    services.session_combine(actor=leader, session=own, host=visited)
+
+    assert guest in [line.person for line in register_lines(visited) if line.is_guest]
+    after = expected_rows([visited])[visited.pk]
+    assert (after.guests, before.guests) == (1, 0)
