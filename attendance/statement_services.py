@@ -8,7 +8,6 @@ the total on the page are one reading of the registers.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from attendance.models import Certificate, Requirement, Statement, new_verification_code
@@ -60,8 +59,7 @@ def _issue(*, actor: User, scheme: Scheme, people: list[User]) -> list[Statement
         )
         for person, code in zip(people, _free_codes(len(people)), strict=True)
     ]
-    with transaction.atomic():
-        Statement.objects.bulk_create(statements)
+    Statement.objects.bulk_create(statements)  # atomic by itself
     for statement in statements:
         statement.rows = rows.get(statement.person_id, [])
     return statements

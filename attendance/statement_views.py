@@ -22,6 +22,14 @@ def _pk(raw: str | None) -> int:
         raise Http404 from None
 
 
+def _pdf_download(statement) -> HttpResponse:
+    response = HttpResponse(
+        statement_pdf.render_statement(statement), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{statement_pdf.filename(statement)}"'
+    return response
+
+
 @login_required
 def my_statement_pdf(request):
     """The signed-in trainee's own statement in one of their schemes (`?scheme=<pk>`)."""
@@ -34,11 +42,7 @@ def my_statement_pdf(request):
         )
     except ValidationError:
         raise Http404 from None
-    response = HttpResponse(
-        statement_pdf.render_statement(statement), content_type="application/pdf"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{statement_pdf.filename(statement)}"'
-    return response
+    return _pdf_download(statement)
 
 
 @login_required
@@ -60,11 +64,7 @@ def trainee_statement_pdf(request, scheme_pk, person_pk):
             description=f"Statement of attendance {statement.display_code}",
             subject=person,
         )
-    response = HttpResponse(
-        statement_pdf.render_statement(statement), content_type="application/pdf"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{statement_pdf.filename(statement)}"'
-    return response
+    return _pdf_download(statement)
 
 
 @login_required
