@@ -2,7 +2,7 @@
 steer the group toward new ground.
 
 Themes only, never case content: the page reads tags already checked by
-feedback.guard. Three queries at most, whatever the data size.
+balint.guard. Three queries at most, whatever the data size.
 """
 
 from dataclasses import dataclass

@@ -1,7 +1,7 @@
 from django import forms
 
 from balint.forms import TypedChoiceOfModel
-from feedback.guard import no_patient_identifier
+from balint.guard import no_patient_identifier
 from feedback.models import (
     COMMENT_MAX_LENGTH,
     RATING_MAX,

@@ -1,7 +1,7 @@
 """Session feedback, case themes and end-of-term evaluations.
 
 Nothing here holds clinical content. Themes are short, non-identifying tags
-("frequent attender") checked by feedback.guard; comments are about how the
+("frequent attender") checked by balint.guard; comments are about how the
 session went, checked by the same guard.
 
 Anonymity is kept in two ways. Session feedback belongs to its author (they
@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
-from feedback.guard import no_patient_identifier
+from balint.guard import no_patient_identifier
 from groups.models import BalintGroup, Scheme
 from sessions.models import Session
 

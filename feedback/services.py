@@ -2,7 +2,7 @@
 
 Each function checks permission, runs in one transaction and sends email only
 after the transaction commits. Free text (theme names, comments) goes through
-feedback.guard, which refuses anything that looks like a patient identifier.
+balint.guard, which refuses anything that looks like a patient identifier.
 """
 
 from collections.abc import Iterable
@@ -11,9 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from balint.guard import find_identifier
 from balint.outbox import email_queue
 from feedback import permissions
-from feedback.guard import find_identifier
 from feedback.models import (
     COMMENT_MAX_LENGTH,
     RATING_MAX,

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
-import feedback.guard
+import balint.guard
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('leadership', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='The leaders held the group well')),
                 ('understanding', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='The group helped me understand my relationships with patients')),
                 ('recommend', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='I would recommend the group to a colleague')),
-                ('comment', models.CharField(blank=True, help_text='Optional. About the session, never about the patient.', max_length=300, validators=[feedback.guard.no_patient_identifier])),
+                ('comment', models.CharField(blank=True, help_text='Optional. About the session, never about the patient.', max_length=300, validators=[balint.guard.no_patient_identifier])),
                 ('evaluation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='feedback.termevaluation')),
             ],
         ),
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
             name='Theme',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='A kind of case, e.g. “frequent attender”. Never a patient’s details.', max_length=40, validators=[feedback.guard.no_patient_identifier])),
+                ('name', models.CharField(help_text='A kind of case, e.g. “frequent attender”. Never a patient’s details.', max_length=40, validators=[balint.guard.no_patient_identifier])),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('scheme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='themes', to='groups.scheme')),
             ],
@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
                 ('safe_to_speak', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='I felt safe to speak')),
                 ('stayed_on_relationship', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='The discussion stayed on the doctor–patient relationship')),
                 ('useful_for_practice', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='It was useful for my practice')),
-                ('comment', models.CharField(blank=True, help_text='Optional. About the session, never about the patient.', max_length=300, validators=[feedback.guard.no_patient_identifier])),
+                ('comment', models.CharField(blank=True, help_text='Optional. About the session, never about the patient.', max_length=300, validators=[balint.guard.no_patient_identifier])),
                 ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='session_feedback', to=settings.AUTH_USER_MODEL)),
                 ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='balint_sessions.session')),
             ],

@@ -1,4 +1,5 @@
-"""The patient-identifier guard for short free text: theme names and feedback comments.
+"""The patient-identifier guard for free text: theme names, feedback comments and
+assessments.
 
 Balint groups never record clinical content, and a theme is meant to name a
 kind of case ("frequent attender"), never a patient. This guard refuses text

@@ -1,9 +1,9 @@
-"""feedback/guard.py: text that looks like a patient identifier is refused, themes pass."""
+"""balint/guard.py: text that looks like a patient identifier is refused, themes pass."""
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from feedback.guard import find_identifier, no_patient_identifier
+from balint.guard import find_identifier, no_patient_identifier
 
 
 @pytest.mark.parametrize(
