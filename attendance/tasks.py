@@ -4,6 +4,9 @@ from celery import shared_task
 from celery.signals import worker_init
 
 from attendance import figures, pdf, services
+
+# Registered with the worker by being imported here (autodiscovery reads tasks.py only).
+from attendance.assessments.tasks import remind_overdue_assessments  # noqa: F401
 from attendance.models import CertificateExport
 from groups.models import Scheme, User
 

@@ -385,6 +385,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sessions.tasks.warn_below_minimum",
         "schedule": crontab(hour=7, minute=30),
     },
+    # One reminder to the leaders about each assessment request past its day.
+    "daily-overdue-assessments": {
+        "task": "attendance.tasks.remind_overdue_assessments",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 
 # ---------------------------------------------------------------------------

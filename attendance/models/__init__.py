@@ -1,5 +1,6 @@
 """The register, its history, and the certificates issued from it."""
 
+import calendar
 import secrets
 
 from django.conf import settings
@@ -36,6 +37,12 @@ class Requirement(PerSchemeSettings, models.Model):
     certificate_mark = models.BinaryField(blank=True, default=b"", editable=False)
     # Certificates carry a second signature line for the trainee's last leader.
     certificate_leader_signs = models.BooleanField(default=False)
+    # Assessments are counted per training year (attendance.assessments).
+    training_year_starts = models.PositiveSmallIntegerField(
+        default=7,
+        choices=[(m, calendar.month_name[m]) for m in range(1, 13)],
+        help_text="The month a training year starts, for counting assessments per year.",
+    )
     guest_sessions_count = models.BooleanField(
         default=True,
         help_text="Sessions a trainee attended as a guest of another group in the scheme "
@@ -46,6 +53,10 @@ class Requirement(PerSchemeSettings, models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(sessions_required__gte=1), name="requirement_needs_a_session"
+            ),
+            models.CheckConstraint(
+                condition=Q(training_year_starts__gte=1, training_year_starts__lte=12),
+                name="requirement_year_start_is_a_month",
             ),
         ]
 
@@ -228,6 +239,7 @@ class Statement(models.Model):
     holder_name = models.CharField(max_length=150)  # as printed, for the verification page
     sessions_counted = models.PositiveIntegerField()
     sessions_required = models.PositiveIntegerField()
+    assessments_completed = models.PositiveIntegerField(default=0)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -344,6 +356,8 @@ class TraineeFigure(models.Model):
     last_key = models.DateTimeField()
     upcoming = models.PositiveIntegerField(default=0)
     open_ended = models.BooleanField(default=False)
+    # Completed in the current training year (Requirement.training_year_starts).
+    assessments = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=11, choices=Status.choices, default=Status.AT_RISK)
     status_rank = models.PositiveSmallIntegerField(default=0)
     # Why at risk, or when they start (attendance.standing); blank otherwise.
@@ -411,3 +425,12 @@ class RotationDate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_track_display()} rotation on {self.day.isoformat()}"
+
+
+# The assessment tables have their own module; importing them here registers them.
+from attendance.models.assessments import (  # noqa: E402, F401
+    Assessment,
+    AssessmentDomain,
+    AssessmentForm,
+    AssessmentRating,
+)

@@ -1,0 +1,53 @@
+"""Emails about assessments, queued in the outbox inside the change's transaction and
+keyed so each piece of news reaches a person once."""
+
+from attendance.models import Assessment, AssessmentForm
+from balint.outbox import email_queue
+from groups.models import Membership, User
+
+
+def _assessors(assessment: Assessment) -> list[User]:
+    """The group's leaders today who may complete the form."""
+    roles = (
+        [Membership.Role.LEADER]
+        if assessment.form.assessor == AssessmentForm.Assessor.LEADER
+        else list(Membership.LEADING_ROLES)
+    )
+    memberships = (
+        Membership.objects.current()
+        .filter(group=assessment.session.group_id, role__in=roles)
+        .exclude(person=assessment.trainee_id)
+        .select_related("person")
+        .order_by("person__email")
+    )
+    return [m.person for m in memberships]
+
+
+def _tell(people: list[User], assessment: Assessment, kind: str) -> int:
+    scheme = assessment.session.group.scheme
+    return sum(
+        bool(
+            email_queue(
+                kind=kind,
+                object_key=f"assessment:{assessment.pk}",
+                to=person.email,
+                person=person,
+                scheme=scheme,
+                template=kind,
+                context={"assessment": assessment, "session": assessment.session},
+            )
+        )
+        for person in people
+    )
+
+
+def assessment_requested(assessment: Assessment) -> int:
+    return _tell(_assessors(assessment), assessment, "assessment_requested")
+
+
+def assessment_overdue(assessment: Assessment) -> int:
+    return _tell(_assessors(assessment), assessment, "assessment_overdue")
+
+
+def assessment_completed(assessment: Assessment) -> int:
+    return _tell([assessment.trainee], assessment, "assessment_completed")
