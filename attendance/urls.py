@@ -76,4 +76,6 @@ urlpatterns = [
     path("", include("attendance.changeover.urls")),
     path("", include("attendance.leader_record_urls")),
     path("", include("attendance.statement_urls")),
+    path("", include("attendance.assessments.urls")),
+    path("", include("attendance.assessments.form_urls")),
 ]

@@ -42,6 +42,8 @@ def form_definition_check(definition: FormDefinition) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not definition.name.strip():
         errors["name"] = ["Give the form a name."]
+    elif len(definition.name.strip()) > 100:
+        errors["name"] = ["Keep the name under 100 characters."]
     for name, labels, sizes, what in (
         ("scale", definition.scale, SCALE_SIZES, "rating labels"),
         ("judgements", definition.judgements, JUDGEMENT_SIZES, "judgement labels"),

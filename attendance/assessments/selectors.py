@@ -4,7 +4,7 @@ per training year that progress, the overview and statements show."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from attendance.models import (
@@ -14,6 +14,7 @@ from attendance.models import (
     AttendanceStatus,
     Requirement,
 )
+from attendance.training_year import training_year
 from groups import permissions as group_permissions
 from groups.models import Membership, Scheme, User
 
@@ -22,15 +23,28 @@ REQUEST_WINDOW = timedelta(days=90)
 ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 
 
-def training_year(day: date, starts_month: int) -> tuple[date, date]:
-    """The first and last day of the training year that holds `day`."""
-    year = day.year if day.month >= starts_month else day.year - 1
-    first = date(year, starts_month, 1)
-    return first, date(year + 1, starts_month, 1) - timedelta(days=1)
-
-
 def forms_in_use(scheme: Scheme) -> QuerySet[AssessmentForm]:
     return AssessmentForm.objects.filter(scheme=scheme, retired_at__isnull=True)
+
+
+def forms_of(scheme: Scheme) -> QuerySet[AssessmentForm]:
+    """The scheme's forms, those in use first, each with its number of domains."""
+    return scheme.assessment_forms.annotate(domain_count=Count("domains")).order_by(
+        F("retired_at").asc(nulls_first=True), "name", "pk"
+    )
+
+
+def forms_in_use_among(scheme_pks) -> QuerySet[AssessmentForm]:
+    return AssessmentForm.objects.filter(
+        scheme__in=scheme_pks, retired_at__isnull=True
+    ).select_related("scheme")
+
+
+def forms_in_use_for(user: User) -> QuerySet[AssessmentForm]:
+    """Forms in use in the schemes of the groups the user is (or was) in."""
+    return AssessmentForm.objects.filter(
+        retired_at__isnull=True, scheme__groups__memberships__person=user
+    )
 
 
 def forms_managed_by(user: User) -> QuerySet[AssessmentForm]:
@@ -102,6 +116,15 @@ def assessments_of(trainee: User, scheme: Scheme) -> QuerySet[Assessment]:
     )
 
 
+def completed_unread(trainee: User) -> QuerySet[Assessment]:
+    """The trainee's completed assessments they have not acknowledged yet."""
+    return (
+        Assessment.objects.filter(trainee=trainee, status=Assessment.Status.COMPLETED)
+        .select_related("form", "session__group")
+        .order_by("-completed_at")
+    )
+
+
 def overdue(today: date) -> QuerySet[Assessment]:
     """Requests past their day not yet reminded about."""
     return Assessment.objects.filter(
@@ -139,23 +162,42 @@ class YearCounts:
         return all(f.short == 0 for f in self.forms)
 
 
-def year_counts(trainee: User, scheme: Scheme, today: date | None = None) -> YearCounts:
-    """Completed assessments of each form in use, in the training year of `today`,
-    against what the form requires. Two queries."""
+def year_counts_by_scheme(
+    trainee: User, schemes: list[Scheme], today: date | None = None
+) -> dict[int, YearCounts]:
+    """For each scheme with a form in use: its forms' completed assessments in the
+    training year of `today`, against what each requires. Two queries for any number of
+    schemes."""
     today = today or timezone.localdate()
-    requirement = Requirement.for_scheme(scheme)
-    first, last = training_year(today, requirement.training_year_starts)
-    done_q = Q(
-        assessments__trainee=trainee,
-        assessments__status__in=Assessment.DONE,
-        assessments__session__slot_date__range=(first, last),
+    years = {
+        scheme_pk: training_year(today, month)
+        for scheme_pk, month in Requirement.objects.filter(scheme__in=schemes).values_list(
+            "scheme_id", "training_year_starts"
+        )
+    }
+    in_year = Q()
+    for scheme_pk, span in years.items():
+        in_year |= Q(form__scheme=scheme_pk, session__slot_date__range=span)
+    done = Assessment.objects.filter(in_year, trainee=trainee, status__in=Assessment.DONE)
+    forms = (
+        AssessmentForm.objects.filter(scheme__in=schemes, retired_at__isnull=True)
+        .annotate(done=Count("assessments", filter=Q(assessments__in=done)))
+        .order_by("scheme_id", "name")
     )
-    forms = forms_in_use(scheme).annotate(done=Count("assessments", filter=done_q))
-    return YearCounts(
-        first, last, [FormCount(form, form.done, form.required_per_year) for form in forms]
-    )
+    counts: dict[int, YearCounts] = {}
+    for form in forms:
+        first, last = years[form.scheme_id]
+        year = counts.setdefault(form.scheme_id, YearCounts(first, last, []))
+        year.forms.append(FormCount(form, form.done, form.required_per_year))
+    return counts
 
 
-def required_per_year(scheme: Scheme) -> int:
-    """What the scheme's forms in use ask of a trainee in a year, all forms together."""
-    return sum(forms_in_use(scheme).values_list("required_per_year", flat=True))
+def year_counts(trainee: User, scheme: Scheme, today: date | None = None) -> YearCounts | None:
+    """The same for one scheme; None when it has no form in use."""
+    return year_counts_by_scheme(trainee, [scheme], today).get(scheme.pk)
+
+
+def required_per_year(scheme: Scheme) -> int | None:
+    """What the scheme's forms in use ask of a trainee in a year, all forms together;
+    None when it has no form in use. One query."""
+    return forms_in_use(scheme).aggregate(n=Sum("required_per_year"))["n"]

@@ -92,9 +92,9 @@ def assessment_form_update(
         used = form_in_use(form)
         domains = [(d.name, d.descriptor) for d in form.domains.all()]
         if used and (
-            definition.domains != domains
-            or definition.scale != form.scale
-            or definition.judgements != form.judgements
+            [(name.strip(), text.strip()) for name, text in definition.domains] != domains
+            or [label.strip() for label in definition.scale] != form.scale
+            or [label.strip() for label in definition.judgements] != form.judgements
         ):
             raise ValidationError(
                 "Assessments have used this form, so its domains, scale and judgements stay "

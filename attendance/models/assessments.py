@@ -11,6 +11,7 @@ The flow lives in attendance.assessments.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from balint.guard import no_patient_identifier
 from groups.models import Scheme
@@ -193,6 +194,10 @@ class Assessment(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status in self.DONE
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.REQUESTED and self.due_on < timezone.localdate()
 
     @property
     def judgement_label(self) -> str:
