@@ -23,6 +23,7 @@ from django.utils.functional import cached_property
 from django.utils.text import slugify
 
 from attendance import progress, selectors
+from attendance.assessments.selectors import required_per_year
 from attendance.models import Attendance, Requirement
 from groups.models import BalintGroup, Scheme
 from sessions.models import Session
@@ -54,6 +55,8 @@ class SchemeOverviewExporter(Exporter):
         "Status reason",
         "Group",
         "Track",
+        "Assessments this training year",
+        "Assessments required a year",
     ]
 
     def __init__(self, scheme: Scheme, **filters):
@@ -69,14 +72,16 @@ class SchemeOverviewExporter(Exporter):
         overview = (
             progress.scheme_overview(self.scheme, **self.filters)
             .annotate(last_day=TruncDate("last_attended", tzinfo=zone))
-            .values_list(*columns, "last_day", "status", "status_reason")
+            .values_list(*columns, "last_day", "status", "status_reason", "assessments_done")
             .iterator(chunk_size=CHUNK_ROWS)
         )
         required = Requirement.for_scheme(self.scheme).sessions_required
+        assessments_required = required_per_year(self.scheme)
         # The groups of each fetch in one more query: a query per trainee would be 5,000.
         while chunk := list(islice(overview, CHUNK_ROWS)):
             groups = progress.trainee_groups(self.scheme, [row[0] for row in chunk])
-            for pk, name, email, registration, counted, rate, last_day, status, reason in chunk:
+            for pk, name, email, registration, counted, rate, *rest in chunk:
+                last_day, status, reason, assessments = rest
                 group, track = groups.get(pk, ("", ""))
                 yield [
                     name,
@@ -90,6 +95,8 @@ class SchemeOverviewExporter(Exporter):
                     reason,
                     group,
                     track,
+                    "" if assessments_required is None else assessments,
+                    "" if assessments_required is None else assessments_required,
                 ]
 
 

@@ -18,9 +18,10 @@ from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from attendance.models import Attendance, Requirement, TraineeFigure
+from attendance.models import Assessment, Attendance, Requirement, TraineeFigure
 from attendance.progress import recorded_q, span_facts
 from attendance.standing import Span, standing
+from attendance.training_year import training_year
 from groups.models import Membership, Scheme
 from sessions.models import Clash, Leave, Session
 
@@ -44,6 +45,7 @@ VALUE_FIELDS = (
     "status",
     "status_rank",
     "status_reason",
+    "assessments",
 )
 
 
@@ -64,6 +66,7 @@ class Figures:
     first_session: date | None = None
     status: str = ""
     status_reason: str = ""
+    assessments: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -82,6 +85,7 @@ class Figures:
             "status": self.status,
             "status_rank": TraineeFigure.STATUS_RANK[self.status],
             "status_reason": self.status_reason,
+            "assessments": self.assessments,
         }
 
 
@@ -103,6 +107,17 @@ def _unavailable(upcoming: QuerySet[Session], people, today: date, until: date):
     ).values_list("person_id", "start_date", "end_date"):
         leave[person_id].append((first, last))
     return clashing, leave
+
+
+def _assessments_this_year(scheme: Scheme, requirement: Requirement, today: date, people):
+    """(person, completed assessments) in the training year of `today`. One query."""
+    first, last = training_year(today, requirement.training_year_starts)
+    done = Assessment.objects.filter(
+        form__scheme=scheme, status__in=Assessment.DONE, session__slot_date__range=(first, last)
+    )
+    if people is not None:
+        done = done.filter(trainee__in=people)
+    return done.values("trainee_id").annotate(done=Count("pk")).values_list("trainee_id", "done")
 
 
 def compute(scheme: Scheme, people: list[int] | None = None) -> dict[int, Figures]:
@@ -190,6 +205,10 @@ def compute(scheme: Scheme, people: list[int] | None = None) -> dict[int, Figure
         if person_id in figures:  # a member's record of someone no longer a trainee
             row = figures[person_id]
             row.recorded, row.counted, row.last_attended = recorded, counted, last
+    only = None if people is None else list(figures)
+    for person_id, done in _assessments_this_year(scheme, requirement, today, only):
+        if person_id in figures:
+            figures[person_id].assessments = done
     for row in figures.values():
         row.status, row.status_reason = astuple(
             standing(

@@ -1,9 +1,10 @@
 """What each role's home page shows, in a fixed number of queries whatever the data size.
 
-A trainee: their next session and presenting date, their count toward the requirement
-and open swaps. A leader: per group led, the next session with who is expected, the
-registers not taken yet and the swaps waiting for an answer. An organiser: per scheme,
-how many trainees have each status and what needs attention.
+A trainee: their next session and presenting date, their count toward the requirement,
+open swaps and assessments ready to read. A leader: per group led, the next session with
+who is expected, the registers not taken yet and the swaps waiting for an answer; and the
+assessments asked of them. An organiser: per scheme, how many trainees have each status
+and what needs attention.
 """
 
 from dataclasses import dataclass, field
@@ -14,8 +15,9 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from attendance.assessments.selectors import completed_unread, requests_to
 from attendance.certificate_selectors import certificates_due_counts
-from attendance.models import Attendance
+from attendance.models import Assessment, Attendance
 from attendance.progress import STATUS_LABELS, Progress, progress_of_trainee, status_counts
 from balint.models import OutboundEmail
 from groups.models import BalintGroup, Scheme, User
@@ -28,6 +30,7 @@ from sessions.schedule.selectors import SessionRow, expected_rows, my_upcoming_s
 
 # Registers not taken are counted this far back: a leader's next step, not old history.
 REGISTER_WEEKS = 8
+ASSESSMENTS_SHOWN = 10
 
 
 def _local_today(zone: str):
@@ -205,6 +208,9 @@ class Home:
     groups: list[GroupCard]
     schemes: list[SchemeSummary]
     bounced: OutboundEmail | None  # the latest mail to them that could not be delivered
+    # Assessment requests waiting on them as a leader; completed ones they have not read.
+    to_assess: list[Assessment] = field(default_factory=list)
+    to_read: list[Assessment] = field(default_factory=list)
     register_weeks = REGISTER_WEEKS  # for the page to say how far back it looks
 
     @property
@@ -220,4 +226,6 @@ def home_for(user: User, roles: Roles) -> Home:
         groups=leader_cards(roles.led_groups),
         schemes=scheme_summaries(roles.organised),
         bounced=latest_bounce(user),
+        to_assess=list(requests_to(user)[:ASSESSMENTS_SHOWN]) if roles.led_groups else [],
+        to_read=list(completed_unread(user)) if roles.member_groups else [],
     )

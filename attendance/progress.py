@@ -120,6 +120,9 @@ class Progress:
     memberships: list[Membership] = field(default_factory=list)
     standing: Standing = field(default_factory=lambda: Standing("on_track"))
     certificate: Certificate | None = None  # current one; set by progress_of_trainee
+    # This training year's assessments (attendance.assessments.selectors.YearCounts), set by
+    # the views; None when the scheme has no assessment form in use.
+    assessments: object | None = None
 
     @property
     def percent(self) -> int:
@@ -389,4 +392,5 @@ def scheme_overview(
         open_ended=F("figure__open_ended"),
         status=F("figure__status"),
         status_reason=F("figure__status_reason"),
+        assessments_done=F("figure__assessments"),
     ).order_by(*OVERVIEW_SORTS.get(sort, OVERVIEW_SORTS["name"]), "pk")

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from attendance import exports, permissions, selectors, services, trainee_selectors
 from attendance import progress as progress_selectors
+from attendance.assessments import selectors as assessment_selectors
 from attendance.forms import OverviewFilterForm, RegisterForm
 from groups import permissions as group_permissions
 from groups import selectors as group_selectors
@@ -149,6 +150,9 @@ def register_history(request, pk):
 @login_required
 def my_progress(request):
     progress = progress_selectors.progress_of_trainee(request.user, latest=LATEST_COUNTED)
+    counts = assessment_selectors.year_counts_by_scheme(request.user, [p.scheme for p in progress])
+    for p in progress:
+        p.assessments = counts.get(p.scheme.pk)
     return render(request, "attendance/progress.html", {"progress": progress})
 
 
@@ -157,6 +161,7 @@ def trainee_progress(request, scheme_pk, person_pk):
     scheme = organised_scheme(request, scheme_pk)
     person = get_object_or_404(progress_selectors.trainees_of(scheme), pk=person_pk)
     record = trainee_selectors.trainee_record(person, scheme, latest=LATEST_COUNTED)
+    record.progress.assessments = assessment_selectors.year_counts(person, scheme)
     group_services.access_log_record(
         actor=request.user,
         action=AccessLogEntry.Action.PROGRESS_VIEW,
@@ -167,7 +172,13 @@ def trainee_progress(request, scheme_pk, person_pk):
     return render(
         request,
         "attendance/trainee.html",
-        {"record": record, "p": record.progress, "person": person, "scheme": scheme},
+        {
+            "record": record,
+            "p": record.progress,
+            "person": person,
+            "scheme": scheme,
+            "assessments": assessment_selectors.assessments_of(person, scheme)[:LATEST_COUNTED],
+        },
     )
 
 
@@ -211,6 +222,7 @@ def scheme_overview(request, pk):
                 for status, label in progress_selectors.STATUS_LABELS.items()
             ],
             "status": filters.get("status", ""),
+            "assessments_required": assessment_selectors.required_per_year(scheme),
         },
     )
 

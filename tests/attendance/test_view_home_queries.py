@@ -18,11 +18,13 @@ pytestmark = pytest.mark.usefixtures("frozen_now")
 BASE = 4
 # The next session (the memberships it covers, then the session), the next presenting
 # date, the swaps; the schemes they are a trainee of, in each (one here) the count, the
-# sessions to come and the memberships; their current certificates.
-TRAINEE = 9
+# sessions to come and the memberships; their current certificates; their completed
+# assessments not yet read.
+TRAINEE = 10
 # The groups, their next sessions, those combined into them, the members of those, their
-# leave and on-call clashes, their accepted guests, the registers not taken, the swaps waiting.
-LEADER = 9
+# leave and on-call clashes, their accepted guests, the registers not taken, the swaps waiting;
+# the assessments asked of them.
+LEADER = 10
 # The schemes with their counts, the groups outside their size range (which, then the
 # first ten), the registers not taken, the certificates due; per scheme (one here) the
 # trainees by status.
