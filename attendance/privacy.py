@@ -1,6 +1,7 @@
 """The attendance app's share of personal data: register records, the register history a
-person wrote, certificates held, issued or revoked, certificate exports requested, and
-statements of attendance held or issued.
+person wrote, certificates held, issued or revoked, certificate exports requested,
+statements of attendance held or issued, and workplace assessments held or completed
+(their rule is attendance.assessments.privacy's).
 
 Erasure keeps every register record (the scheme's figures stand), every
 certificate and every statement (each stays verifiable by its code); the holder's
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
+from attendance.assessments import privacy as assessments_privacy
 from attendance.models import (
     Attendance,
     AttendanceChange,
@@ -59,6 +61,7 @@ class AttendancePart(PersonalDataPart):
             (Statement, "issued_by"),
             (TraineeFigure, "person"),
         }
+        | assessments_privacy.COVERS
     )
     held = (
         "Your attendance at each session (present, late, apologies, absent) and the "
@@ -67,7 +70,9 @@ class AttendancePart(PersonalDataPart):
         "Completion certificates: the name and registration number printed on them, the "
         "sessions counted and a verification code anyone holding the certificate can check.",
         "Statements of attendance downloaded by you or your scheme organisers: your name, "
-        "the sessions counted on the day each was issued and its verification code.",
+        "the sessions counted and assessments completed on the day each was issued and "
+        "its verification code.",
+        *assessments_privacy.HELD,
     )
 
     def export(self, person: User) -> dict[str, list[dict]]:
@@ -135,6 +140,7 @@ class AttendancePart(PersonalDataPart):
                     holder_name=s.holder_name,
                     sessions_counted=s.sessions_counted,
                     sessions_required=s.sessions_required,
+                    assessments_completed=s.assessments_completed,
                     issued_at=s.issued_at,
                     verify_at=settings.SITE_URL + reverse("verify", args=[s.code]),
                 )
@@ -171,6 +177,7 @@ class AttendancePart(PersonalDataPart):
                     "scheme"
                 )
             ],
+            **assessments_privacy.export(person),
         }
 
     def erase_many(self, people: Sequence[User], *, when: datetime) -> None:
@@ -199,6 +206,7 @@ class AttendancePart(PersonalDataPart):
         )
         scrub_mentions(Certificate.objects.all(), "revoke_reason", words)
         _delete_exports(list(CertificateExport.objects.filter(certificates__in=touched).distinct()))
+        assessments_privacy.erase_many(people, when=when)
         # Kept, pointing at the anonymised person: register records and their history,
         # the certificates themselves, exports they requested of others' certificates,
         # the progress figures, the statements (nameless) and those they issued to others.

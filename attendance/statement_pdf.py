@@ -32,9 +32,18 @@ def _context(statement: Statement) -> dict:
         "met": counted >= required,
         "counted": counted,
         "required": required,
-        # Assessments completed (issue 20, another part: not built yet). When they exist,
-        # a list of {"day", "name"} here prints its own section; empty prints nothing.
-        "assessments": [],
+        # Completed assessments print their own section; none prints nothing. A statement
+        # made without them (as some tests do) has none.
+        "assessments": [
+            {
+                "day": row.day,
+                "form": typographic(row.form),
+                "group": typographic(row.group),
+                "assessor": typographic(row.assessor),
+            }
+            for row in getattr(statement, "assessment_rows", [])
+        ],
+        "assessed": statement.assessments_completed,
         "verify_url": url,
         "qr": _data_uri(_qr_png(url)),
     }

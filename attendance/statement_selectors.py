@@ -1,5 +1,6 @@
-"""Reads for statements of attendance: the sessions a statement lists, the trainees a
-bulk download covers, and a statement by its code for the public verification page."""
+"""Reads for statements of attendance: the sessions and the assessments a statement lists,
+the trainees a bulk download covers, and a statement by its code for the public
+verification page."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -7,7 +8,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from attendance.models import Attendance, Requirement, Statement
+from attendance.models import Assessment, Attendance, Requirement, Statement
 from attendance.progress import recorded_q
 from groups.models import BalintGroup, Membership, Scheme, User
 
@@ -45,6 +46,39 @@ def statement_rows(scheme: Scheme, people: list[int]) -> dict[int, list[Statemen
     for person_id, day, group, role in records:
         row = StatementRow(day=day, group=group, guest=role == Attendance.Role.GUEST)
         rows.setdefault(person_id, []).append(row)
+    return rows
+
+
+@dataclass(frozen=True)
+class AssessmentRow:
+    """One completed assessment: the day of its session, the form, the session's group
+    and who completed it."""
+
+    day: date
+    form: str
+    group: str
+    assessor: str
+
+
+def statement_assessments(scheme: Scheme, people: list[int]) -> dict[int, list[AssessmentRow]]:
+    """Each person's completed (or acknowledged) assessments in the scheme, oldest session
+    first, by person id (none: no key). One query, however many people."""
+    rows: dict[int, list[AssessmentRow]] = {}
+    done = (
+        Assessment.objects.filter(
+            trainee__in=people, form__scheme=scheme, status__in=Assessment.DONE
+        )
+        .order_by("trainee_id", "session__starts_at", "pk")
+        .values_list(
+            "trainee_id",
+            "session__slot_date",
+            "form__name",
+            "session__group__name",
+            "assessor__full_name",
+        )
+    )
+    for person_id, day, form, group, assessor in done:
+        rows.setdefault(person_id, []).append(AssessmentRow(day, form, group, assessor))
     return rows
 
 

@@ -3,8 +3,9 @@ code and the count of that day, so the public verification page can say what was
 when it was printed.
 
 The statements come back with `rows`, the counted sessions their count was taken from
-(attendance.statement_selectors.StatementRow), for the PDF printed with them: the list and
-the total on the page are one reading of the registers.
+(attendance.statement_selectors.StatementRow), and `assessment_rows`, the completed
+assessments their `assessments_completed` counts (AssessmentRow), for the PDF printed
+with them: the lists and the totals on the page are one reading of the records.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from attendance.models import Certificate, Requirement, Statement, new_verification_code
 from attendance.progress import trainees_of
-from attendance.statement_selectors import statement_rows
+from attendance.statement_selectors import statement_assessments, statement_rows
 from groups import permissions as group_permissions
 from groups.models import Scheme, User
 
@@ -43,7 +44,8 @@ def _free_codes(count: int) -> list[str]:
 
 
 def _issue(*, actor: User, scheme: Scheme, people: list[User]) -> list[Statement]:
-    rows = statement_rows(scheme, [p.pk for p in people])
+    ids = [p.pk for p in people]
+    rows, assessments = statement_rows(scheme, ids), statement_assessments(scheme, ids)
     issued_at = timezone.now()
     required = Requirement.for_scheme(scheme).sessions_required
     statements = [
@@ -53,6 +55,7 @@ def _issue(*, actor: User, scheme: Scheme, people: list[User]) -> list[Statement
             holder_name=person.full_name,
             sessions_counted=len(rows.get(person.pk, [])),
             sessions_required=required,
+            assessments_completed=len(assessments.get(person.pk, [])),
             issued_by=actor,
             issued_at=issued_at,
             code=code,
@@ -62,6 +65,7 @@ def _issue(*, actor: User, scheme: Scheme, people: list[User]) -> list[Statement
     Statement.objects.bulk_create(statements)  # atomic by itself
     for statement in statements:
         statement.rows = rows.get(statement.person_id, [])
+        statement.assessment_rows = assessments.get(statement.person_id, [])
     return statements
 
 

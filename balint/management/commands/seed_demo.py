@@ -6,6 +6,7 @@ from django.db import transaction
 
 from attendance import demo as attendance_demo
 from attendance import statement_demo
+from attendance.assessments import demo as assessments_demo
 from attendance.changeover import demo as changeover_demo
 from attendance.figures import figures_rebuild
 from feedback import demo as feedback_demo
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             attendance_demo.seed(people)
             attendance_demo.seed_certificates(people)
             attendance_demo.seed_guests_and_combined(people)
+            assessments_demo.seed(people)  # before the statement, which counts them
             statement_demo.seed_statements(people)
             changeover_demo.seed(people)
             feedback_demo.seed(people)
