@@ -33,6 +33,11 @@ def save_screenshot(page: Page, name: str) -> Path:
     return path
 
 
+def fits_the_screen(page: Page, width: int = 390) -> None:
+    """No sideways scroll at a screen `width` px wide."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
 def assert_no_serious_violations(page: Page) -> None:
     results = Axe().run(page)
     blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]

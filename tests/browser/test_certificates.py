@@ -19,7 +19,12 @@ from pypdf import PdfReader
 from attendance import services
 from attendance.models import Attendance, Certificate
 from tests.browser.conftest import VIEWPORTS
-from tests.browser.helpers import assert_no_serious_violations, open_from_navigation, sign_in
+from tests.browser.helpers import (
+    assert_no_serious_violations,
+    fits_the_screen,
+    open_from_navigation,
+    sign_in,
+)
 from tests.factories.attendance import attend, held_sessions
 
 pytestmark = pytest.mark.browser
@@ -124,8 +129,7 @@ def _mark_png() -> bytes:
 
 
 def _no_sideways_scroll(page: Page, viewport: str) -> None:
-    width = VIEWPORTS[viewport]["viewport"]["width"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    fits_the_screen(page, VIEWPORTS[viewport]["viewport"]["width"])
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), indirect=True)

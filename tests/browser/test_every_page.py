@@ -8,7 +8,8 @@ per crawl. A page is one route: /sessions/12/move/ and /sessions/13/move/ render
 same template, so the second is skipped, as are further query strings of a path,
 downloads, the admin and signing out. The scheme is shaped like `seed_demo`: a term
 half held, registers, a filled rota with a swap, leave and an on-call clash, feedback
-and themes, an open evaluation, a certificate, an invitation and undelivered mail.
+and themes, assessments, an open evaluation, a certificate, an invitation and undelivered
+mail.
 
 Then the stacked tables of static/js/tables.js and balint.css, checked cell by cell.
 """
@@ -22,6 +23,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
+from attendance.assessments import services as assessment_services
 from attendance.models import Attendance
 from balint.models import OutboundEmail
 from sessions.models import Session
@@ -29,6 +31,7 @@ from sessions.rosters import services as roster_services
 from tests import factories
 from tests.browser.conftest import VIEWPORTS
 from tests.browser.helpers import BLOCKING_IMPACTS, format_violation, sign_in
+from tests.factories.assessments import completed, form_of
 from tests.factories.attendance import attend, held_sessions
 from tests.factories.certificates import CertificateFactory, led_by
 from tests.factories.feedback import (
@@ -56,6 +59,12 @@ DEEP = {
     "trainee": "sessions/<int:pk>/feedback/",  # Feedback, then a session
     "leader": "sessions/<int:pk>/register/history/",  # group, sessions, register, history
     "organiser": "schemes/<int:scheme_pk>/trainees/<int:person_pk>/",  # scheme, overview
+}
+# The assessment pages each role reaches (issue 20), from the home page or the scheme's.
+ASSESSMENT_PAGES = {
+    "trainee": {"assessments/", "assessments/<int:pk>/"},
+    "leader": {"assessments/<int:pk>/complete/", "assessments/to-complete/"},
+    "organiser": {"schemes/<int:pk>/assessment-forms/", "assessment-forms/<int:pk>/"},
 }
 HELD_WEEKS = 4
 UPCOMING_WEEKS = 6
@@ -132,6 +141,14 @@ def lived_in(demo):
         filename="hospital-rota.csv",
         name="Hospital on-call rota",
     )
+
+    # An assessment completed for the trainee, and another's request waiting for the leader.
+    form = form_of(scheme)
+    completed(
+        assessment_services.assessment_request(trainee=trainee, session=held[-1], form=form),
+        leader,
+    )
+    assessment_services.assessment_request(trainee=fellows[0], session=held[-1], form=form)
 
     TermEvaluationFactory(group=group, opened_by=demo.organiser)
     CertificateFactory(trainee=fellows[-1], scheme=scheme, issued_by=demo.organiser)
@@ -217,6 +234,7 @@ def test_every_page_a_person_can_reach_is_accessible_and_fits(
 
     # The crawl went deep: each role reached a page three or more clicks from home.
     assert DEEP[role] in visited, visited
+    assert ASSESSMENT_PAGES[role] <= set(visited), visited
     assert not problems, f"{role} at {size}, {len(visited)} pages:\n" + "\n".join(problems)
 
 

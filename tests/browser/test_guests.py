@@ -7,11 +7,16 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from sessions.models import GuestRequest, Session
 from tests import factories
-from tests.browser.helpers import assert_no_serious_violations, save_screenshot, sign_in
+from tests.browser.helpers import (
+    assert_no_serious_violations,
+    fits_the_screen,
+    save_screenshot,
+    sign_in,
+)
 from tests.factories.sessions import LeaveFactory, SessionFactory
 
 pytestmark = pytest.mark.browser
@@ -23,10 +28,6 @@ def thursday(demo):
     group = factories.GroupFactory(scheme=demo.scheme, name="Thursday Lunchtime")
     leader = factories.LeaderFactory(group=group, person__full_name="Dr Úna Second").person
     return group, leader
-
-
-def fits_the_screen(page: Page, width: int = 390) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 def test_a_trainee_asks_to_visit_on_a_phone_and_the_other_leader_accepts(
