@@ -4,10 +4,12 @@ each step, the identifier guard on free text, and the one overdue reminder."""
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 
 from attendance.assessments import selectors, services
+from attendance.assessments.tasks import remind_overdue_assessments
 from attendance.models import Assessment, AssessmentForm, AssessmentRating, Attendance
 from balint.models import OutboundEmail
 from groups.models import Membership
@@ -287,3 +289,28 @@ def test_requests_to_lists_only_what_waits_on_the_user(
     assert list(selectors.requests_to(trainee)) == []
     Membership.objects.filter(person=leader).update(end_date=date(2026, 3, 1))
     assert list(selectors.requests_to(leader)) == []
+
+
+def test_the_daily_task_reminds_once_and_beat_runs_it_every_morning(waiting, leader, frozen_now):
+    frozen_now.shift(timedelta(days=15))  # past the due day (16 March)
+    assert remind_overdue_assessments() == 1
+    assert remind_overdue_assessments() == 0
+    entries = [
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == remind_overdue_assessments.name
+    ]
+    assert len(entries) == 1
+    assert (entries[0]["schedule"].hour, entries[0]["schedule"].minute) == ({8}, {0})
+
+
+def test_the_emails_name_the_form_the_session_and_the_page(waiting, leader, trainee):
+    asked = OutboundEmail.objects.get(to=leader.email, kind="assessment_requested")
+    assert trainee.full_name in asked.subject
+    assert waiting.form.name in asked.body_text
+    assert f"/assessments/{waiting.pk}/complete/" in asked.body_text
+    assert "16 March 2026" in asked.body_text  # the day it is due
+    completed(waiting, leader)
+    told = OutboundEmail.objects.get(to=trainee.email, kind="assessment_completed")
+    assert leader.full_name in told.body_text
+    assert f"/assessments/{waiting.pk}/" in told.body_text
