@@ -89,7 +89,13 @@ admin.site.register(CertificateExportPart)
 
 @admin.register(Requirement)
 class RequirementAdmin(admin.ModelAdmin):
-    list_display = ["scheme", "sessions_required", "counted_statuses", "guest_sessions_count"]
+    list_display = [
+        "scheme",
+        "sessions_required",
+        "counted_statuses",
+        "guest_sessions_count",
+        "training_year_starts",
+    ]
     list_select_related = ["scheme"]
     search_fields = ["scheme__name"]
 

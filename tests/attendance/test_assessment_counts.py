@@ -9,7 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from attendance import figures
 from attendance.models import TraineeFigure
 from attendance.tasks import rebuild_figures
+from tests import factories
 from tests.attendance.test_exports import overview_url, read_csv
+from tests.attendance.test_figures_admin import admin_save
 from tests.attendance.test_figures_table import assert_agrees
 from tests.factories.assessments import completed, form_of, requested
 
@@ -132,3 +134,9 @@ def test_the_progress_page_reads_assessments_in_two_queries_for_any_number(
     with CaptureQueriesContext(connection) as four:
         client.get("/progress/")
     assert len(four) == len(one)
+
+
+def test_staff_moving_the_training_year_in_the_admin_recounts(scheme, trainee, one_done):
+    staff = factories.UserFactory(is_staff=True, is_superuser=True)
+    admin_save(staff, scheme.requirement, training_year_starts=3)
+    assert TraineeFigure.objects.get(person=trainee).assessments == 0
