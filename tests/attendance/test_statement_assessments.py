@@ -7,8 +7,6 @@ import io
 from datetime import date
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from attendance import statement_services
@@ -16,6 +14,7 @@ from attendance.assessments import services as assessment_services
 from attendance.models import Assessment, Statement
 from attendance.statement_selectors import AssessmentRow, statement_assessments
 from tests import factories
+from tests.attendance.test_view_statements import queries
 from tests.factories.assessments import completed, form_of
 from tests.factories.attendance import attend, held_sessions, past_wednesdays
 from tests.factories.certificates import require_weasyprint
@@ -149,15 +148,6 @@ def test_without_assessments_the_verification_page_says_only_the_sessions(
 
 
 # --- Queries -------------------------------------------------------------------------------
-
-
-def queries(client, url) -> int:
-    """How many queries a download takes, its streamed body read to the end."""
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-        b"".join(response.streaming_content) if response.streaming else response.content
-    assert response.status_code == 200
-    return len(captured)
 
 
 def test_a_statement_takes_the_same_queries_however_many_assessments(
