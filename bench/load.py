@@ -163,7 +163,8 @@ def main() -> None:
         pages.manage(url, "migrate", "--no-input", "-v0")
     else:
         print(f"Seeding {args.size} into {url} ...", flush=True)
-        pages.prepare(url, args.size)
+        if pages.prepare(url, args.size).wait():
+            raise SystemExit("seed_scale failed")
     pages.manage(url, "collectstatic", "--no-input", "-v0")  # DEBUG=0 serves hashed names
     pages.empty_redis(url)
 

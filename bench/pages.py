@@ -117,18 +117,29 @@ def manage(database_url: str, *args: str) -> None:
     )
 
 
-def inside(database_url: str, mode: str) -> dict:
-    """Run this script's in-Django part (`--inside MODE`) and read its JSON answer."""
-    result = subprocess.run(  # noqa: S603
-        [PYTHON, __file__, "--inside", mode],
+def inside_start(database_url: str, modes: str) -> subprocess.Popen:
+    """Start this script's in-Django part (`--inside MODE[,MODE]`): one process for
+    several modes, as each Django start costs seconds."""
+    return subprocess.Popen(  # noqa: S603
+        [PYTHON, __file__, "--inside", modes],
         cwd=ROOT,
         env=django_env(database_url),
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
-    if result.returncode:
-        raise SystemExit(f"--inside {mode} failed:\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def inside_answer(process: subprocess.Popen) -> dict:
+    """Its JSON answer: {mode: result}."""
+    out, err = process.communicate()
+    if process.returncode:
+        raise SystemExit(f"--inside {process.args[-1]} failed:\n{err}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def inside(database_url: str, modes: str) -> dict:
+    return inside_answer(inside_start(database_url, modes))
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -165,15 +176,23 @@ def prepare_schema(url: str) -> None:
     manage(url, "createcachetable")
 
 
-def prepare(url: str, size: str, schema_like: str = "") -> None:
-    """A new database of the given size. An SQLite file already migrated (schema_like) is
-    copied rather than migrated again: one migration run for both sizes."""
+def prepare(url: str, size: str, schema_like: str = "") -> subprocess.Popen:
+    """Start seeding a new database of the given size; the caller waits. An SQLite file
+    already migrated (schema_like) is copied rather than migrated again: one migration run
+    for both sizes."""
     trainees, groups, years = size.split("/")
     if sqlite_path(schema_like) and sqlite_path(url):
         shutil.copyfile(sqlite_path(schema_like), sqlite_path(url))
     else:
         prepare_schema(url)
-    manage(url, "seed_scale", f"--trainees={trainees}", f"--groups={groups}", f"--years={years}")
+    return subprocess.Popen(  # noqa: S603
+        [
+            *(PYTHON, "manage.py", "seed_scale"),
+            *(f"--trainees={trainees}", f"--groups={groups}", f"--years={years}"),
+        ],
+        cwd=ROOT,
+        env=django_env(url),
+    )
 
 
 # --- Inside Django: locate ids, count queries, make sessions, run jobs ----------------
@@ -285,8 +304,8 @@ def inside_main(mode: str) -> None:
     import django
 
     django.setup()
-    result = {"queries": count_queries, "cookies": session_cookies, "jobs": run_jobs}[mode]()
-    print(json.dumps(result))
+    run = {"queries": count_queries, "cookies": session_cookies, "jobs": run_jobs}
+    print(json.dumps({each: run[each]() for each in mode.split(",")}))
 
 
 # --- Outside: serve with gunicorn and time requests -------------------------------------
@@ -435,6 +454,7 @@ def main() -> None:
     schema = with_database_name(args.database_url, "schema")
     if sqlite_path(schema) and not args.reuse:
         prepare_schema(schema)
+    seeding = []
     for url, size in ((small, args.small), (large, args.large)):
         if REDIS_URL:
             empty_redis(url)
@@ -442,14 +462,18 @@ def main() -> None:
             manage(url, "migrate", "--no-input", "-v0")
         else:
             print(f"Seeding {size} into {url} ...", flush=True)
-            prepare(url, size, schema_like=schema)
+            seeding.append(prepare(url, size, schema_like=schema))
+    # Both sizes at once: separate databases, and a machine has more than one core.
+    if any(process.wait() for process in seeding):
+        raise SystemExit("seed_scale failed")
     if collecting.wait():
         raise SystemExit("collectstatic failed")
-    small_counts = inside(small, "queries")
-    large_counts = inside(large, "queries")
-    found = inside(large, "cookies")
+    counting = inside_start(small, "queries")
+    large_facts = inside(large, "queries,cookies")
+    small_counts = inside_answer(counting)["queries"]
+    large_counts, found = large_facts["queries"], large_facts["cookies"]
     timings = time_pages(large, found, args)
-    jobs = inside(large, "jobs") if args.jobs else {}
+    jobs = inside(large, "jobs")["jobs"] if args.jobs else {}
     text = report(args, small_counts, large_counts, timings, jobs)
     write_section(Path(args.output), SECTION, text)
     print(text)
