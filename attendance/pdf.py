@@ -6,10 +6,7 @@ instead of once per certificate.
 """
 
 import base64
-import copy
-import functools
 import gc
-import io
 import os
 import re
 import struct
@@ -25,10 +22,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
 
-from attendance import certificate_selectors
+from attendance import certificate_selectors, pdf_split
 from attendance.certificate_selectors import Signatory
 from attendance.models import Certificate, Requirement
 from groups.models import Scheme
@@ -179,10 +174,49 @@ def _render_html(pages: list[dict]) -> str:
     return render_to_string("attendance/certificate_pdf.html", {"pages": pages, "marks": marks})
 
 
-def _pdf(html: str) -> bytes:
+# Every margin box a page can have (CSS Paged Media), the corners included.
+_MARGIN_BOXES = tuple(
+    f"@{side}-{place}"
+    for side, places in (
+        ("top", ("left-corner", "left", "center", "right", "right-corner")),
+        ("bottom", ("left-corner", "left", "center", "right", "right-corner")),
+        ("left", ("top", "middle", "bottom")),
+        ("right", ("top", "middle", "bottom")),
+    )
+    for place in places
+)
+
+
+def _has_content(style) -> bool:
+    # As WeasyPrint decides whether a margin box is generated.
+    return style is not None and style["content"] not in ("normal", "inhibit", "none")
+
+
+def _margin_boxes_with_content(layout) -> None:
+    """WeasyPrint makes, styles and sizes all 16 margin boxes of every page even when
+    none has content (its own style sheet gives each an alignment), and draws none of
+    them: a ninth of a certificate's instructions (bench/certificate_instructions.py).
+    A page none of whose margin boxes has content now skips them; statements and leader
+    records, which print their footers in margin boxes, go the usual way. `layout` is
+    weasyprint.layout."""
+    make_margin_boxes = layout.make_margin_boxes
+    if getattr(make_margin_boxes, "with_content", False):
+        return
+
+    def margin_boxes(context, page, state):
+        styles = (context.style_for(page.page_type, box) for box in _MARGIN_BOXES)
+        return make_margin_boxes(context, page, state) if any(map(_has_content, styles)) else ()
+
+    margin_boxes.with_content = True
+    layout.make_margin_boxes = margin_boxes
+
+
+def _pdf(html: str, finisher: Callable | None = None) -> bytes:
     # Imported here: WeasyPrint takes a second to import and most processes never draw a PDF.
-    from weasyprint import HTML
+    from weasyprint import HTML, layout
     from weasyprint.urls import URLFetcher
+
+    _margin_boxes_with_content(layout)
 
     # The page needs only its own data: URIs; nothing from the network or the disk.
     document = HTML(
@@ -191,163 +225,7 @@ def _pdf(html: str) -> bytes:
         url_fetcher=URLFetcher(allowed_protocols={"data"}),
     )
     with _Fonts.lock:
-        return document.write_pdf(font_config=_Fonts.config())
-
-
-# --- Splitting a document into one-page files -----------------------------------------------
-#
-# Every page of a batch shares the fonts (and their subsets), so pypdf's page-by-page
-# copying would read, copy and write the same objects once per page. Instead each object
-# is written out once, with its references left open, and each one-page file is put
-# together from those pieces with its own compact object numbers.
-
-_DRAWN = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
-_HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
-
-
-def _stream_body(stream: StreamObject) -> bytes:
-    """`/Length n >> stream ... endstream`: the stream's bytes as they were, still encoded.
-
-    pypdf's get_data() decodes them; its write_to_stream() writes them as they are, after
-    the dictionary. A copy without the dictionary's entries (whose references the caller
-    writes, renumbered) gives that part alone, after the copy's opening "<<".
-    """
-    body = copy.copy(stream)
-    body.clear()
-    written = io.BytesIO()
-    body.write_to_stream(written)
-    return written.getvalue().removeprefix(b"<<").lstrip()
-
-
-@functools.cache
-def _name(name: NameObject) -> bytes:
-    """A name as PDF syntax. pypdf escapes it character by character each time it is
-    written, and a batch writes the same few dozen names thousands of times."""
-    return name.renumber()
-
-
-def _pieces(obj) -> list[bytes | int]:
-    """`obj` as PDF syntax: byte strings, with the object numbers it refers to between them."""
-    pieces: list[bytes | int] = []
-    buffer = io.BytesIO()
-
-    def write(obj) -> None:
-        if isinstance(obj, IndirectObject):
-            pieces.append(buffer.getvalue())
-            buffer.seek(0)
-            buffer.truncate()
-            pieces.append(obj.idnum)
-        elif isinstance(obj, NameObject):
-            buffer.write(_name(obj))
-        elif isinstance(obj, DictionaryObject):
-            stream = isinstance(obj, StreamObject)
-            buffer.write(b"<<")
-            for key, value in obj.items():
-                if stream and key == "/Length":
-                    continue
-                buffer.write(b"\n")
-                buffer.write(_name(key))
-                buffer.write(b" ")
-                write(value)
-            if stream:
-                buffer.write(b"\n")
-                buffer.write(_stream_body(obj))
-            else:
-                buffer.write(b"\n>>")
-        elif isinstance(obj, ArrayObject):
-            buffer.write(b"[")
-            for item in obj:
-                buffer.write(b" ")
-                write(item)
-            buffer.write(b" ]")
-        else:
-            obj.write_to_stream(buffer)
-
-    write(obj)
-    pieces.append(buffer.getvalue())
-    return pieces
-
-
-def _joined(pieces: list[bytes | int], numbers: dict[int, int | None]) -> bytes:
-    """The pieces with each reference renumbered, or null where it leads out of the file."""
-    return b"".join(
-        piece
-        if isinstance(piece, bytes)
-        else b"%d 0 R" % numbers[piece]
-        if numbers[piece] is not None
-        else b"null"
-        for piece in pieces
-    )
-
-
-def _own_page(page) -> DictionaryObject:
-    """The page with only the images it draws: WeasyPrint shares one image dictionary
-    across a document's pages, or every split file would carry every QR code."""
-    own = DictionaryObject(page)
-    resources = page["/Resources"].get_object()
-    images = resources.get("/XObject")
-    if images:
-        drawn = {"/" + name.decode() for name in _DRAWN.findall(page.get_contents().get_data())}
-        resources = DictionaryObject(resources)
-        resources[NameObject("/XObject")] = DictionaryObject(
-            {k: v for k, v in images.get_object().items() if k in drawn}
-        )
-        own[NameObject("/Resources")] = resources
-    return own
-
-
-def _split(pdf: bytes) -> list[bytes]:
-    reader = PdfReader(io.BytesIO(pdf))
-    cache: dict[int, list[bytes | int]] = {}
-
-    def pieces(number: int) -> list[bytes | int]:
-        if number not in cache:
-            cache[number] = _pieces(reader.get_object(number))
-        return cache[number]
-
-    pages = reader.pages
-    page_numbers = {page.indirect_reference.idnum for page in pages}
-    root = reader.trailer["/Root"].get_object()
-    lang = _pieces(root["/Lang"]) if "/Lang" in root else None
-    info = reader.trailer.get("/Info")
-    files = []
-    for page in pages:
-        own = page.indirect_reference.idnum
-        # 1 catalog, 2 page tree, 3 page; links to other pages of the batch become null.
-        numbers: dict[int, int | None] = dict.fromkeys(page_numbers - {own})
-        numbers[page.raw_get("/Parent").idnum] = 2
-        numbers[own] = 3
-        bodies = [_pieces(_own_page(page))]
-        # Number what the page refers to, breadth first, then the document information.
-        for start in (bodies[0], [info.idnum] if isinstance(info, IndirectObject) else []):
-            queue = [piece for piece in start if isinstance(piece, int)]
-            for number in queue:
-                if number not in numbers:
-                    numbers[number] = 3 + len(bodies)
-                    bodies.append(pieces(number))
-                    queue.extend(piece for piece in bodies[-1] if isinstance(piece, int))
-
-        catalog = b"<<\n/Type /Catalog\n/Pages 2 0 R%s\n>>" % (
-            b"\n/Lang " + _joined(lang, numbers) if lang else b""
-        )
-        objects = [catalog, b"<<\n/Type /Pages\n/Count 1\n/Kids [ 3 0 R ]\n>>"]
-        objects += [_joined(pieces, numbers) for pieces in bodies]
-        out = [_HEADER]
-        offsets = []
-        position = len(_HEADER)
-        for number, content in enumerate(objects, 1):
-            offsets.append(position)
-            out.append(b"%d 0 obj\n%s\nendobj\n" % (number, content))
-            position += len(out[-1])
-        out.append(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-        out.extend(b"%010d 00000 n \n" % offset for offset in offsets)
-        trailer = b"/Size %d\n/Root 1 0 R" % (len(objects) + 1)
-        if isinstance(info, IndirectObject):
-            trailer += b"\n/Info %d 0 R" % numbers[info.idnum]
-        # No /ID: the same certificate gives the same bytes.
-        out.append(b"trailer\n<<\n%s\n>>\nstartxref\n%d\n%%%%EOF\n" % (trailer, position))
-        files.append(b"".join(out))
-    return files
+        return document.write_pdf(font_config=_Fonts.config(), finisher=finisher)
 
 
 def render_certificate(certificate: Certificate) -> bytes:
@@ -386,7 +264,11 @@ def _on_a_fresh_stack(work: Callable[..., list[bytes]], *args) -> list[bytes]:
 
 
 def _pdf_pages(html: str) -> list[bytes]:
-    return _split(_pdf(html))
+    try:
+        _pdf(html, finisher=pdf_split.split_instead_of_writing)
+    except pdf_split.Split as split:
+        return split.files
+    raise AssertionError("WeasyPrint did not call the finisher.")
 
 
 def render_certificates(certificates: list[Certificate]) -> Iterator[tuple[Certificate, bytes]]:
@@ -405,7 +287,7 @@ def warm_up() -> bytes:
     """Render one certificate held in memory, touching no database.
 
     A process's first batch pays about a second of one-time costs: cffi's type
-    parsing, the template, the URL map, pypdf. The Celery worker calls this
+    parsing, the template, the URL map. The Celery worker calls this
     before it forks its pool, so every pool process starts warm and an export pays only
     for pages. Returns the one-page PDF.
     """
@@ -422,4 +304,4 @@ def warm_up() -> bytes:
     design = Requirement(scheme=scheme, certificate_mark=_qr_png(verify_url(certificate)))
     # Keyed by the unsaved scheme's and certificate's id, None.
     pages = _pages([certificate], {None: design}, {None: Signatory("Warm-up", "Warm-up")})
-    return _split(_pdf(_render_html(pages)))[0]
+    return _pdf_pages(_render_html(pages))[0]
