@@ -208,6 +208,7 @@ def _margin_boxes_with_content(layout) -> None:
         return make_margin_boxes(context, page, state) if any(map(_has_content, styles)) else ()
 
     margin_boxes.with_content = True
+    margin_boxes.__wrapped__ = make_margin_boxes
     layout.make_margin_boxes = margin_boxes
 
 
