@@ -49,24 +49,23 @@ class AttendanceChangeAdmin(ReadOnlyAdmin):
     list_select_related = ["attendance__person", "attendance__session__group", "changed_by"]
 
 
-@admin.register(Certificate)
-class CertificateAdmin(ReadOnlyAdmin):
-    """Certificates are issued and revoked by organisers on the certificates page."""
+class VerifiableAdmin(ReadOnlyAdmin):
+    """A document with a verification code: a certificate or a statement."""
 
     list_display = ["display_code", "holder_name", "scheme", "sessions_counted", "issued_at"]
     list_filter = ["scheme"]
     list_select_related = ["scheme"]
     search_fields = ["code", "holder_name"]
+
+
+@admin.register(Certificate)
+class CertificateAdmin(VerifiableAdmin):
+    """Certificates are issued and revoked by organisers on the certificates page."""
 
 
 @admin.register(Statement)
-class StatementAdmin(ReadOnlyAdmin):
+class StatementAdmin(VerifiableAdmin):
     """Statements are made when a trainee or organiser downloads one."""
-
-    list_display = ["display_code", "holder_name", "scheme", "sessions_counted", "issued_at"]
-    list_filter = ["scheme"]
-    list_select_related = ["scheme"]
-    search_fields = ["code", "holder_name"]
 
 
 class ExportPartInline(admin.TabularInline):

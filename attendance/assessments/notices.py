@@ -1,21 +1,16 @@
 """Emails about assessments, queued in the outbox inside the change's transaction and
 keyed so each piece of news reaches a person once."""
 
-from attendance.models import Assessment, AssessmentForm
+from attendance.models import Assessment
 from balint.outbox import email_queue
 from groups.models import Membership, User
 
 
 def _assessors(assessment: Assessment) -> list[User]:
     """The group's leaders today who may complete the form."""
-    roles = (
-        [Membership.Role.LEADER]
-        if assessment.form.assessor == AssessmentForm.Assessor.LEADER
-        else list(Membership.LEADING_ROLES)
-    )
     memberships = (
         Membership.objects.current()
-        .filter(group=assessment.session.group_id, role__in=roles)
+        .filter(group=assessment.session.group_id, role__in=assessment.form.assessor_roles)
         .exclude(person=assessment.trainee_id)
         .select_related("person")
         .order_by("person__email")

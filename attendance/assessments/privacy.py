@@ -26,9 +26,6 @@ from attendance.models import Assessment
 from balint.privacy import mentions_of, row, scrub_mentions
 from groups.models import User
 
-# The free text of an assessment: the assessor's two fields and the trainee's reflection.
-TEXT_FIELDS = ("strengths", "suggestions", "reflection")
-
 COVERS = frozenset({(Assessment, "trainee"), (Assessment, "assessor")})
 HELD = (
     "Workplace assessments you asked for: the form, the session and its group, the "
@@ -105,9 +102,9 @@ def erase_many(people: Sequence[User], *, when: datetime) -> None:
     """The rule in the module's docstring, for a batch of people at once."""
     held = Assessment.objects.filter(trainee__in=[person.pk for person in people])
     held.exclude(status__in=Assessment.DONE).delete()
-    held.update(**dict.fromkeys(TEXT_FIELDS, ""))
+    held.update(**dict.fromkeys(Assessment.TEXT_FIELDS, ""))
     words = mentions_of(people)
-    for field in TEXT_FIELDS:
+    for field in Assessment.TEXT_FIELDS:
         scrub_mentions(Assessment.objects.all(), field, words)
     # Kept, pointing at the anonymised person: completed assessments of the trainee
     # (nameless and wordless) and those the assessor completed for others.

@@ -73,7 +73,7 @@ def attended_for_request(trainee: User, today: date | None = None) -> QuerySet[A
 
 def leading_q(user: User, today: date | None = None) -> Q:
     """Assessments whose session's group `user` leads today, as the form allows: the
-    leader only, or the leader or a co-leader."""
+    leader only, or the leader or a co-leader (AssessmentForm.assessor_roles, in SQL)."""
     today = today or timezone.localdate()
     leading = Membership.objects.current(today).filter(
         person=user, group=OuterRef("session__group")

@@ -15,7 +15,6 @@ from attendance.assessments.definition import FormDefinition, form_definition_ch
 from attendance.assessments.starting_form import starting_form
 from attendance.figures import figures_refresh
 from attendance.models import Assessment, AssessmentDomain, AssessmentForm, AssessmentRating
-from balint.guard import find_identifier
 from groups import permissions as group_permissions
 from groups.models import Scheme, User
 from sessions.models import Session
@@ -119,13 +118,11 @@ def assessment_form_retire(*, actor: User, form: AssessmentForm) -> AssessmentFo
 # --- The flow ---------------------------------------------------------------------------
 
 
-def _guarded(**texts: str) -> None:
-    errors = {}
-    for name, text in texts.items():
-        if finding := find_identifier(text):
-            errors[name] = [finding.message]
-    if errors:
-        raise ValidationError(errors)
+def _checked(assessment: Assessment) -> None:
+    """The text fields' validators (the identifier guard, the length), nothing else: the
+    other fields' checks would look each foreign key up again."""
+    others = [f.name for f in Assessment._meta.fields if f.name not in Assessment.TEXT_FIELDS]
+    assessment.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
 
 
 def assessment_request(
@@ -178,7 +175,6 @@ def assessment_complete(
     and free text that passes the identifier guard."""
     if not selectors.requests_to(assessor).filter(pk=assessment.pk).exists():
         raise PermissionDenied("Only a leader of the group can complete this assessment.")
-    _guarded(strengths=strengths, suggestions=suggestions)
     with transaction.atomic():
         assessment = (
             Assessment.objects.select_for_update()
@@ -202,7 +198,7 @@ def assessment_complete(
         assessment.judgement = judgement
         assessment.strengths = strengths.strip()
         assessment.suggestions = suggestions.strip()
-        assessment.full_clean(validate_unique=False, validate_constraints=False)
+        _checked(assessment)
         assessment.save()
         AssessmentRating.objects.bulk_create(
             AssessmentRating(assessment=assessment, domain=d, level=ratings[d.pk]) for d in domains
@@ -216,7 +212,6 @@ def assessment_acknowledge(*, trainee: User, assessment: Assessment, reflection:
     """The trainee has read it, and may say what they take from it."""
     if assessment.trainee_id != trainee.pk:
         raise PermissionDenied("Only the trainee acknowledges their assessment.")
-    _guarded(reflection=reflection)
     with transaction.atomic():
         assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if assessment.status != Assessment.Status.COMPLETED:
@@ -224,6 +219,7 @@ def assessment_acknowledge(*, trainee: User, assessment: Assessment, reflection:
         assessment.status = Assessment.Status.ACKNOWLEDGED
         assessment.acknowledged_at = timezone.now()
         assessment.reflection = reflection.strip()
+        _checked(assessment)
         assessment.save(update_fields=["status", "acknowledged_at", "reflection"])
     return assessment
 

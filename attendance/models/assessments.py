@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from balint.guard import no_patient_identifier
-from groups.models import Scheme
+from groups.models import Membership, Scheme
 from sessions.models import Session
 
 TEXT_LIMIT = 2000
@@ -84,6 +84,13 @@ class AssessmentForm(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def assessor_roles(self) -> tuple[str, ...]:
+        """The membership roles that may complete it."""
+        if self.assessor == self.Assessor.LEADER:
+            return (Membership.Role.LEADER,)
+        return Membership.LEADING_ROLES
+
 
 class AssessmentDomain(models.Model):
     """One thing the form rates, with the descriptor assessors rate it against."""
@@ -114,6 +121,8 @@ class Assessment(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
 
     DONE = (Status.COMPLETED, Status.ACKNOWLEDGED)
+    # The free text: the assessor's two fields and the trainee's reflection.
+    TEXT_FIELDS = ("strengths", "suggestions", "reflection")
 
     form = models.ForeignKey(AssessmentForm, on_delete=models.PROTECT, related_name="assessments")
     trainee = models.ForeignKey(
