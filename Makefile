@@ -40,11 +40,12 @@ format: install
 	$(BIN)/ruff format .
 
 # The suite runs in one pytest-xdist process per core, at most 8, each with its own test
-# database; tests on the shared Redis broker take turns (tests/workers.py), the benchmarks
-# use Redis databases 11-13. PYTEST_ARGS="-n 0" runs the suite in one process.
+# database; idle processes take tests from busy ones (worksteal), the long tests first
+# (tests/conftest.py). Tests on the shared Redis broker take turns (tests/workers.py), the
+# benchmarks use Redis databases 11-13. PYTEST_ARGS="-n 0" runs the suite in one process.
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=balint.test_settings
-	$(BIN)/pytest -n auto --maxprocesses=8 $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --maxprocesses=8 --dist worksteal $(PYTEST_ARGS)
 
 lock: | $(BIN)/uv
 	$(BIN)/uv pip compile --quiet pyproject.toml -o requirements.txt

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 import time_machine
+from celery import current_app
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -26,6 +27,21 @@ def skip_or_fail(reason: str) -> None:
     if require_services():
         pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
     pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(items):
+    """The long tests first (benchmarks and the real worker, then the browser journeys),
+    each file's tests still together. pytest-xdist hands tests out in this order and idle
+    processes take work from busy ones (--dist worksteal): a run no longer ends with one
+    process busy with a long test while the others wait."""
+
+    first = ["slow", "browser"]
+
+    def rank(item) -> int:
+        marks = [i for i, name in enumerate(first) if item.get_closest_marker(name)]
+        return min(marks, default=len(first))
+
+    items.sort(key=rank)
 
 
 @pytest.fixture
@@ -51,6 +67,14 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _balint_stays_the_current_celery_app():
+    """A test that makes another Celery app current (`Celery()` does unless told not to)
+    fails here, not the later tests whose tasks would then go to that app's broker."""
+    yield
+    assert current_app.main == "balint", f"the current Celery app is {current_app.main!r}"
 
 
 @pytest.fixture(scope="module")

@@ -216,14 +216,15 @@ def start_a_worker() -> None:
     """Send what a worker's main process sends before it forks its pool.
 
     The sender is a worker of another Celery app, so Django's fixup for ours leaves it
-    alone instead of rewiring this test process's database handling."""
+    alone instead of rewiring this test process's database handling. It is not made the
+    current app: tests after this one would send their tasks to it."""
     from celery import Celery
     from celery.signals import worker_init
 
     import attendance.tasks  # noqa: F401 - connects the receiver, as the worker's import does
 
     class Worker:
-        app = Celery("elsewhere")
+        app = Celery("elsewhere", set_as_current=False)
 
     worker_init.send(sender=Worker())
 

@@ -4,9 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_the_clash_scan_benchmark_runs_at_a_small_size(tmp_path):
     result = subprocess.run(
         [sys.executable, "bench/clash_scan.py", "--trainees=40", "--shifts=30"],

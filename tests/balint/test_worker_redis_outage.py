@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from celery import Celery
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 # Guards against a hung worker or broker; not performance assertions.
@@ -67,8 +67,11 @@ def worker(private_redis, tmp_path):
 
 @pytest.fixture
 def send(private_redis):
-    """Sends a task by name and waits for its answer, as the web app would."""
-    client = Celery("outage-test", broker=private_redis.url, backend=private_redis.url)
+    """Sends a task by name and waits for its answer, as the web app would. Not the current
+    app: later tests in this process would send their tasks to the stopped Redis."""
+    client = Celery(
+        "outage-test", broker=private_redis.url, backend=private_redis.url, set_as_current=False
+    )
 
     def send(name, *args):
         return client.send_task(name, args=args)
