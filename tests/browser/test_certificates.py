@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from attendance import services
 from attendance.models import Attendance, Certificate
-from tests.browser.conftest import VIEWPORTS
+from tests.browser.conftest import END_SIZES, VIEWPORTS
 from tests.browser.helpers import (
     assert_no_serious_violations,
     fits_the_screen,
@@ -132,7 +132,7 @@ def _no_sideways_scroll(page: Page, viewport: str) -> None:
     fits_the_screen(page, VIEWPORTS[viewport]["viewport"]["width"])
 
 
-@pytest.mark.parametrize("viewport", list(VIEWPORTS), indirect=True)
+@pytest.mark.parametrize("viewport", END_SIZES, indirect=True)
 def test_organiser_designs_the_certificate_and_issues_for_everyone_eligible(
     page: Page, viewport, demo, browser_problems, monkeypatch
 ):

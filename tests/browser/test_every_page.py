@@ -19,7 +19,6 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
@@ -29,8 +28,13 @@ from balint.models import OutboundEmail
 from sessions.models import Session
 from sessions.rosters import services as roster_services
 from tests import factories
-from tests.browser.conftest import VIEWPORTS
-from tests.browser.helpers import BLOCKING_IMPACTS, format_violation, sign_in
+from tests.browser.conftest import END_SIZES, VIEWPORTS
+from tests.browser.helpers import (
+    blocking_violations,
+    format_violation,
+    load_axe_on_every_page,
+    sign_in,
+)
 from tests.factories.assessments import completed, form_of
 from tests.factories.attendance import attend, held_sessions
 from tests.factories.certificates import CertificateFactory, led_by
@@ -50,10 +54,6 @@ pytestmark = pytest.mark.browser
 MAX_PAGES = 80
 DOWNLOADS = (".csv", ".pdf", ".ics", ".xlsx", ".zip")
 SKIPPED_PREFIXES = ("/admin/", "/accounts/logout/")
-# The two ends of the range. A 390 px phone gets the same layout as 320 px (no breakpoint
-# between them: Bootstrap's and balint.css's first is 576 px), with more room, so what
-# fits at 320 fits at 390, and the console and the actions do not depend on the width.
-CRAWL_SIZES = ["desktop", "small phone"]
 # A page each role reaches only three or more clicks from home.
 DEEP = {
     "trainee": "sessions/<int:pk>/feedback/",  # Feedback, then a session
@@ -197,12 +197,13 @@ def crawl(page, checks) -> dict[str, str]:
     return visited
 
 
-@pytest.mark.parametrize("size", CRAWL_SIZES)
+@pytest.mark.parametrize("size", END_SIZES)
 @pytest.mark.parametrize("role", ["trainee", "leader", "organiser"])
 def test_every_page_a_person_can_reach_is_accessible_and_fits(
     open_page, lived_in, browser_problems, role, size
 ):
     page = open_page(size)
+    load_axe_on_every_page(page.context)
     screen_width = VIEWPORTS[size]["viewport"]["width"]
     sign_in(page, getattr(lived_in, role))
     problems: list[str] = []
@@ -223,9 +224,10 @@ def test_every_page_a_person_can_reach_is_accessible_and_fits(
         if len(main_actions) > 1:
             problems.append(f"{path}: {len(main_actions)} main actions: {main_actions}")
         problems.extend(f"{path}: off the order of actions: {b}" for b in page.evaluate(OFF_ORDER))
-        for violation in Axe().run(page).response["violations"]:
-            if violation["impact"] in BLOCKING_IMPACTS:
-                problems.append(f"{path}: axe-core\n{format_violation(violation)}")
+        problems.extend(
+            f"{path}: axe-core\n{format_violation(violation)}"
+            for violation in blocking_violations(page)
+        )
         while browser_problems:
             problems.append(f"{path}: {browser_problems.pop(0)}")
 

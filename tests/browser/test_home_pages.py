@@ -1,6 +1,6 @@
 """Each role signs in through the real login page and sees its own home page (issue 18):
 the trainee's next presenting date and count, the leader's register, the organiser's
-summary, at desktop, phone and small-phone sizes, with no serious accessibility violation
+summary, on a desktop and a 320 px phone (END_SIZES), with no serious accessibility violation
 (axe-core), no sideways scroll and no console error; a screenshot of each home is saved.
 
 The other tests run once per viewport of the `page` fixture (desktop and phone).
@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from attendance.progress import STATUS_LABELS, status_counts
 from sessions.models import Session
-from tests.browser.conftest import VIEWPORTS
+from tests.browser.conftest import END_SIZES
 from tests.browser.helpers import (
     LOGIN_PATH,
     assert_no_serious_violations,
@@ -113,7 +113,7 @@ def check_the_page(page, name: str, problems: list[str]) -> None:
     save_screenshot(page, name)
 
 
-@pytest.mark.parametrize("size", VIEWPORTS)
+@pytest.mark.parametrize("size", END_SIZES)
 def test_trainee_home_answers_when_they_present_and_when_they_reach_30(
     open_page, size, demo, home_scene, browser_problems
 ):
@@ -150,7 +150,7 @@ def test_trainee_home_answers_when_they_present_and_when_they_reach_30(
     sign_out(page, size)
 
 
-@pytest.mark.parametrize("size", VIEWPORTS)
+@pytest.mark.parametrize("size", END_SIZES)
 def test_leader_takes_the_register_from_the_home_card(
     open_page, size, demo, home_scene, browser_problems
 ):
@@ -183,7 +183,7 @@ def test_leader_takes_the_register_from_the_home_card(
     assert browser_problems == []
 
 
-@pytest.mark.parametrize("size", VIEWPORTS)
+@pytest.mark.parametrize("size", END_SIZES)
 def test_organiser_sees_how_many_trainees_have_each_status(
     open_page, size, demo, home_scene, browser_problems
 ):
