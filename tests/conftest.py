@@ -7,13 +7,11 @@ import time_machine
 from celery import current_app
 from django.core.cache import cache
 from django.core.management import call_command
-from django.core.signals import request_started
 from django.db import connection, transaction
 from django.test import override_settings
 
 from groups.models import Membership
 from tests import factories
-from tests.factories import figures as factory_figures
 
 # Real Celery worker and Redis fixtures (redis_url, broker, worker), a private Redis to stop
 # and start (private_redis), and a real SMTP server that misbehaves on request (fault_smtp).
@@ -69,24 +67,6 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_call(item):
-    """The figures the fixtures' factories noted, applied as the test starts; in the test's
-    body factories refresh at once, as the services do (tests/factories/figures.py)."""
-    factory_figures.start_test()
-
-
-@pytest.fixture(autouse=True)
-def _factory_figures():
-    """Autouse fixtures are set up first: the others' factories only note figures."""
-    factory_figures.defer()
-    request_started.connect(factory_figures.apply)
-    with connection.execute_wrapper(factory_figures.before_table_sql):
-        yield
-    request_started.disconnect(factory_figures.apply)
-    factory_figures.end_test()
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,6 @@ from groups.figures_hooks import figures_changed
 from groups.models import Membership, User
 from sessions.models import Session
 from tests import factories
-from tests.factories import figures
 from tests.factories.sessions import SessionFactory
 
 # The last Wednesday before NOW; earlier ones follow it back a week at a time.
@@ -50,8 +49,8 @@ class AttendanceFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         record = super()._create(model_class, *args, **kwargs)
-        # Written past the services: the figures table kept as register_save keeps it.
-        figures.people_changed(record.session.group.scheme_id, [record.person_id])
+        # Written past the services: keep the figures table as register_save does.
+        figures_changed(record.session.group.scheme_id, [record.person_id])
         return record
 
 
