@@ -35,11 +35,10 @@ def pytest_collection_modifyitems(items):
     processes take work from busy ones (--dist worksteal): a run no longer ends with one
     process busy with a long test while the others wait."""
 
-    first = ["slow", "browser"]
-
     def rank(item) -> int:
-        marks = [i for i, name in enumerate(first) if item.get_closest_marker(name)]
-        return min(marks, default=len(first))
+        if item.get_closest_marker("slow"):
+            return 0
+        return 1 if item.get_closest_marker("browser") else 2
 
     items.sort(key=rank)
 
