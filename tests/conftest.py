@@ -9,9 +9,11 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from groups.models import Membership
 from tests import factories
+from tests.factories import figures as factory_figures
 
 # Real Celery worker and Redis fixtures (redis_url, broker, worker), a private Redis to stop
 # and start (private_redis), and a real SMTP server that misbehaves on request (fault_smtp).
@@ -66,6 +68,30 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _factory_figures(request):
+    """The factories of a test in one transaction note whose figures changed; the notes are
+    applied before anything could see the table (tests/factories/figures.py). A test
+    whose data other connections read (a live server, a real worker, threads) refreshes
+    at once. Autouse fixtures are set up before the others, whose factories they watch."""
+    if not {"transactional_db", "live_server"}.isdisjoint(request.fixturenames):
+        yield
+        return
+    with factory_figures.deferred(), connection.execute_wrapper(factory_figures.before_sql):
+        yield
+
+
+def _enter_after_the_notes(self, enter=CaptureQueriesContext.__enter__):
+    """A count of queries (django_assert_num_queries and the like) starts with the
+    factories' notes applied: their refreshes are the data's making, not the counted
+    code's queries."""
+    factory_figures.apply()
+    return enter(self)
+
+
+CaptureQueriesContext.__enter__ = _enter_after_the_notes
 
 
 @pytest.fixture(autouse=True)

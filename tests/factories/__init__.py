@@ -6,8 +6,8 @@ import factory
 from django.utils import timezone
 
 from balint.models import OutboundEmail
-from groups.figures_hooks import figures_changed
 from groups.models import BalintGroup, Invitation, Membership, Scheme, SchemeOrganiser, User
+from tests.factories import figures
 
 PASSWORD = "correct-horse-battery"
 
@@ -78,8 +78,8 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         membership = super()._create(model_class, *args, **kwargs)
-        # Written past the services: keep the figures table as membership_add does.
-        figures_changed(membership.group.scheme_id, [membership.person_id])
+        # Written past the services: the figures table kept as membership_add keeps it.
+        figures.people_changed(membership.group.scheme_id, [membership.person_id])
         return membership
 
 

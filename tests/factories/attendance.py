@@ -12,10 +12,10 @@ import factory
 
 from attendance.models import Attendance
 from attendance.selectors import register_lines
-from groups.figures_hooks import figures_changed
 from groups.models import Membership, User
 from sessions.models import Session
 from tests import factories
+from tests.factories import figures
 from tests.factories.sessions import SessionFactory
 
 # The last Wednesday before NOW; earlier ones follow it back a week at a time.
@@ -49,8 +49,8 @@ class AttendanceFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         record = super()._create(model_class, *args, **kwargs)
-        # Written past the services: keep the figures table as register_save does.
-        figures_changed(record.session.group.scheme_id, [record.person_id])
+        # Written past the services: the figures table kept as register_save keeps it.
+        figures.people_changed(record.session.group.scheme_id, [record.person_id])
         return record
 
 
@@ -78,7 +78,7 @@ def bulk_trainees(group, count: int, *, prefix: str = "bulk", start: date | None
         Membership(person=p, group=group, role=Membership.Role.MEMBER, start_date=start)
         for p in people
     )
-    figures_changed(group.scheme_id, [p.pk for p in people])  # as the services do
+    figures.people_changed(group.scheme_id, [p.pk for p in people])  # as the services do
     return people
 
 
@@ -86,7 +86,7 @@ def bulk_records(session, people, status=Attendance.Status.PRESENT) -> list[Atte
     records = Attendance.objects.bulk_create(
         Attendance(session=session, person=p, status=status, updated_by=p) for p in people
     )
-    figures_changed(session.group.scheme_id, [p.pk for p in people])  # as the services do
+    figures.people_changed(session.group.scheme_id, [p.pk for p in people])  # as the services do
     return records
 
 

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import factory
 
-from groups.figures_hooks import group_figures_changed
 from sessions.models import CalendarToken, Leave, Session, SwapRequest
 from sessions.schedule.planning import local_span
 from tests import factories
+from tests.factories import figures
 
 DUBLIN = ZoneInfo("Europe/Dublin")
 
@@ -52,8 +52,8 @@ class SessionFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         session = super()._create(model_class, *args, **kwargs)
-        # Written past the services: keep the figures table as session_add does.
-        group_figures_changed(session.group)
+        # Written past the services: the figures table kept as session_add keeps it.
+        figures.group_changed(session.group)
         return session
 
 
