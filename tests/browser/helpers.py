@@ -78,8 +78,11 @@ def open_navigation_if_collapsed(page: Page, viewport: str) -> None:
         expect(sign_out).to_be_hidden()
         toggler.click()
         expect(toggler).to_have_attribute("aria-expanded", "true")
-        # Bootstrap adds "show" once the opening transition has finished.
-        expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
+        # Bootstrap adds "show" once the opening transition has finished: checked at each
+        # frame, where an expectation polls at 100, 250 and 500 ms (0.7 s a time).
+        page.wait_for_function(
+            "() => document.getElementById('main-nav').classList.contains('show')"
+        )
         expect(sign_out).to_be_visible()
     else:
         expect(toggler).to_be_hidden()
