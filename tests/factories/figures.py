@@ -6,7 +6,7 @@ are applied together just before anything could see the table: a statement on it
 savepoint (whose rollback would otherwise take the applied notes with it), or a count of
 queries beginning (tests/conftest.py). A test that builds ten sessions for six members
 then refreshes once rather than sixteen times (the refreshes were two fifths of the
-suite's time), and whatever reads the table finds what it would have found: the figures
+non-browser tests' time), and whatever reads the table finds what it would have found: the figures
 are a function of the rows, and a service that refreshes some of them meanwhile computes
 from the same rows. Only the test's connection is watched, and no other can see its
 uncommitted rows.
