@@ -34,10 +34,15 @@ def figures_changed(scheme_pk: int, person_pks: Iterable[int] | None = None) -> 
         callback(scheme_pk, people)
 
 
+def group_trainees(group):
+    """Whose figures a group's sessions count in: everyone ever a member of it."""
+    members = Membership.objects.filter(group=group, role=Membership.Role.MEMBER)
+    return members.values_list("person_id", flat=True)
+
+
 def group_figures_changed(group) -> None:
     """A group's sessions changed: the figures of everyone ever a member of it."""
-    members = Membership.objects.filter(group=group, role=Membership.Role.MEMBER)
-    figures_changed(group.scheme_id, members.values_list("person_id", flat=True))
+    figures_changed(group.scheme_id, group_trainees(group))
 
 
 def people_figures_changed(person_pks: Iterable[int]) -> None:

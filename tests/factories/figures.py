@@ -6,21 +6,21 @@ are applied together just before anything could see the table: a statement on it
 savepoint (whose rollback would otherwise take the applied notes with it), or a count of
 queries beginning (tests/conftest.py). A test that builds ten sessions for six members
 then refreshes once rather than sixteen times (the refreshes were two fifths of the
-non-browser tests' time), and whatever reads the table finds what it would have found: the figures
-are a function of the rows, and a service that refreshes some of them meanwhile computes
-from the same rows. Only the test's connection is watched, and no other can see its
-uncommitted rows.
+non-browser tests' time in a profile on SQLite), and whatever reads the table finds what
+it would have found: the figures are a function of the rows, and a service that refreshes
+some of them meanwhile computes from the same rows. Only the test's connection is watched,
+and no other can see its uncommitted rows.
 """
 
 from collections import defaultdict
 from contextlib import contextmanager
 
-from groups.figures_hooks import figures_changed, group_figures_changed
-from groups.models import Membership, Scheme
+from attendance.models import TraineeFigure
+from groups.figures_hooks import figures_changed, group_trainees
+from groups.models import Scheme
 
-TABLE = "attendance_traineefigure"
+TABLE = TraineeFigure._meta.db_table
 _people: dict[int, set[int]] = defaultdict(set)
-_groups: dict[int, object] = {}
 _state = {"deferring": False, "applying": False}
 
 
@@ -32,7 +32,6 @@ def deferred():
     finally:
         _state["deferring"] = False
         _people.clear()
-        _groups.clear()
 
 
 def people_changed(scheme_pk: int, person_pks) -> None:
@@ -43,28 +42,20 @@ def people_changed(scheme_pk: int, person_pks) -> None:
 
 
 def group_changed(group) -> None:
-    """A session of the group: the figures of everyone ever a member of it."""
-    if _state["deferring"]:
-        _groups[group.pk] = group
-    else:
-        group_figures_changed(group)
+    """A session of the group: the figures of everyone ever a member of it, as the
+    services refresh them."""
+    people_changed(group.scheme_id, group_trainees(group))
 
 
 def apply() -> None:
     """Refresh whatever the notes name, as the services would have, once per scheme."""
-    if _state["applying"] or not (_people or _groups):
+    if _state["applying"] or not _people:
         return  # nothing noted, or the refresh's own statements
-    groups, people = list(_groups.values()), {pk: set(p) for pk, p in _people.items()}
+    people = {pk: set(p) for pk, p in _people.items()}
     _people.clear()
-    _groups.clear()
     _state["applying"] = True
     try:
-        for group in groups:  # as group_figures_changed: whoever was ever a member
-            members = Membership.objects.filter(group=group, role=Membership.Role.MEMBER)
-            people.setdefault(group.scheme_id, set()).update(
-                members.values_list("person_id", flat=True)
-            )
-        existing = set(Scheme.objects.filter(pk__in=people).values_list("pk", flat=True))
+        existing = Scheme.objects.filter(pk__in=people).values_list("pk", flat=True)
         for scheme_pk in sorted(existing):  # a scheme deleted since has no table rows
             figures_changed(scheme_pk, people[scheme_pk])
     finally:
