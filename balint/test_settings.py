@@ -5,6 +5,25 @@ runs on SQLite by default and CI runs the same suite on PostgreSQL and Redis.
 """
 
 import os
+from urllib.parse import urlsplit, urlunsplit
+
+
+def own_redis_database(url: str, process: str) -> str:
+    """The Redis database of a pytest-xdist process ("gw0" uses 1, "gw1" 2, ... up to 8 with
+    --maxprocesses=8), as it has a test database of its own; outside pytest-xdist, the one
+    REDIS_URL names. A worker started by one process then never takes another's tasks, and
+    control messages (ping, purge) stay inside the database too: kombu prefixes its
+    broadcast channels with the database's number. The benchmarks use 11 to 13."""
+    if not process.startswith("gw"):
+        return url
+    return urlunsplit(urlsplit(url)._replace(path=f"/{int(process[2:]) + 1}"))
+
+
+# Before the settings read it, and for the worker processes tests start.
+if os.environ.get("REDIS_URL"):
+    os.environ["REDIS_URL"] = own_redis_database(
+        os.environ["REDIS_URL"], os.environ.get("PYTEST_XDIST_WORKER", "")
+    )
 
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-" + "x" * 60)
@@ -13,7 +32,7 @@ os.environ.setdefault(
     "BALINT_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test")
 )
 
-from balint.settings import *  # noqa: F403
+from balint.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -5,7 +5,6 @@ there a missing Redis fails the run instead. tests/conftest.py loads this
 module as a plugin, so every test can ask for these fixtures by name.
 """
 
-import fcntl
 import os
 
 import pytest
@@ -21,17 +20,8 @@ def _skip_or_fail(reason: str) -> None:
 
 
 @pytest.fixture
-def broker_lock(tmp_path_factory):
-    """One test at a time on the shared Redis broker, across pytest-xdist processes: a
-    worker started by another process would take this test's tasks. The lock file sits
-    in the run's temporary folder, which every process of the run shares."""
-    with open(tmp_path_factory.getbasetemp().parent / "redis-broker.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
-@pytest.fixture
-def redis_url(broker_lock):
+def redis_url():
+    """This pytest-xdist process's own Redis database (balint/test_settings.py)."""
     url = os.environ.get("REDIS_URL")
     if not url:
         _skip_or_fail("REDIS_URL is not set: no Redis to run a real worker against")

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from balint.celery import app
 from balint.tasks import send_outbox
+from balint.test_settings import own_redis_database
 from groups import services
 from groups.models import Invitation
 from groups.tasks import ping
@@ -35,6 +36,14 @@ def published_task_ids():
     after_task_publish.connect(remember, weak=False)
     yield ids
     after_task_publish.disconnect(remember)
+
+
+def test_each_pytest_process_has_its_own_broker_database():
+    """Two processes' workers never meet, nor meet the benchmarks' (11 to 13)."""
+    url = "redis://127.0.0.1:6379/0"
+    databases = {own_redis_database(url, f"gw{n}").rsplit("/", 1)[1] for n in range(8)}
+    assert databases == {str(n) for n in range(1, 9)}
+    assert own_redis_database(url, "") == url
 
 
 def test_ping_runs_in_the_worker(worker):

@@ -8,7 +8,8 @@ on PostgreSQL and Redis. Every test counts what arrived AT THE SERVER.
    longer than a lease: no email arrives twice.
 3. A worker killed (SIGKILL) while the server holds an email's answer: the next worker sends
    everything else; the one email in flight may arrive twice, with the same Message-ID.
-4. The server away for a minute mid-batch: everything arrives once, without a manual run.
+4. The server away mid-batch, for longer than a lease and all the retry steps together:
+   everything arrives once, without a manual run.
 5. A worker asked to stop (SIGTERM) mid-batch ends its short run, not the batch.
 
 The worker gets a short lease, retry steps and beat interval (WORKER_ENV) so each fault plays
@@ -49,6 +50,9 @@ WORKER_ENV = {
     "OUTBOX_RETRY_SECONDS": "2,2,2,2",
     "OUTBOX_SEND_INTERVAL_SECONDS": "1",  # beat's send-outbox tick, with -B
 }
+# Longer than a lease and the retry steps together: beat meets the outage many times over.
+# (bench/mail_faults.py keeps the server away for a minute.)
+AWAY = 20
 
 
 @pytest.fixture
@@ -281,10 +285,10 @@ def test_a_worker_killed_mid_send_is_made_good_by_the_next(workers, fault_smtp):
     assert in_flight.attempts == 2
 
 
-# --- 4. The mail server away for a minute ------------------------------------------------------
+# --- 4. The mail server away ------------------------------------------------------------------
 
 
-def test_a_server_away_for_a_minute_gets_everything_once_without_a_manual_run(workers, fault_smtp):
+def test_a_server_away_for_a_while_gets_everything_once_without_a_manual_run(workers, fault_smtp):
     scheme = factories.SchemeFactory()
     before = pending(100, scheme)
     worker = workers(beat=True)  # beat's ticks do all the sending, as in production
@@ -300,7 +304,7 @@ def test_a_server_away_for_a_minute_gets_everything_once_without_a_manual_run(wo
         ).exists(),
         "the worker meeting the outage",
     )
-    time.sleep(60)
+    time.sleep(AWAY)
     fault_smtp.start()
     received = settle(fault_smtp, worker)
 
