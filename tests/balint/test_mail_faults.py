@@ -73,9 +73,12 @@ def database_url() -> str:
     )
 
 
-def worker_process(name: str, redis_url: str, smtp_port: int, var_dir: Path, beat: bool):
-    """A `celery worker` process on the test database, Redis and the SMTP server; its log
-    goes to var_dir. In its own process group, so its embedded beat dies with it."""
+def worker_process(
+    name: str, redis_url: str, smtp_port: int, var_dir: Path, beat: bool, settings: dict
+):
+    """A `celery worker` process on the test database, Redis and the SMTP server, with
+    WORKER_ENV and `settings` on top; its log goes to var_dir. In its own process group, so
+    its embedded beat dies with it."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "balint.settings",
@@ -91,6 +94,7 @@ def worker_process(name: str, redis_url: str, smtp_port: int, var_dir: Path, bea
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "LOG_LEVEL": "WARNING",
         **WORKER_ENV,
+        **settings,
     }
     command = [
         sys.executable, "-m", "celery", "-A", "balint", "worker", "--pool=solo",
@@ -133,15 +137,15 @@ def kill(process) -> None:
 
 @pytest.fixture
 def workers(postgres, broker, fault_smtp, tmp_path):
-    """start(beat=False) starts a worker process and waits until it answers. All are
+    """start(beat=False, **settings) starts a worker process and waits until it answers. All are
     stopped afterwards, and tasks left queued (beat's ticks, re-queued runs) are dropped so
     that they do not run in a later test's worker."""
     started = []
     app.control.purge()
 
-    def start(beat: bool = False):
+    def start(beat: bool = False, **settings):
         name = f"mailfaults-{uuid.uuid4().hex[:8]}"
-        process = worker_process(name, broker, fault_smtp.port, tmp_path, beat)
+        process = worker_process(name, broker, fault_smtp.port, tmp_path, beat, settings)
         started.append(process)
         wait_ready(name, process, tmp_path / f"{name}.log")
         return process
@@ -319,10 +323,11 @@ def test_a_server_away_for_a_while_gets_everything_once_without_a_manual_run(wor
 def test_a_worker_asked_to_stop_ends_its_short_run_not_the_whole_batch(workers, fault_smtp):
     """SIGTERM (docker stop, a deploy) waits for the task in hand. A sender run lasts at most
     OUTBOX_RUN_SECONDS, then hands over, so the worker stops long before the batch is done
-    (here a slow server makes the batch a minute); the next worker sends the rest, once."""
+    (here a slow server makes the batch a minute, and a run lasts 3 s, not 20); the next
+    worker sends the rest, once."""
     rows = pending(300, factories.SchemeFactory())
     fault_smtp.slow(0.2)
-    worker = workers()
+    worker = workers(OUTBOX_RUN_SECONDS="3")
     send_outbox.delay()
     assert fault_smtp.wait_for(5, WAIT)
 
