@@ -42,7 +42,7 @@ format: install
 # The suite runs in one pytest-xdist process per core, at most 8, each with its own test
 # database; idle processes take tests from busy ones (worksteal), the long tests first
 # (tests/conftest.py). Each process has its own Redis database as its broker, 1 to 8
-# (tests/workers.py); the benchmarks use 11-13. PYTEST_ARGS="-n 0" runs the suite in one process.
+# (balint/test_settings.py); the benchmarks use 11-13. PYTEST_ARGS="-n 0": one process.
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=balint.test_settings
 	$(BIN)/pytest -n auto --maxprocesses=8 --dist worksteal $(PYTEST_ARGS)
