@@ -14,7 +14,6 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from zoneinfo import ZoneInfo
 
 from django.db.models.functions import TruncDate
@@ -77,27 +76,26 @@ class SchemeOverviewExporter(Exporter):
         )
         required = Requirement.for_scheme(self.scheme).sessions_required
         assessments_required = required_per_year(self.scheme)
-        # The groups of each fetch in one more query: a query per trainee would be 5,000.
-        while chunk := list(islice(overview, CHUNK_ROWS)):
-            groups = progress.trainee_groups(self.scheme, [row[0] for row in chunk])
-            for pk, name, email, registration, counted, rate, *rest in chunk:
-                last_day, status, reason, assessments = rest
-                group, track = groups.get(pk, ("", ""))
-                yield [
-                    name,
-                    email,
-                    registration,
-                    counted,
-                    required,
-                    round(rate * 100) if rate is not None else "",
-                    last_day.isoformat() if last_day else "",
-                    progress.STATUS_LABELS[status],
-                    reason,
-                    group,
-                    track,
-                    "" if assessments_required is None else assessments,
-                    "" if assessments_required is None else assessments_required,
-                ]
+        # The groups of every trainee of the scheme in one more query, not one per trainee.
+        groups = progress.trainee_groups(self.scheme)
+        for pk, name, email, registration, counted, rate, *rest in overview:
+            last_day, status, reason, assessments = rest
+            group, track = groups.get(pk, ("", ""))
+            yield [
+                name,
+                email,
+                registration,
+                counted,
+                required,
+                round(rate * 100) if rate is not None else "",
+                last_day.isoformat() if last_day else "",
+                progress.STATUS_LABELS[status],
+                reason,
+                group,
+                track,
+                "" if assessments_required is None else assessments,
+                "" if assessments_required is None else assessments_required,
+            ]
 
 
 class GroupRegisterExporter(Exporter):

@@ -268,21 +268,24 @@ def progress_in_scheme(person: User, scheme: Scheme, latest: int | None = None) 
     return progress
 
 
-def trainee_groups(scheme: Scheme, person_ids: list[int]) -> dict[int, tuple[str, str]]:
+def trainee_groups(
+    scheme: Scheme, person_ids: list[int] | None = None
+) -> dict[int, tuple[str, str]]:
     """Each trainee's group in the scheme today and its track, (group, track): several
     joined by "; "; with none today, the next one they join and when, or else the last one
-    they were in and when it ended. One query."""
+    they were in and when it ended. One query; without person_ids, of every trainee of
+    the scheme (what an export needs: at national size one query of the scheme's 5,500
+    memberships takes a tenth of the time of ten queries of 500 people each)."""
     today = timezone.localdate()
     tracks = dict(Membership.Track.choices)
     current: dict[int, list[tuple[str, str]]] = {}
     ended: dict[int, tuple[str, str]] = {}
     joining: dict[int, tuple[str, str]] = {}
-    memberships = (
-        Membership.objects.filter(
-            group__scheme=scheme, role=Membership.Role.MEMBER, person_id__in=person_ids
-        )
-        .order_by("start_date", "group__name")
-        .values_list("person_id", "group__name", "track", "start_date", "end_date")
+    memberships = Membership.objects.filter(group__scheme=scheme, role=Membership.Role.MEMBER)
+    if person_ids is not None:
+        memberships = memberships.filter(person_id__in=person_ids)
+    memberships = memberships.order_by("start_date", "group__name").values_list(
+        "person_id", "group__name", "track", "start_date", "end_date"
     )
     for person_id, name, track, start, end in memberships:
         if start <= today and (end is None or end >= today):

@@ -438,6 +438,26 @@ def test_the_overview_csv_streams_in_pieces_of_whole_rows(
     assert [row[0] for row in rows] == ["Name", *names]
 
 
+def test_the_overview_csv_runs_the_same_queries_however_many_pieces(
+    client, scheme, group, organiser, monkeypatch
+):
+    """The trainees' groups come in one query for the whole file, not one per piece."""
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 2)
+    client.force_login(organiser)
+
+    def queries_for_the_csv() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            b"".join(client.get(overview_url(scheme, "csv")).streaming_content)
+        return len(queries)
+
+    factories.MembershipFactory(group=group)
+    one_piece = queries_for_the_csv()
+    for _ in range(5):
+        factories.MembershipFactory(group=group)
+
+    assert queries_for_the_csv() == one_piece
+
+
 def test_a_name_with_a_control_character_still_exports(client, scheme, group, organiser, sessions):
     person = factories.MembershipFactory(group=group, person__full_name="Ann\x0bLee").person
     attend(person, sessions[:1], ["present"])
