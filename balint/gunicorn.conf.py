@@ -16,6 +16,8 @@ accesslog = "-"
 # keeps REMOTE_ADDR as the socket peer and never reads X-Forwarded-For; the client
 # address for rate limits comes from TRUSTED_PROXY_COUNT (balint/ratelimit.py).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Requests run without PostgreSQL's parallel workers (balint/settings.py says why).
+os.environ.setdefault("DB_PARALLEL_QUERY", "0")
 
 
 def on_starting(server):

@@ -1,11 +1,61 @@
-"""PostgreSQL is told its storage is SSD, so small reads follow indexes."""
+"""PostgreSQL is told its storage is SSD, so small reads follow indexes, and the web's
+requests run without parallel workers."""
 
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
 from django.db import connection
 
+from tests.production import production_env
 
-def test_postgresql_prices_random_reads_as_on_ssd(db, postgres_only):
+pytestmark = pytest.mark.usefixtures("postgres_only")
+
+
+def test_postgresql_prices_random_reads_as_on_ssd(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
         (value,) = cursor.fetchone()
 
     assert float(value) == 1.1
+
+
+def parallel_workers(tmp_path, *, web: bool) -> str:
+    """max_parallel_workers_per_gather on a connection made with production's settings, in
+    a process that read balint/gunicorn.conf.py first (the web) or did not (the worker)."""
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    script = "; ".join(
+        [
+            "import runpy, django",
+            "runpy.run_path('balint/gunicorn.conf.py')" if web else "pass",
+            "django.setup()",
+            "from django.db import connection",
+            "cursor = connection.cursor()",
+            "cursor.execute('SHOW max_parallel_workers_per_gather')",
+            "print(cursor.fetchone()[0])",
+        ]
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env=production_env(tmp_path, DATABASE_URL=url, DB_PARALLEL_QUERY=None),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_web_requests_run_without_parallel_workers(db, tmp_path):
+    assert parallel_workers(tmp_path, web=True) == "0"
+
+
+def test_the_worker_keeps_the_servers_parallel_workers(db, tmp_path):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        (server_default,) = cursor.fetchone()
+
+    assert server_default != "0"
+    assert parallel_workers(tmp_path, web=False) == server_default
