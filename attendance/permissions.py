@@ -3,13 +3,14 @@
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from attendance.models import Certificate, CertificateExport
 from groups import permissions as group_permissions
 from groups.models import Membership, Scheme, User
 from sessions.models import Session
+from sessions.schedule.selectors import groups_meeting_at
 
 
 def can_take_register(user: User, session: Session) -> bool:
@@ -17,11 +18,10 @@ def can_take_register(user: User, session: Session) -> bool:
     were combined into this one: they are in the room), and the scheme's organisers."""
     if not user.is_authenticated:
         return False
-    combined = Session.objects.filter(combined_into=session.pk).values("group")
     leads = (
         Membership.objects.current(timezone.localdate())
         .filter(person=user, role__in=Membership.LEADING_ROLES)
-        .filter(Q(group=session.group_id) | Q(group__in=combined))
+        .filter(group__in=groups_meeting_at(session))
     )
     return leads.exists() or group_permissions.is_organiser(user, session.group.scheme)
 

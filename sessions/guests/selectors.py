@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from groups.models import BalintGroup, Membership, User
 from sessions.models import GuestRequest, Session
+from sessions.schedule.selectors import groups_meeting_at
 
 # How far ahead a trainee is offered other groups' sessions to visit.
 VISIT_WEEKS = 8
@@ -18,11 +19,12 @@ def register_roles(session: Session) -> dict[int, str]:
     """Everyone a session's register lists, by person id, with the role they attend in:
     the members, leaders and co-leaders of its group on that date, of every group whose
     session was combined into it, and its accepted guests. Two queries."""
-    combined = Session.objects.filter(combined_into=session.pk).values("group")
-    groups = Q(group=session.group_id) | Q(group__in=combined)
     roles = {}
-    memberships = Membership.objects.current(session.slot_date).filter(groups)
-    for person_id, role in memberships.values_list("person_id", "role"):
+    memberships = Membership.objects.current(session.slot_date).filter(
+        group__in=groups_meeting_at(session)
+    )
+    # No order: the loop does not need one, and Membership's joins three tables for it.
+    for person_id, role in memberships.order_by().values_list("person_id", "role"):
         # Someone who leads one of the combined groups leads the combined session.
         if roles.get(person_id) not in Membership.LEADING_ROLES:
             roles[person_id] = role

@@ -17,6 +17,14 @@ from sessions.models import GuestRequest, Session
 RECENT_SESSIONS = 4
 
 
+def groups_meeting_at(session: Session) -> QuerySet[Session]:
+    """The groups in the room at a session, as a subquery: its own, and those whose
+    sessions were combined into it. One IN over the sessions lets the database follow
+    the membership index by group; `group = x OR group IN (…)` read every membership of
+    a national scheme instead (2.7 ms against 0.1 ms)."""
+    return Session.objects.filter(Q(pk=session.pk) | Q(combined_into=session.pk)).values("group")
+
+
 def upcoming_sessions(group: BalintGroup) -> QuerySet[Session]:
     return group.sessions.filter(
         status=Session.Status.SCHEDULED, starts_at__gte=timezone.now()
