@@ -8,6 +8,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from groups.models import User
+from tests.factories import UserFactory
 from tests.production import production_env
 
 pytestmark = pytest.mark.usefixtures("postgres_only")
@@ -59,3 +61,43 @@ def test_the_worker_keeps_the_servers_parallel_workers(db, tmp_path):
 
     assert server_default != "0"
     assert parallel_workers(tmp_path, web=False) == server_default
+
+
+def test_a_query_run_often_is_prepared(db):
+    """PostgreSQL plans it once per connection instead of on every run."""
+    user = UserFactory()
+    for _ in range(6):
+        User.objects.get(pk=user.pk)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+
+    assert any('FROM "groups_user"' in statement for statement in prepared)
+
+
+def test_prepared_statements_can_be_turned_off(tmp_path):
+    """For PgBouncer in transaction mode before 1.21, which cannot hold them."""
+    script = "; ".join(
+        [
+            "import django",
+            "django.setup()",
+            "from django.conf import settings",
+            "print(sorted(settings.DATABASES['default']['OPTIONS']))",
+        ]
+    )
+    url = "postgres://postgres@127.0.0.1:5432/unused"
+
+    def options(**env) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=settings.BASE_DIR,
+            env=production_env(tmp_path, DATABASE_URL=url, **env),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    assert "server_side_binding" in options(DB_PREPARED_STATEMENTS=None)
+    assert "server_side_binding" not in options(DB_PREPARED_STATEMENTS="0")
