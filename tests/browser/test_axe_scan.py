@@ -1,5 +1,6 @@
 """The axe-core scan the browser tests rely on finds a blocking violation, whether axe-core
-came with the page (load_axe_on_every_page) or is sent when the scan starts."""
+came with the page (load_axe_on_every_page) or is sent when the scan starts, and finds
+what a scan with every rule finds."""
 
 import pytest
 
@@ -9,6 +10,19 @@ pytestmark = pytest.mark.browser
 
 # An image with no alternative text (critical) and a button with no name (critical).
 FLAWED = "<html lang='en'><title>t</title><main><img src='x.png'><button></button></main></html>"
+# Serious and critical violations of many kinds, and minor and moderate ones beside them.
+MANY_FLAWS = """<html><title>t</title><body>
+<img src='x.png'><button></button><a href='/x'></a><input type='text'>
+<p style='color:#777;background:#888'>Hard to read</p>
+<div role='buttton'>Misspelt role</div><div aria-hidden='true'><a href='/y'>Hidden link</a></div>
+<span id='twice'></span><span id='twice'></span><label for='nowhere'>Orphan</label>
+<select><option>One</option></select><table><tr><th></th></tr></table>
+<h1></h1><h4>Skipped levels</h4><ul><div>Not an item</div></ul>
+<marquee>Old</marquee><blink>Older</blink>
+<div tabindex='5'>Positive tab index</div><area href='/z'>
+<input type='image' src='y.png'><svg role='img'></svg>
+<meta http-equiv='refresh' content='600'>
+</body></html>"""
 SOUND = "<html lang='en'><title>t</title><main><h1>Fine</h1><p>Nothing wrong.</p></main></html>"
 
 
@@ -34,3 +48,18 @@ def test_axe_loaded_with_every_page_finds_them_on_each_new_page(open_page):
     page.goto(f"data:text/html,{FLAWED}")
     assert page.evaluate("typeof window.axe") == "object"
     assert {"image-alt", "button-name"} <= found(page)
+
+
+def test_the_blocking_rules_find_what_every_rule_finds(open_page):
+    page = open_page("desktop")
+    page.set_content(MANY_FLAWS)
+
+    def found_by(**options) -> list[tuple[str, str]]:
+        return sorted(
+            (violation["id"], violation["impact"])
+            for violation in blocking_violations(page, **options)
+        )
+
+    every_rule = found_by(every_rule=True)
+    assert len(every_rule) >= 10
+    assert found_by() == every_rule
