@@ -23,6 +23,14 @@ MANY_FLAWS = """<html><title>t</title><body>
 <input type='image' src='y.png'><svg role='img'></svg>
 <meta http-equiv='refresh' content='600'>
 </body></html>"""
+# What only an experimental rule reports (p-as-heading, serious), which axe-core does not
+# run by default.
+LOOKS_LIKE_A_HEADING = """<html lang='en'><title>t</title><main><article><h3>Toward</h3>
+<p style='font-size:1.5rem;margin-bottom:.25rem'><strong>4</strong> of 30 sessions</p>
+<progress value=4 max=30>13%</progress>
+<p style='margin-bottom:.25rem'>You reach 30 on <strong>1 May</strong>, attending every session.</p>
+<p style='font-size:.875em'>At 30, your organiser issues your certificate.</p>
+<a href='/p'>Your progress in detail</a></article></main></html>"""
 SOUND = "<html lang='en'><title>t</title><main><h1>Fine</h1><p>Nothing wrong.</p></main></html>"
 
 
@@ -50,9 +58,11 @@ def test_axe_loaded_with_every_page_finds_them_on_each_new_page(open_page):
     assert {"image-alt", "button-name"} <= found(page)
 
 
-def test_the_blocking_rules_find_what_every_rule_finds(open_page):
+@pytest.mark.parametrize(("content", "at_least"), [(MANY_FLAWS, 10), (LOOKS_LIKE_A_HEADING, 0)])
+def test_the_blocking_rules_find_what_every_rule_finds(open_page, content, at_least):
+    """What a scan of every rule axe-core runs by default finds, no more and no less."""
     page = open_page("desktop")
-    page.set_content(MANY_FLAWS)
+    page.set_content(content)
 
     def found_by(**options) -> list[tuple[str, str]]:
         return sorted(
@@ -61,5 +71,5 @@ def test_the_blocking_rules_find_what_every_rule_finds(open_page):
         )
 
     every_rule = found_by(every_rule=True)
-    assert len(every_rule) >= 10
+    assert len(every_rule) >= at_least
     assert found_by() == every_rule
