@@ -1,5 +1,5 @@
-"""PostgreSQL is told its storage is SSD, so small reads follow indexes, and the web's
-requests run without parallel workers."""
+"""PostgreSQL is told its storage is SSD, so small reads follow indexes; the web's requests
+run without parallel workers; a query run often is prepared."""
 
 import subprocess
 import sys
@@ -15,6 +15,22 @@ from tests.production import production_env
 pytestmark = pytest.mark.usefixtures("postgres_only")
 
 
+def with_production_settings(tmp_path, lines: list[str], **env) -> str:
+    """What a Python process prints running `lines` after django.setup() with production's
+    settings, against this test's database unless env says otherwise."""
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    done = subprocess.run(
+        [sys.executable, "-c", "; ".join(lines)],
+        cwd=settings.BASE_DIR,
+        env=production_env(tmp_path, **{"DATABASE_URL": url, **env}),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
 def test_postgresql_prices_random_reads_as_on_ssd(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
@@ -24,11 +40,10 @@ def test_postgresql_prices_random_reads_as_on_ssd(db):
 
 
 def parallel_workers(tmp_path, *, web: bool) -> str:
-    """max_parallel_workers_per_gather on a connection made with production's settings, in
-    a process that read balint/gunicorn.conf.py first (the web) or did not (the worker)."""
-    database = connection.settings_dict
-    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    script = "; ".join(
+    """max_parallel_workers_per_gather on a connection of a process that read
+    balint/gunicorn.conf.py first (the web) or did not (the worker)."""
+    return with_production_settings(
+        tmp_path,
         [
             "import runpy, django",
             "runpy.run_path('balint/gunicorn.conf.py')" if web else "pass",
@@ -37,17 +52,9 @@ def parallel_workers(tmp_path, *, web: bool) -> str:
             "cursor = connection.cursor()",
             "cursor.execute('SHOW max_parallel_workers_per_gather')",
             "print(cursor.fetchone()[0])",
-        ]
+        ],
+        DB_PARALLEL_QUERY=None,
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=settings.BASE_DIR,
-        env=production_env(tmp_path, DATABASE_URL=url, DB_PARALLEL_QUERY=None),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 def test_web_requests_run_without_parallel_workers(db, tmp_path):
@@ -76,28 +83,20 @@ def test_a_query_run_often_is_prepared(db):
     assert any('FROM "groups_user"' in statement for statement in prepared)
 
 
-def test_prepared_statements_can_be_turned_off(tmp_path):
+def test_prepared_statements_can_be_turned_off(db, tmp_path):
     """For PgBouncer in transaction mode before 1.21, which cannot hold them."""
-    script = "; ".join(
-        [
-            "import django",
-            "django.setup()",
-            "from django.conf import settings",
-            "print(sorted(settings.DATABASES['default']['OPTIONS']))",
-        ]
-    )
-    url = "postgres://postgres@127.0.0.1:5432/unused"
 
     def options(**env) -> str:
-        done = subprocess.run(
-            [sys.executable, "-c", script],
-            cwd=settings.BASE_DIR,
-            env=production_env(tmp_path, DATABASE_URL=url, **env),
-            capture_output=True,
-            text=True,
-            check=True,
+        return with_production_settings(
+            tmp_path,
+            [
+                "import django",
+                "django.setup()",
+                "from django.conf import settings",
+                "print(sorted(settings.DATABASES['default']['OPTIONS']))",
+            ],
+            **env,
         )
-        return done.stdout.strip()
 
     assert "server_side_binding" in options(DB_PREPARED_STATEMENTS=None)
     assert "server_side_binding" not in options(DB_PREPARED_STATEMENTS="0")
