@@ -8,6 +8,7 @@ the test runs at (the `page` fixture is parametrised).
 """
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -30,6 +31,24 @@ pytestmark = pytest.mark.browser
 
 def progress_card(page: Page, scheme):
     return page.get_by_role("region", name=scheme.name)
+
+
+def document_requests(page: Page) -> list[str]:
+    """The page's requests for documents and how each ended, with when (seconds), for a
+    failure message: the second save below failed three times under load, unexplained."""
+    log, start = [], time.monotonic()
+
+    def note(what: str):
+        def record(request):
+            if request.resource_type == "document":
+                log.append(f"{time.monotonic() - start:7.2f} {what} {request.method} {request.url}")
+
+        return record
+
+    page.on("request", note("sent"))
+    page.on("requestfinished", note("answered"))
+    page.on("requestfailed", note("failed"))
+    return log
 
 
 def test_leader_takes_the_register_and_the_late_trainee_counts(
@@ -55,6 +74,7 @@ def test_leader_takes_the_register_and_the_late_trainee_counts(
     assert_no_serious_violations(trainee_page)
 
     # --- The leader takes the register ---------------------------------------------------
+    requests = document_requests(page)
     sign_in(page, demo.leader)
     page.goto(f"/groups/{demo.group.pk}/sessions/")  # the home card's way in: its own test
     registers = page.get_by_role("region", name="Registers")
@@ -112,9 +132,12 @@ def test_leader_takes_the_register_and_the_late_trainee_counts(
     expect(absent_line.get_by_role("radio", name="Present")).to_be_checked()  # kept
     reason.fill("Arrived after the register was taken.")
     save.click()
-    expect(page.get_by_role("status")).to_contain_text(
-        f"Register saved: {present + 1} present, 1 late."
-    )
+    try:
+        expect(page.get_by_role("status")).to_contain_text(
+            f"Register saved: {present + 1} present, 1 late."
+        )
+    except AssertionError as error:
+        raise AssertionError(f"{error}\nDocument requests:\n" + "\n".join(requests)) from None
     page.get_by_role("link", name="History of changes").click()
     history = page.get_by_role("table")
     expect(history.get_by_role("row").filter(has_text="Arrived after")).to_contain_text(
