@@ -71,7 +71,7 @@ def test_the_worker_keeps_the_servers_parallel_workers(db, tmp_path):
 
 
 def test_a_query_run_often_is_prepared(db):
-    """PostgreSQL plans it once per connection instead of on every run."""
+    """PostgreSQL parses it once per connection instead of on every run."""
     user = UserFactory()
     for _ in range(6):
         User.objects.get(pk=user.pk)
