@@ -66,9 +66,9 @@ SCAN = f"""(everyRule) => axe.run(everyRule
 
 
 def blocking_violations(page: Page, every_rule: bool = False) -> list[dict]:
-    """axe-core's serious and critical violations on the page, violations only (as
-    axe_playwright_python runs it, with BLOCKING_RULES unless every_rule), loading axe-core
-    first where it is missing."""
+    """axe-core's serious and critical violations on the page: of BLOCKING_RULES, or with
+    every_rule of every rule axe-core runs by default (as axe_playwright_python runs it).
+    axe-core is loaded first where the page lacks it."""
     if not page.evaluate("typeof window.axe === 'object'"):
         page.evaluate(AXE_SCRIPT)
     results = page.evaluate(SCAN, every_rule)
