@@ -3,6 +3,11 @@ in a subprocess."""
 
 import os
 import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[1]
 
 # Variables the test runner or CI may set that would change what production reads.
 INHERITED = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_BACKEND", "SECURE_SSL_REDIRECT")
@@ -25,3 +30,20 @@ def production_env(var_dir, **overrides) -> dict[str, str]:
         else:
             environ[key] = value
     return environ
+
+
+def run(args, environ) -> subprocess.CompletedProcess:
+    """`python *args` in the project folder with `environ`, its output captured."""
+    return subprocess.run(
+        [sys.executable, *args], cwd=BASE_DIR, env=environ, capture_output=True, text=True
+    )
+
+
+def read_setting(var_dir, expression: str, **overrides) -> subprocess.CompletedProcess:
+    """What production prints for `expression` (evaluated with `settings` at hand) after
+    django.setup(), with production_env's overrides."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        f"print({expression})"
+    )
+    return run(["-c", code], production_env(var_dir, **overrides))

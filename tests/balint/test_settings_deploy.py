@@ -1,31 +1,12 @@
 """Production settings: `check --deploy` is clean and a missing secret stops start-up."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from balint import env
-from tests.production import production_env
-
-BASE_DIR = Path(__file__).resolve().parents[2]
-
-
-def run(args, environ):
-    return subprocess.run(
-        [sys.executable, *args], cwd=BASE_DIR, env=environ, capture_output=True, text=True
-    )
-
-
-def read_setting(tmp_path, expression: str, **overrides):
-    code = (
-        "import json, django; django.setup(); from django.conf import settings; "
-        f"print({expression})"
-    )
-    return run(["-c", code], production_env(tmp_path, **overrides))
+from tests.production import production_env, read_setting, run
 
 
 def test_check_deploy_reports_no_issues(tmp_path):
