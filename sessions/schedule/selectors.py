@@ -21,7 +21,7 @@ def groups_meeting_at(session: Session) -> QuerySet[Session]:
     """The groups in the room at a session, as a subquery: its own, and those whose
     sessions were combined into it. One IN over the sessions lets the database follow
     the membership index by group; `group = x OR group IN (…)` read every membership of
-    a national scheme instead (2.7 ms against 0.1 ms)."""
+    a national scheme instead (EXPLAIN ANALYZE: 2.7 ms against 0.1 ms)."""
     return Session.objects.filter(Q(pk=session.pk) | Q(combined_into=session.pk)).values("group")
 
 
