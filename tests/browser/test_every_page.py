@@ -16,7 +16,6 @@ Then the stacked tables of static/js/tables.js and balint.css, checked cell by c
 
 from collections import deque
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 from django.urls import Resolver404, resolve
@@ -68,28 +67,38 @@ ASSESSMENT_PAGES = {
 }
 HELD_WEEKS = 4
 UPCOMING_WEEKS = 6
-# The order of importance of actions (static/css/balint.css): one main action on a page
-# (a btn-primary outside the rows of a list or table, where it repeats per row), the
-# others outline-secondary, danger only for what destroys. The ready-made colours of
-# Bootstrap say nothing about importance and are not used; outline-primary only as the
-# face of a toggle (a radio styled as a button).
-MAIN_ACTIONS = """() => [...document.querySelectorAll('#main .btn-primary')]
-  .filter((b) => b.getClientRects().length && !b.closest('tr, li'))
-  .map((b) => b.textContent.trim())"""
-# Boxes in the page that scroll sideways: content cut off at the edge of a frame is as
-# hidden as a page that scrolls. A grid that stays tabular (table-tabular) and a sample
-# of a file's lines (pre) may, and are reachable by keyboard (axe checks that).
-SCROLLERS = """() => [...document.querySelectorAll('#main *')]
-  .filter((e) => e.scrollWidth > e.clientWidth + 1 && !e.matches('input, select, textarea, pre'))
-  .filter((e) => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))
-  .filter((e) => !e.querySelector('table.table-tabular'))
-  .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}:`
-    + ` ${e.scrollWidth} px in ${e.clientWidth}`)"""
-OFF_ORDER = """() => [...document.querySelectorAll(
-    '.btn-success, .btn-outline-success, .btn-info, .btn-outline-info, .btn-warning,'
-    + ' .btn-outline-warning, .btn-light, .btn-dark, .btn-secondary, .btn-outline-primary')]
-  .filter((b) => !b.matches('.btn-check + .btn'))
-  .map((b) => `${b.className}: ${b.textContent.trim()}`)"""
+# What the crawl checks on each page, read in one call (a call costs a round trip):
+# - width: the page's width, to compare with the screen's;
+# - scrollers: boxes in the page that scroll sideways. Content cut off at the edge of a
+#   frame is as hidden as a page that scrolls. A grid that stays tabular (table-tabular)
+#   and a sample of a file's lines (pre) may, and are reachable by keyboard (axe checks);
+# - mainActions: the order of importance of actions (static/css/balint.css) allows one
+#   main action on a page (a btn-primary outside the rows of a list or table, where it
+#   repeats per row), the others outline-secondary, danger only for what destroys;
+# - offOrder: Bootstrap's ready-made colours say nothing about importance and are not
+#   used; outline-primary only as the face of a toggle (a radio styled as a button);
+# - links: the same-origin links, each once.
+PAGE_FACTS = """() => ({
+  width: document.documentElement.scrollWidth,
+  scrollers: [...document.querySelectorAll('#main *')]
+    .filter((e) => e.scrollWidth > e.clientWidth + 1
+      && !e.matches('input, select, textarea, pre'))
+    .filter((e) => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))
+    .filter((e) => !e.querySelector('table.table-tabular'))
+    .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}:`
+      + ` ${e.scrollWidth} px in ${e.clientWidth}`),
+  mainActions: [...document.querySelectorAll('#main .btn-primary')]
+    .filter((b) => b.getClientRects().length && !b.closest('tr, li'))
+    .map((b) => b.textContent.trim()),
+  offOrder: [...document.querySelectorAll(
+      '.btn-success, .btn-outline-success, .btn-info, .btn-outline-info, .btn-warning,'
+      + ' .btn-outline-warning, .btn-light, .btn-dark, .btn-secondary, .btn-outline-primary')]
+    .filter((b) => !b.matches('.btn-check + .btn'))
+    .map((b) => `${b.className}: ${b.textContent.trim()}`),
+  links: [...new Set([...document.querySelectorAll('a[href]')]
+    .filter((a) => a.origin === location.origin)
+    .map((a) => a.pathname + a.search))],
+})"""
 
 
 @pytest.fixture
@@ -163,37 +172,41 @@ def lived_in(demo):
     return demo
 
 
-def page_key(url: str, origin: str) -> tuple[str, str] | None:
-    """(route, path-and-query) of a link worth following, or None."""
-    parts = urlsplit(url)
-    if f"{parts.scheme}://{parts.netloc}" != origin:
-        return None
-    path = parts.path
+def route_of(path: str) -> str | None:
+    """The route of a same-origin path worth following, or None."""
+    path = path.split("?", 1)[0]
     if path.startswith(SKIPPED_PREFIXES) or path.endswith(DOWNLOADS) or "/download" in path:
         return None
     try:
-        route = resolve(path).route
+        return resolve(path).route
     except Resolver404:
-        route = path  # a broken link is still visited, and fails on its status
-    return route, path + (f"?{parts.query}" if parts.query else "")
+        return path  # a broken link is still visited, and fails on its status
 
 
 def crawl(page, checks) -> dict[str, str]:
-    """Visit every page reachable from home, breadth first; returns {route: path} visited."""
-    origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
+    """Visit every page reachable from home, breadth first; returns {route: path} visited.
+    `checks(path, response, facts)` is given each page's PAGE_FACTS."""
     queue = deque([(resolve("/").route, "/")])
-    seen = {resolve("/").route}
+    seen_routes = {resolve("/").route}
+    seen_paths = {"/"}
     visited = {}
     while queue:
         assert len(visited) < MAX_PAGES, f"more than {MAX_PAGES} pages: {list(visited.values())}"
         route, target = queue.popleft()
-        checks(target, page.goto(target))
+        response = page.goto(target)
+        facts = page.evaluate(PAGE_FACTS)
+        checks(target, response, facts)
         visited[route] = target
-        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
-            key = page_key(href, origin)
-            if key and key[0] not in seen:
-                seen.add(key[0])
-                queue.append(key)
+        # Most links repeat from page to page (the navigation, the same lists): a path is
+        # resolved once.
+        for path in facts["links"]:
+            if path in seen_paths:
+                continue
+            seen_paths.add(path)
+            link_route = route_of(path)
+            if link_route and link_route not in seen_routes:
+                seen_routes.add(link_route)
+                queue.append((link_route, path))
     return visited
 
 
@@ -208,22 +221,21 @@ def test_every_page_a_person_can_reach_is_accessible_and_fits(
     sign_in(page, getattr(lived_in, role))
     problems: list[str] = []
 
-    def checks(path, response) -> None:
+    def checks(path, response, facts) -> None:
         if response is None or response.status >= 400:
             problems.append(f"{path}: status {response.status if response else 'none'}")
             return
         # The screen's width, not window.innerWidth: a phone zooms out to fit a page
         # too wide for it, and innerWidth then grows with the page.
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > screen_width:
-            problems.append(f"{path}: {width} px wide at {screen_width} px (sideways scroll)")
-        problems.extend(
-            f"{path}: scrolls sideways inside {box}" for box in page.evaluate(SCROLLERS)
-        )
-        main_actions = page.evaluate(MAIN_ACTIONS)
+        if facts["width"] > screen_width:
+            problems.append(
+                f"{path}: {facts['width']} px wide at {screen_width} px (sideways scroll)"
+            )
+        problems.extend(f"{path}: scrolls sideways inside {box}" for box in facts["scrollers"])
+        main_actions = facts["mainActions"]
         if len(main_actions) > 1:
             problems.append(f"{path}: {len(main_actions)} main actions: {main_actions}")
-        problems.extend(f"{path}: off the order of actions: {b}" for b in page.evaluate(OFF_ORDER))
+        problems.extend(f"{path}: off the order of actions: {b}" for b in facts["offOrder"])
         problems.extend(
             f"{path}: axe-core\n{format_violation(violation)}"
             for violation in blocking_violations(page)
