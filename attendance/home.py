@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from attendance.assessments.selectors import completed_unread, requests_to
@@ -39,10 +39,11 @@ def _local_today(zone: str):
 
 def untaken_registers(groups: Q) -> QuerySet[Session]:
     """Sessions of the `groups` (a Q on Session) that started in the last REGISTER_WEEKS,
-    were not cancelled and have no register yet, newest first."""
+    were not cancelled nor combined into another group's (its register is the host's) and
+    have no register yet, newest first."""
     now = timezone.now()
     return (
-        Session.objects.filter(groups, starts_at__lte=now)
+        Session.objects.filter(groups, starts_at__lte=now, combined_into__isnull=True)
         .filter(starts_at__gte=now - timedelta(weeks=REGISTER_WEEKS))
         .exclude(status=Session.Status.CANCELLED)
         .exclude(Exists(Attendance.objects.filter(session=OuterRef("pk"))))
@@ -104,8 +105,8 @@ class GroupCard:
 
 def _next_sessions(groups: list[BalintGroup]) -> list[Session]:
     """Each group's first session not cancelled from the start of today in its scheme's
-    time zone (today's, once it has begun, too: its register is due), each marked
-    register_taken. One query."""
+    time zone (today's, once it has begun, too: its register is due), each with the
+    register_pk to take and whether that register_taken. One query."""
     from_today = Q()
     for group in groups:
         zone = group.scheme.time_zone
@@ -116,7 +117,9 @@ def _next_sessions(groups: list[BalintGroup]) -> list[Session]:
         .exclude(status=Session.Status.CANCELLED)
         .annotate(
             rank=Window(RowNumber(), partition_by=F("group_id"), order_by=F("starts_at").asc()),
-            register_taken=Exists(Attendance.objects.filter(session=OuterRef("pk"))),
+            # A session combined into another group's is registered on the host's.
+            register_pk=Coalesce("combined_into", "pk"),
+            register_taken=Exists(Attendance.objects.filter(session=OuterRef("register_pk"))),
         )
         .filter(rank=1)
         .select_related("presenter")

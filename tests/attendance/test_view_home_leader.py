@@ -219,3 +219,31 @@ def test_a_former_leader_has_no_card(client, group):
     ).person
     response, _ = get_home(client, former)
     assert response.context["home"].groups == []
+
+
+def test_a_session_combined_into_another_groups_takes_no_register_here(
+    client, group, other_group, leader, organiser
+):
+    """Its members were expected on the host's register: nothing is left to take, for its
+    leader or in the organiser's count, once the host's register is taken or not."""
+    host = HeldSessionFactory(group=other_group, slot_date=date(2026, 2, 18))
+    HeldSessionFactory(group=group, slot_date=date(2026, 2, 18), combined_into=host)
+
+    response, _ = get_home(client, leader)
+    assert card_of(response).untaken == []
+    (summary,) = get_home(client, organiser)[0].context["home"].schemes
+    assert summary.untaken_registers == 1  # the host's
+
+
+def test_on_the_day_a_combined_session_takes_the_register_of_its_host(
+    client, group, other_group, leader, trainee, frozen_now
+):
+    upcoming, _ = leader_scene(group, trainee)
+    host = SessionFactory(group=other_group, slot_date=NEXT)
+    upcoming.combined_into = host
+    upcoming.save()
+    frozen_now.move_to(datetime(2026, 3, 4, 11, 0, tzinfo=DUBLIN))
+
+    assert f'href="/sessions/{host.pk}/register/">Take register' in get_home(client, leader)[1]
+    AttendanceFactory(session=host, person=trainee)
+    assert f'href="/sessions/{host.pk}/register/">Open the register' in get_home(client, leader)[1]
