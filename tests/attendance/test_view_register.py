@@ -294,6 +294,23 @@ def test_a_cancelled_session_has_no_register(client, group, leader, trainee):
     assert client.post(url(session), form_data(session)).status_code == 400
 
 
+def test_a_combined_session_sends_its_leader_to_the_hosts_register(
+    client, group, other_group, leader, trainee
+):
+    host = SessionFactory(group=other_group, slot_date=LAST_WEDNESDAY)
+    session = SessionFactory(group=group, slot_date=LAST_WEDNESDAY, combined_into=host)
+    client.force_login(leader)
+
+    content = client.get(url(session)).content.decode()
+
+    assert "combined into another group’s session that day" in content
+    assert f'<a href="{url(host)}">Open that register</a>' in content
+    assert "The register opens on the day" not in content
+    assert 'id="register-form"' not in content
+    assert client.get(url(host)).status_code == 200  # its leader may take that one
+    assert client.post(url(session), form_data(session)).status_code == 400
+
+
 def test_a_forged_person_in_the_post_is_ignored(client, session, leader, trainee, stranger):
     client.force_login(leader)
     data = {**form_data(session), f"status_{stranger.pk}": "present", f"was_{stranger.pk}": ""}
