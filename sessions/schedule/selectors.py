@@ -37,10 +37,12 @@ def upcoming_with_presenters(group: BalintGroup) -> QuerySet[Session]:
 
 
 def recent_sessions(group: BalintGroup) -> list[Session]:
-    """The latest sessions that have started and were not cancelled: the registers to take."""
+    """The latest sessions that have started and were not cancelled: the registers to take,
+    or, of a session combined into another group's, the host's register."""
     return list(
         group.sessions.exclude(status=Session.Status.CANCELLED)
         .filter(starts_at__lte=timezone.now())
+        .select_related("combined_into__group")
         .order_by("-starts_at")[:RECENT_SESSIONS]
     )
 

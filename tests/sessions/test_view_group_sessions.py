@@ -216,3 +216,28 @@ def test_a_fixed_number_of_queries_with_clashes_too(
         rows = client.get(url(group)).context["rows"]
     assert len(rows) == 20
     assert all(len(r.on_call) == 2 for r in rows)
+
+
+def test_a_past_session_combined_into_another_groups_opens_the_hosts_register(
+    client, group, other_group, leader, django_assert_num_queries
+):
+    def combine(day):
+        host = SessionFactory(group=other_group, slot_date=day)
+        return host, SessionFactory(group=group, slot_date=day, combined_into=host)
+
+    host, combined = combine(date(2026, 2, 25))
+    own = SessionFactory(group=group, slot_date=date(2026, 2, 18))
+    client.force_login(leader)
+
+    with CaptureQueriesContext(connection) as one:
+        content = client.get(url(group)).content.decode()
+
+    assert f"Met with {other_group.name}" in content
+    assert f'href="/sessions/{host.pk}/register/">Open that register' in content
+    assert f'href="/sessions/{combined.pk}/register/"' not in content
+    # Its own past session still waits for its register.
+    assert f'href="/sessions/{own.pk}/register/">Take register' in content
+    combine(date(2026, 2, 11))
+    combine(date(2026, 2, 4))
+    with django_assert_num_queries(len(one)):  # each host's group read with the sessions
+        assert client.get(url(group)).content.decode().count("Open that register") == 3
