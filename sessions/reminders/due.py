@@ -13,7 +13,8 @@ days and hours are the scheme's settings):
   an on-call clash is noted in it;
 - register: the group's leaders, once the session has ended and it is
   `register_reminder_hour` on its day, while the register is not taken (the
-  session is still "scheduled"), for up to REGISTER_REMINDER_DAYS;
+  session is still "scheduled"), for up to REGISTER_REMINDER_DAYS; not of a session
+  combined into another group's, whose register is the host's;
 - clash: a person with an open clash with an upcoming session.
 
 A kind the person turned off (ReminderPreference) is never due.
@@ -102,7 +103,7 @@ def due_reminders(
                 ]
             on_call = clashing.get(session.pk, set()) & member_ids
             found += [(person, ReminderKind.CLASH) for person in on_call]
-        elif session.ends_at <= now:
+        elif session.ends_at <= now and session.combined_into_id is None:
             due_at = max(session.ends_at, _at(day, 0, rules.register_reminder_hour, zone))
             if due_at <= now < due_at + timedelta(days=REGISTER_REMINDER_DAYS):
                 found += [(m.person_id, ReminderKind.REGISTER) for m in members if m.is_leading]

@@ -108,6 +108,18 @@ def test_a_register_not_taken_reminds_the_leaders_that_evening(group, members):
     assert due_at(dublin(2026, 3, 4, 20), session_ids=[session.pk]) == set()
 
 
+def test_a_session_combined_into_another_groups_is_registered_by_the_hosts_leaders(
+    group, other_group, members
+):
+    host_leader = factories.LeaderFactory(group=other_group).person
+    host = SessionFactory(group=other_group, slot_date=date(2026, 3, 4))
+    combined = SessionFactory(group=group, slot_date=date(2026, 3, 4), combined_into=host)
+
+    assert due_at(dublin(2026, 3, 4, 19), session_ids=[host.pk, combined.pk]) == {
+        (host.pk, host_leader.pk, Kind.REGISTER)
+    }
+
+
 def test_an_evening_session_is_reminded_after_it_ends(group, members):
     group.start_time = group.start_time.replace(hour=19, minute=30)
     group.save()
