@@ -38,15 +38,14 @@ def _local_today(zone: str):
 
 
 def untaken_registers(groups: Q) -> QuerySet[Session]:
-    """Sessions of the `groups` (a Q on Session) that started in the last REGISTER_WEEKS,
-    were not cancelled nor combined into another group's (its register is the host's) and
-    have no register yet, newest first."""
+    """Sessions of the `groups` (a Q on Session) that started in the last REGISTER_WEEKS
+    and are still scheduled: saving a register marks its session held (register_save), so
+    these have none. Not those combined into another group's: their register is the host's.
+    Newest first."""
     now = timezone.now()
     return (
-        Session.objects.filter(groups, starts_at__lte=now, combined_into__isnull=True)
-        .filter(starts_at__gte=now - timedelta(weeks=REGISTER_WEEKS))
-        .exclude(status=Session.Status.CANCELLED)
-        .exclude(Exists(Attendance.objects.filter(session=OuterRef("pk"))))
+        Session.objects.filter(groups, status=Session.Status.SCHEDULED, combined_into__isnull=True)
+        .filter(starts_at__lte=now, starts_at__gte=now - timedelta(weeks=REGISTER_WEEKS))
         .order_by("-starts_at")
     )
 

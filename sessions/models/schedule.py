@@ -68,6 +68,13 @@ class Session(models.Model):
         indexes = [
             models.Index(fields=["group", "starts_at"]),
             models.Index(fields=["presenter", "starts_at"]),
+            # Sessions still scheduled, by time: the reminders to send, and the registers
+            # not taken (those past), without reading every held session of a scheme.
+            models.Index(
+                fields=["starts_at"],
+                condition=Q(status="scheduled"),
+                name="session_scheduled_by_start",
+            ),
         ]
 
     def __str__(self) -> str:
