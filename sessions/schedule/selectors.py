@@ -78,6 +78,10 @@ class SessionRow:
 
     @property
     def below_minimum(self) -> bool:
+        """Fewer expected than the group's minimum; never for a session combined into
+        another group's: its members meet in the host's room, counted on the host's row."""
+        if self.session.combined_into_id is not None:
+            return False
         return self.expected < self.session.group.min_members
 
 

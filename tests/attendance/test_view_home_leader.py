@@ -248,3 +248,15 @@ def test_on_the_day_a_combined_session_takes_the_register_of_its_host(
     assert f'href="/sessions/{host.pk}/register/">Take register' in get_home(client, leader)[1]
     AttendanceFactory(session=host, person=trainee)
     assert f'href="/sessions/{host.pk}/register/">Open the register' in get_home(client, leader)[1]
+
+
+def test_a_combined_session_is_not_offered_to_be_combined_again(
+    client, group, other_group, leader, trainee
+):
+    host = SessionFactory(group=other_group, slot_date=NEXT)
+    SessionFactory(group=group, slot_date=NEXT, combined_into=host)  # 1 member, minimum 6
+
+    response, content = get_home(client, leader)
+
+    assert not card_of(response).next.below_minimum
+    assert "Below the group's minimum" not in content

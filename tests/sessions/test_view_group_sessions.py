@@ -103,6 +103,22 @@ def test_a_session_below_the_minimum_is_flagged(client, group, leader):
     assert set(apologies.split(", ")) == {members[0].full_name, members[1].full_name}
 
 
+def test_a_session_combined_into_another_groups_is_not_flagged_below_the_minimum(
+    client, group, other_group, leader
+):
+    factories.MembershipFactory.create_batch(2, group=group)  # far below its minimum of 6
+    day = wednesdays(1)[0]
+    host = SessionFactory(group=other_group, slot_date=day)
+    SessionFactory(group=group, slot_date=day, combined_into=host)
+    client.force_login(leader)
+
+    content = client.get(url(group)).content.decode()
+
+    assert f"Meets with {other_group.name}" in content
+    assert "Below minimum" not in content
+    assert 'class="table-warning"' not in content
+
+
 def test_another_groups_sessions_are_not_listed(client, group, leader, other_group):
     SessionFactory(group=other_group)
     client.force_login(leader)
