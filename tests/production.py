@@ -32,6 +32,18 @@ def production_env(var_dir, **overrides) -> dict[str, str]:
     return environ
 
 
+def current_database_url() -> str:
+    """The URL of the PostgreSQL database this test runs on, for another process."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return (
+        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        f"/{db['NAME']}"
+    )
+
+
 def run(args, environ) -> subprocess.CompletedProcess:
     """`python *args` in the project folder with `environ`, its output captured."""
     return subprocess.run(

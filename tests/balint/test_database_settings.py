@@ -6,13 +6,7 @@ from django.db import connection
 
 from groups.models import User
 from tests.factories import UserFactory
-from tests.production import production_env, read_setting, run
-
-
-def this_database_url() -> str:
-    """The URL of the database this test runs on, for a subprocess."""
-    database = connection.settings_dict
-    return f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+from tests.production import current_database_url, production_env, read_setting, run
 
 
 @pytest.mark.usefixtures("postgres_only")
@@ -38,7 +32,7 @@ def parallel_workers(tmp_path, *, web: bool) -> str:
             "print(cursor.fetchone()[0])",
         ]
     )
-    environ = production_env(tmp_path, DATABASE_URL=this_database_url(), DB_PARALLEL_QUERY=None)
+    environ = production_env(tmp_path, DATABASE_URL=current_database_url(), DB_PARALLEL_QUERY=None)
     done = run(["-c", script], environ)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()

@@ -38,6 +38,7 @@ from balint.models import OutboundEmail
 from balint.tasks import send_outbox
 from tests import factories
 from tests.conftest import skip_or_fail
+from tests.production import current_database_url
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -64,15 +65,6 @@ def postgres():
 # --- Worker processes --------------------------------------------------------------------
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return (
-        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        f"/{db['NAME']}"
-    )
-
-
 def worker_process(
     name: str, redis_url: str, smtp_port: int, var_dir: Path, beat: bool, settings: dict
 ):
@@ -85,7 +77,7 @@ def worker_process(
         "DEBUG": "0",
         "SECRET_KEY": "worker-test-" + "k" * 60,
         "ALLOWED_HOSTS": "localhost",
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": current_database_url(),
         "REDIS_URL": redis_url,
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
