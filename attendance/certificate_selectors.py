@@ -79,7 +79,7 @@ def _due_figures(schemes: list[Scheme]) -> QuerySet[TraineeFigure]:
     )
     # NOT EXISTS on the erasures, not a join through the person: with the join,
     # PostgreSQL read every person of the scheme first (11 ms against 5 ms for a scheme of
-    # 5,000 complete trainees).
+    # 5,000 complete trainees: medians of 15 runs from psql, nothing else running).
     erased = PersonErasure.objects.filter(person=OuterRef("person"))
     return (
         TraineeFigure.objects.filter(scheme__in=schemes, status=TraineeFigure.Status.COMPLETE)
