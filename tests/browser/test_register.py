@@ -48,7 +48,25 @@ def document_requests(page: Page) -> list[str]:
     page.on("request", note("sent"))
     page.on("requestfinished", note("answered"))
     page.on("requestfailed", note("failed"))
+    # In a 2026-12-03 failure the second Save sent no request at all: where did the click
+    # land, and did the form fire its submit event?
+    page.add_init_script(script=CLICKS_AND_SUBMITS)
+    page.on(
+        "console",
+        lambda message: (
+            log.append(f"{time.monotonic() - start:7.2f} {message.text}")
+            if message.text.startswith("page: ")
+            else None
+        ),
+    )
     return log
+
+
+CLICKS_AND_SUBMITS = """
+addEventListener('click', (e) => console.info(`page: click on ${e.target.tagName} `
+    + `"${(e.target.textContent || '').trim().slice(0, 30)}" at ${e.clientX},${e.clientY}`), true);
+addEventListener('submit', (e) => console.info(`page: submit ${e.target.id}`), true);
+"""
 
 
 def test_leader_takes_the_register_and_the_late_trainee_counts(
