@@ -5,6 +5,7 @@ a missing Redis fails the run instead.
 """
 
 import re
+import time
 
 import pytest
 from celery.result import EagerResult
@@ -18,6 +19,7 @@ from groups import services
 from groups.models import Invitation
 from groups.tasks import ping
 from tests import factories
+from tests.workers import empty_broker
 
 pytestmark = pytest.mark.services
 
@@ -96,3 +98,22 @@ def test_the_worker_health_check_sees_the_live_worker(
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "worker": "ok (1 worker)"}
+
+
+def test_a_test_starts_without_tasks_a_dead_worker_took_hours_ago(broker):
+    """A task taken by a worker that died unacknowledged is put back an hour later by the
+    next worker to start. The broker fixture drops such leftovers of earlier runs: one
+    re-queued that way joined a mail-fault test's own run and sent its batch early."""
+    send_outbox.delay()
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        taken = channel.basic_get("celery", no_ack=False)  # as a worker takes it
+        channel.qos._delivered.clear()  # and dies: nothing is put back on closing
+        channel.client.zadd(channel.unacked_index_key, {taken.delivery_tag: time.time() - 7200})
+
+    empty_broker()  # what the broker fixture does first
+
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        channel.qos.restore_visible()  # what a worker does when it starts
+        assert channel.client.llen("celery") == 0
