@@ -18,7 +18,8 @@ from django.utils import timezone
 from attendance.assessments.selectors import completed_unread, requests_to
 from attendance.certificate_selectors import certificates_due_counts
 from attendance.models import Assessment, Attendance
-from attendance.progress import STATUS_LABELS, Progress, progress_of_trainee, status_counts
+from attendance.own_progress import progress_of_trainee
+from attendance.progress import STATUS_LABELS, Progress, status_counts
 from balint.models import OutboundEmail
 from groups.models import BalintGroup, Scheme, User
 from groups.selectors import Roles, latest_bounce, organised_summaries
@@ -64,7 +65,7 @@ class TraineeHome:
 
 
 def trainee_home(person: User, member_groups: list[BalintGroup]) -> TraineeHome:
-    """Four queries, and progress_of_trainee's: two, and three per scheme they are a
+    """Four queries, and progress_of_trainee's: two, and one per scheme they are a
     trainee of."""
     next_session = (
         my_upcoming_sessions(person)

@@ -119,7 +119,7 @@ class Progress:
     # Their memberships (as trainee) in the scheme, with the group, oldest first.
     memberships: list[Membership] = field(default_factory=list)
     standing: Standing = field(default_factory=lambda: Standing("on_track"))
-    certificate: Certificate | None = None  # current one; set by progress_of_trainee
+    certificate: Certificate | None = None  # the current one, where a page shows it
     # This training year's assessments (attendance.assessments.selectors.YearCounts), set by
     # the views; None when the scheme has no assessment form in use.
     assessments: object | None = None
@@ -169,8 +169,37 @@ class Progress:
         return self.standing.reason
 
 
+def upcoming_of(person: User, scheme: Scheme) -> list[tuple[int, date, bool, bool]]:
+    """Their scheduled sessions to come in the scheme, soonest first: (group, day, on
+    leave, on call); whether they are on leave or on call that day comes in the same query."""
+    return list(
+        _upcoming_in_memberships(scheme, person)
+        .annotate(on_leave=on_leave(person), on_call=on_call(person))
+        .order_by("starts_at")
+        .values_list("group_id", "slot_date", "on_leave", "on_call")
+    )
+
+
+def unavailable_days(upcoming: list[tuple[int, date, bool, bool]]) -> dict[date, str]:
+    """The days of `upcoming` they cannot attend, with why (Progress.unavailable)."""
+    return {
+        day: "leave" if leave else "on call" for _, day, leave, call in upcoming if leave or call
+    }
+
+
+def latest_counted(person: User, requirement: Requirement, latest: int) -> list[Attendance]:
+    """Their `latest` counted records in the scheme, newest first. One query, none for 0."""
+    if not latest:
+        return []
+    counted = Attendance.objects.filter(
+        recorded_q(requirement), person=person, status__in=requirement.counted_statuses
+    )
+    return list(counted.select_related("session__group").order_by("-session__starts_at")[:latest])
+
+
 def progress_for(person: User, scheme: Scheme, latest: int | None = None) -> Progress:
-    """One trainee's standing in one scheme, across every group they have been in.
+    """One trainee's standing in one scheme, across every group they have been in,
+    computed from the registers, sessions and memberships.
 
     counted_records holds every counted record, oldest first; with `latest`, only
     that many of the newest, newest first (a page need not load ten years of
@@ -183,21 +212,12 @@ def progress_for(person: User, scheme: Scheme, latest: int | None = None) -> Pro
         counted_records = [r for r in records if r.status in requirement.counted_statuses]
         totals = {"count": len(counted_records), "recorded": len(records)}
     else:
-        counted = recorded.filter(status__in=requirement.counted_statuses)
-        counted_records = list(
-            counted.select_related("session__group").order_by("-session__starts_at")[:latest]
-        )
+        counted_records = latest_counted(person, requirement, latest)
         totals = recorded.aggregate(
             count=Count("pk", filter=Q(status__in=requirement.counted_statuses)),
             recorded=Count("pk"),
         )
-    # Whether they are on leave or on call that day comes in the same query.
-    upcoming = list(
-        _upcoming_in_memberships(scheme, person)
-        .annotate(on_leave=on_leave(person), on_call=on_call(person))
-        .order_by("starts_at")
-        .values_list("group_id", "slot_date", "on_leave", "on_call")
-    )
+    upcoming = upcoming_of(person, scheme)
     memberships = list(
         Membership.objects.filter(person=person, group__scheme=scheme, role=Membership.Role.MEMBER)
         .select_related("group")
@@ -214,11 +234,7 @@ def progress_for(person: User, scheme: Scheme, latest: int | None = None) -> Pro
         recorded=totals["recorded"],
         counted_records=counted_records,
         upcoming_dates=[day for _, day, _, _ in upcoming],
-        unavailable={
-            day: "leave" if on_leave else "on call"
-            for _, day, on_leave, on_call in upcoming
-            if on_leave or on_call
-        },
+        unavailable=unavailable_days(upcoming),
         open_ended=any(m.end_date is None and m.start_date <= today for m in memberships),
         memberships=memberships,
         standing=standing(
@@ -241,31 +257,6 @@ def schemes_of_trainee(person: User) -> QuerySet[Scheme]:
         .defer("requirement__certificate_mark")  # a picture only certificates need
         .distinct()
     )
-
-
-def progress_of_trainee(person: User, latest: int | None = None) -> list[Progress]:
-    """The person's progress in each scheme they are a trainee of, with their current
-    certificate there, if any (see progress_for for `latest`)."""
-    schemes = schemes_of_trainee(person)
-    progress = [progress_for(person, scheme, latest=latest) for scheme in schemes]
-    current = {
-        c.scheme_id: c
-        for c in Certificate.objects.filter(
-            trainee=person, revoked_at__isnull=True, superseded_at__isnull=True
-        )
-    }
-    for item in progress:
-        item.certificate = current.get(item.scheme.pk)
-    return progress
-
-
-def progress_in_scheme(person: User, scheme: Scheme, latest: int | None = None) -> Progress:
-    """One trainee's progress in one scheme with their current certificate there, if any."""
-    progress = progress_for(person, scheme, latest=latest)
-    progress.certificate = Certificate.objects.filter(
-        trainee=person, scheme=scheme, revoked_at__isnull=True, superseded_at__isnull=True
-    ).first()
-    return progress
 
 
 def trainee_groups(

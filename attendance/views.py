@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from attendance import exports, permissions, selectors, services, trainee_selectors
+from attendance import exports, own_progress, permissions, selectors, services, trainee_selectors
 from attendance import progress as progress_selectors
 from attendance.assessments import selectors as assessment_selectors
 from attendance.forms import OverviewFilterForm, RegisterForm
@@ -149,7 +149,7 @@ def register_history(request, pk):
 
 @login_required
 def my_progress(request):
-    progress = progress_selectors.progress_of_trainee(request.user, latest=LATEST_COUNTED)
+    progress = own_progress.progress_of_trainee(request.user, latest=LATEST_COUNTED)
     counts = assessment_selectors.year_counts_by_scheme(request.user, [p.scheme for p in progress])
     for p in progress:
         p.assessments = counts.get(p.scheme.pk)

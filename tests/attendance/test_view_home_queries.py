@@ -17,10 +17,9 @@ pytestmark = pytest.mark.usefixtures("frozen_now")
 # for the navigation and the page). Then the latest undelivered mail to the person.
 BASE = 4
 # The next session (the memberships it covers, then the session), the next presenting
-# date, the swaps; the schemes they are a trainee of, in each (one here) the count, the
-# sessions to come and the memberships; their current certificates; their completed
-# assessments not yet read.
-TRAINEE = 10
+# date, the swaps; their figures in each scheme, then in each (one here) the sessions to
+# come; their current certificates; their completed assessments not yet read.
+TRAINEE = 8
 # The groups, their next sessions, those combined into them, the members of those, their
 # leave and on-call clashes, their accepted guests, the registers not taken, the swaps waiting;
 # the assessments asked of them.

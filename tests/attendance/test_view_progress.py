@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from attendance.models import TraineeFigure
 from tests import factories
 from tests.access import assert_sign_in_first
 from tests.factories.attendance import attend, held_sessions, past_wednesdays
@@ -97,6 +98,34 @@ def test_the_count_runs_across_the_groups_of_the_scheme_but_not_other_schemes(
 
     counts = {p.scheme: p.count for p in response.context["progress"]}
     assert counts == {scheme: 5, elsewhere.scheme: 1}
+
+
+def test_a_trainee_reads_the_figures_their_organiser_reads(client, scheme, trainee, sessions):
+    """The trainee's pages read their row of the figures table, as the overview does, so
+    the two agree even before the nightly task re-derives what the clock changed. (The row
+    is written here as no service would, to tell the sources apart.)"""
+    organiser = factories.OrganiserFactory(scheme=scheme).person
+    TraineeFigure.objects.filter(person=trainee, scheme=scheme).update(
+        counted=12,
+        recorded=16,
+        status="at_risk",
+        status_rank=TraineeFigure.STATUS_RANK["at_risk"],
+        status_reason="Their places end too soon",
+    )
+    reason = "<strong>At risk:</strong> Their places end too soon. Talk to your scheme organiser."
+    client.force_login(trainee)
+
+    mine = client.get(MINE).content.decode()
+    home = client.get("/").content.decode()
+
+    assert count_line(mine) == "12 of 30 sessions"
+    assert "Attendance rate: 75%" in mine
+    assert reason in mine
+    assert "<strong>12</strong> of 30 sessions" in home
+    assert reason in home
+    client.force_login(organiser)
+    overview = client.get(f"/schemes/{scheme.pk}/overview/").content.decode()
+    assert "Their places end too soon" in overview
 
 
 def test_someone_who_only_leads_has_no_requirement(client, leader, sessions):
