@@ -108,7 +108,7 @@ def test_a_test_starts_without_tasks_a_dead_worker_took_hours_ago(broker):
     with app.connection_for_write() as connection:
         channel = connection.default_channel
         taken = channel.basic_get("celery", no_ack=False)  # as a worker takes it
-        channel.qos._delivered.clear()  # and dies: nothing is put back on closing
+        channel.qos.restore_at_shutdown = False  # and dies: nothing is put back on closing
         channel.client.zadd(channel.unacked_index_key, {taken.delivery_tag: time.time() - 7200})
 
     empty_broker()  # what the broker fixture does first
