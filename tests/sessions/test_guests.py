@@ -1,6 +1,8 @@
 """Guests and combined sessions (sessions.guests.services): who may visit which session,
 who answers, the register they land on, and the news each sends once."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -39,6 +41,21 @@ def test_a_trainee_asks_and_the_visited_groups_leaders_are_told(
     told = OutboundEmail.objects.filter(kind="guest_request")
     assert [m.to for m in told] == [other_group_leader.email]
     assert trainee.full_name in told.get().subject
+
+
+def test_a_group_without_a_leader_that_day_has_the_schemes_organisers_told(
+    trainee, visited, scheme, other_group
+):
+    """Else the request would wait unseen: organisers may answer it too."""
+    organisers = [factories.OrganiserFactory(scheme=scheme).person for _ in range(2)]
+    factories.OrganiserFactory()  # another scheme's
+    factories.LeaderFactory(group=other_group, end_date=DAY - timedelta(days=1))  # gone by then
+
+    ask(trainee, visited)
+
+    told = OutboundEmail.objects.filter(kind="guest_request").order_by("to")
+    assert [m.to for m in told] == sorted(o.email for o in organisers)
+    assert all(f"/groups/{other_group.pk}/guests/" in m.body_text for m in told)
 
 
 def test_without_approval_the_guest_is_on_the_register_at_once(trainee, visited, scheme):
