@@ -247,6 +247,12 @@ def roles_of(user: User, on: date | None = None) -> Roles:
     return roles
 
 
+def scheme_organisers(scheme_id: int) -> list[User]:
+    """Whoever organises the scheme, by email: those to tell when a group has no one
+    to answer."""
+    return list(User.objects.filter(organiser_roles__scheme=scheme_id).order_by("email"))
+
+
 def people_in_scheme(scheme: Scheme) -> QuerySet[User]:
     """Everyone with a membership in one of the scheme's groups, or an organiser role.
 

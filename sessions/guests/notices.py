@@ -3,6 +3,7 @@ transaction, each keyed so the same news reaches a person once."""
 
 from balint.outbox import email_queue
 from groups.models import BalintGroup, Membership, User
+from groups.selectors import scheme_organisers
 from sessions.models import GuestRequest, Session
 
 
@@ -28,12 +29,6 @@ def _people_of(group: BalintGroup, session: Session, **filters) -> list[User]:
     return [m.person for m in memberships.select_related("person").order_by("person__email")]
 
 
-def _organisers(session: Session) -> list[User]:
-    return list(
-        User.objects.filter(organiser_roles__scheme=session.group.scheme_id).order_by("email")
-    )
-
-
 def guest_request_changed(request: GuestRequest) -> int:
     """Waiting: tell the group's leaders, or the scheme's organisers when the group has
     none that day (they may answer too), so no request waits unseen. Decided (or accepted
@@ -41,7 +36,7 @@ def guest_request_changed(request: GuestRequest) -> int:
     session = request.session
     if request.status == GuestRequest.Status.PENDING:
         people = _people_of(session.group, session, role__in=Membership.LEADING_ROLES)
-        people = people or _organisers(session)
+        people = people or scheme_organisers(session.group.scheme_id)
     else:
         people = [request.person]
     return _tell(
