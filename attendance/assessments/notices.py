@@ -4,6 +4,7 @@ keyed so each piece of news reaches a person once."""
 from attendance.models import Assessment
 from balint.outbox import email_queue
 from groups.models import Membership, User
+from groups.selectors import scheme_organisers
 
 
 def _assessors(assessment: Assessment) -> list[User]:
@@ -37,7 +38,14 @@ def _tell(people: list[User], assessment: Assessment, kind: str) -> int:
 
 
 def assessment_requested(assessment: Assessment) -> int:
-    return _tell(_assessors(assessment), assessment, "assessment_requested")
+    """To those who may complete it; with no one in the group today, to the scheme's
+    organisers, who can give the group a leader (the reminder when it falls due goes to
+    whoever may complete it then)."""
+    assessors = _assessors(assessment)
+    if assessors:
+        return _tell(assessors, assessment, "assessment_requested")
+    organisers = scheme_organisers(assessment.session.group.scheme_id)
+    return _tell(organisers, assessment, "assessment_unassigned")
 
 
 def assessment_overdue(assessment: Assessment) -> int:

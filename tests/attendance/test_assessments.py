@@ -52,6 +52,24 @@ def test_only_the_leader_is_told_when_the_form_asks_for_the_leader(
     assert kinds(to=co_leader.email) == []
 
 
+def test_with_no_one_to_complete_it_the_schemes_organisers_are_told(
+    trainee, group, form, organiser
+):
+    """Else the request would wait unseen. Once the group has a leader, they find it."""
+    factories.OrganiserFactory()  # another scheme's
+
+    assessment = requested(trainee, group, form)
+
+    assert sorted(OutboundEmail.objects.values_list("to", "kind")) == [
+        (organiser.email, "assessment_unassigned")
+    ]
+    email = OutboundEmail.objects.get()
+    assert trainee.full_name in email.subject
+    assert f"/groups/{group.pk}/" in email.body_text
+    leader = factories.LeaderFactory(group=group).person
+    assert list(selectors.requests_to(leader)) == [assessment]
+
+
 @pytest.mark.parametrize("status", [Attendance.Status.ABSENT, Attendance.Status.APOLOGIES])
 def test_a_session_not_attended_cannot_be_assessed(trainee, group, form, status):
     record = attended(trainee, group)
