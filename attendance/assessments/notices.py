@@ -37,19 +37,22 @@ def _tell(people: list[User], assessment: Assessment, kind: str) -> int:
     )
 
 
-def assessment_requested(assessment: Assessment) -> int:
+def _tell_who_may_complete(assessment: Assessment, kind: str) -> int:
     """To those who may complete it; with no one in the group today, to the scheme's
-    organisers, who can give the group a leader (the reminder when it falls due goes to
-    whoever may complete it then)."""
+    organisers (once per request), who can give the group a leader."""
     assessors = _assessors(assessment)
     if assessors:
-        return _tell(assessors, assessment, "assessment_requested")
+        return _tell(assessors, assessment, kind)
     organisers = scheme_organisers(assessment.session.group.scheme_id)
     return _tell(organisers, assessment, "assessment_unassigned")
 
 
+def assessment_requested(assessment: Assessment) -> int:
+    return _tell_who_may_complete(assessment, "assessment_requested")
+
+
 def assessment_overdue(assessment: Assessment) -> int:
-    return _tell(_assessors(assessment), assessment, "assessment_overdue")
+    return _tell_who_may_complete(assessment, "assessment_overdue")
 
 
 def assessment_completed(assessment: Assessment) -> int:

@@ -1,7 +1,7 @@
 """attendance.assessments.services: the request → complete → acknowledge flow, who may do
 each step, the identifier guard on free text, and the one overdue reminder."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.conf import settings
@@ -253,6 +253,19 @@ def test_overdue_requests_remind_the_leaders_once(waiting, leader, frozen_now):
     assert services.assessments_remind_overdue(today=day_after) == 1
     assert services.assessments_remind_overdue(today=day_after + timedelta(days=3)) == 0
     assert kinds(to=leader.email) == ["assessment_overdue", "assessment_requested"]
+
+
+def test_a_request_whose_leaders_have_gone_when_it_falls_due_tells_the_organisers(
+    waiting, leader, organiser, frozen_now
+):
+    late = waiting.due_on + timedelta(days=1)
+    Membership.objects.filter(person=leader).update(end_date=waiting.due_on)
+    frozen_now.move_to(datetime.combine(late, time(12), tzinfo=UTC))
+
+    assert services.assessments_remind_overdue(today=late) == 1
+
+    assert kinds(to=organiser.email) == ["assessment_unassigned"]
+    assert kinds(to=leader.email) == ["assessment_requested"]
 
 
 def test_a_completed_or_withdrawn_request_is_not_reminded(waiting, leader, trainee, group, form):
