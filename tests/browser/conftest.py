@@ -34,6 +34,11 @@ VIEWPORTS = {
         "has_touch": True,
     },
 }
+# Bootstrap scrolls smoothly unless the person asks for reduced motion. A click during that
+# scroll can land beside its target: Playwright finds a sticky bar (the register's Save)
+# still, clicks where the button was, and the page has moved on (a 2026-12-03 failure,
+# shown by tests/browser/test_register.py's log). Reduced motion makes scrolling instant.
+CONTEXT_OPTIONS = {"reduced_motion": "reduce"}
 # How long an action or expectation waits before giving up: a guard against a
 # hung page on a loaded CI machine, not a performance assertion.
 ACTION_TIMEOUT_MS = 15_000
@@ -107,7 +112,9 @@ def open_page(browser, live_server, browser_problems):
     contexts = []
 
     def open_page(viewport: str):
-        context = browser.new_context(base_url=live_server.url, **VIEWPORTS[viewport])
+        context = browser.new_context(
+            base_url=live_server.url, **CONTEXT_OPTIONS, **VIEWPORTS[viewport]
+        )
         contexts.append(context)
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         page = context.new_page()
