@@ -151,6 +151,11 @@ def roster_feed_refresh(*, source_id: int, actor: User | None = None) -> RosterI
         )
         raise
     with transaction.atomic():
+        # Read again, locked: the person may have removed the feed, or been erased, while
+        # it was fetched. Saving the copy read before would insert the feed back.
+        source = RosterSource.objects.select_for_update().filter(pk=source.pk).first()
+        if source is None:
+            return None
         source.last_refreshed_at = now
         return _imported(source, rows, now)
 

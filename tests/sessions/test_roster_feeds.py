@@ -359,6 +359,28 @@ def test_a_failed_refresh_keeps_the_old_shifts_and_says_why(server, local_feeds_
     assert OnCallShift.objects.count() == 2
 
 
+def test_a_feed_removed_while_it_is_fetched_stays_removed(
+    server, local_feeds_allowed, trainee, monkeypatch
+):
+    """The hourly refresh fetches for seconds; the person unsubscribes (or is erased)
+    meanwhile. The refresh must not write the feed it read before back."""
+    server.routes["/me.ics"] = body(FEED)
+    source = services.roster_feed_subscribe(actor=trainee, url=server.url + "/me.ics").source
+    fetch = feeds.fetch
+
+    def fetch_while_removed(url):
+        raw = fetch(url)
+        services.roster_source_delete(actor=trainee, source=source)
+        return raw
+
+    monkeypatch.setattr(feeds, "fetch", fetch_while_removed)
+
+    assert tasks.refresh_roster_feed.delay(source.pk).get() == 0
+
+    assert not RosterSource.objects.exists()
+    assert not OnCallShift.objects.exists()
+
+
 def test_the_beat_refreshes_feeds_not_fetched_lately(server, local_feeds_allowed, trainee):
     server.routes["/me.ics"] = body(FEED)
     fresh = services.roster_feed_subscribe(actor=trainee, url=server.url + "/me.ics").source
