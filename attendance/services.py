@@ -356,19 +356,18 @@ def _part_name(export_id: int, index: int) -> str:
 def certificate_export_build(*, export_id: int) -> CertificateExport:
     """Split the export into chunks, each rendered by its own task so workers share the load.
 
-    The last chunk to finish assembles the ZIP. Running it again starts over cleanly.
+    The last chunk to finish assembles the ZIP. Only a waiting export is built: the same
+    message delivered again (after a worker was lost, an hour later) leaves a running or
+    finished one alone rather than start it over under its chunks.
     """
     export = CertificateExport.objects.get(pk=export_id)
-    if export.status == CertificateExport.Status.DONE:
-        return export
     total = export.certificates.count()
     chunks = max(1, -(-total // pdf.BATCH_SIZE))
     with transaction.atomic():
-        export.parts.all().delete()
-        CertificateExport.objects.filter(pk=export.pk).update(
-            status=CertificateExport.Status.RUNNING, done=0, total=total, chunks=chunks
-        )
-        for index in range(chunks):
+        claimed = CertificateExport.objects.filter(
+            pk=export.pk, status=CertificateExport.Status.PENDING
+        ).update(status=CertificateExport.Status.RUNNING, done=0, total=total, chunks=chunks)
+        for index in range(chunks if claimed else 0):
             enqueue_on_commit("attendance.tasks.render_certificate_export_chunk", export.pk, index)
     export.refresh_from_db()
     return export
@@ -426,21 +425,36 @@ def _assemble_export(export: CertificateExport, storage) -> None:
         archive.writestr(
             zipfile.ZipInfo("manifest.csv", date_time=ZIP_TIMESTAMP), manifest.getvalue()
         )
-    for index in range(export.chunks):
-        storage.delete(_part_name(export.pk, index))
     filename = f"certificates-{slugify(export.scheme.name)[:60]}-{export.pk}.zip"
+    # Under its own name, replacing what a run that died before committing left there.
+    name = export.file.field.generate_filename(export, filename)
+    if storage.exists(name):
+        storage.delete(name)
     export.file.save(filename, ContentFile(buffer.getvalue()), save=False)
     export.status, export.finished_at = CertificateExport.Status.DONE, timezone.now()
     export.save(update_fields=["file", "status", "finished_at"])
+    # The parts go once DONE is committed: if this run dies first, the chunk's next
+    # delivery assembles again from them.
+    transaction.on_commit(lambda: _delete_parts(export.pk, storage))
+
+
+def _delete_parts(export_id: int, storage) -> None:
+    """Every part file of the export, a stray copy of a chunk's included."""
+    folder = f"certificate-exports/{export_id}"
+    if storage.exists(folder):
+        for name in storage.listdir(folder)[1]:
+            storage.delete(f"{folder}/{name}")
 
 
 def certificate_exports_purge() -> int:
     """Delete export files past their expiry. Returns how many were removed."""
     expired = CertificateExport.objects.filter(expires_at__lte=timezone.now())
     count = 0
+    storage = CertificateExport._meta.get_field("file").storage
     for export in expired:
         if export.file:
             export.file.delete(save=False)
+        _delete_parts(export.pk, storage)
         export.delete()
         count += 1
     return count

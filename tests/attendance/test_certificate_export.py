@@ -272,6 +272,80 @@ def test_the_export_expires_after_the_configured_hours(start, scheme, settings, 
     assert export.expires_at == NOW + timedelta(hours=6)
 
 
+# --- The same message delivered again (a worker lost mid-task, kombu an hour later) -----------
+
+
+def three_chunks(organiser, scheme, monkeypatch) -> CertificateExport:
+    """A waiting export of 25 certificates in chunks of 10, rendered without WeasyPrint."""
+    export = pending_export(organiser, scheme, total=25)
+    export.certificates.set([CertificateFactory(scheme=scheme) for _ in range(25)])
+    monkeypatch.setattr("attendance.pdf.BATCH_SIZE", 10)
+    monkeypatch.setattr(
+        "attendance.pdf.render_certificates",
+        lambda certificates: ((c, b"%PDF-1.7 fake") for c in certificates),
+    )
+    return export
+
+
+def render(export, index):
+    services.certificate_export_render_chunk(export_id=export.pk, index=index)
+
+
+def test_building_again_leaves_a_running_export_and_its_parts_alone(
+    organiser, scheme, monkeypatch, django_capture_on_commit_callbacks
+):
+    export = three_chunks(organiser, scheme, monkeypatch)
+    with django_capture_on_commit_callbacks() as chunks:
+        services.certificate_export_build(export_id=export.pk)
+    assert len(chunks) == 3
+    render(export, 0)
+    render(export, 1)
+
+    with django_capture_on_commit_callbacks() as again:
+        services.certificate_export_build(export_id=export.pk)
+
+    assert again == []  # no chunk queued a second time
+    export.refresh_from_db()
+    assert (export.status, export.done, export.parts.count()) == ("running", 20, 2)
+    render(export, 2)
+    export.refresh_from_db()
+    assert export.status == CertificateExport.Status.DONE
+    assert len(manifest(members(export))) == 25
+
+
+def test_a_worker_lost_as_it_assembles_leaves_the_parts_for_the_next_delivery(
+    organiser, scheme, monkeypatch, django_capture_on_commit_callbacks, settings
+):
+    export = three_chunks(organiser, scheme, monkeypatch)
+    with django_capture_on_commit_callbacks():
+        services.certificate_export_build(export_id=export.pk)
+    render(export, 0)
+    render(export, 1)
+    save = CertificateExport.save
+
+    def lost(self, *args, update_fields=(), **kwargs):
+        if "finished_at" in update_fields:
+            raise SystemExit("worker lost")  # the transaction rolls back, as on kill -9
+        return save(self, *args, update_fields=update_fields, **kwargs)
+
+    monkeypatch.setattr(CertificateExport, "save", lost)
+    with pytest.raises(SystemExit):
+        render(export, 2)
+    monkeypatch.setattr(CertificateExport, "save", save)
+    export.refresh_from_db()
+    assert export.status == CertificateExport.Status.RUNNING
+
+    with django_capture_on_commit_callbacks(execute=True):
+        render(export, 2)  # the same message, delivered again
+
+    export.refresh_from_db()
+    assert export.status == CertificateExport.Status.DONE
+    assert len(manifest(members(export))) == 25
+    # One ZIP, under its own name; no part left behind.
+    files = sorted(p.name for p in (settings.MEDIA_ROOT / "certificate-exports").rglob("*.*"))
+    assert files == [export.file.name.rsplit("/", 1)[-1]]
+
+
 # --- Purge ----------------------------------------------------------------------------------
 
 
@@ -282,10 +356,15 @@ def test_purge_removes_expired_files_and_rows_only(organiser, scheme):
     fresh.file.save("fresh.zip", ContentFile(b"fresh"))
     unbuilt = pending_export(organiser, scheme, expires_at=NOW - timedelta(hours=1))
 
+    stray = default_storage.save(
+        f"certificate-exports/{expired.pk}/part-00000.zip", ContentFile(b"a chunk run twice")
+    )
+
     assert services.certificate_exports_purge() == 2
 
     assert list(CertificateExport.objects.all()) == [fresh]
     assert not default_storage.exists(expired.file.name)
+    assert not default_storage.exists(stray)
     assert default_storage.exists(fresh.file.name)
     assert not CertificateExport.objects.filter(pk=unbuilt.pk).exists()
 
