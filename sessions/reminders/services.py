@@ -85,9 +85,15 @@ def _queue(now: datetime, due: list[reminders.Due]) -> int:
     """Queue these due reminders into the outbox; how many were new."""
     if not due:
         return 0
-    sessions = Session.objects.select_related("group__scheme", "presenter").in_bulk(
-        {d.session_id for d in due}
+    # Locked and still scheduled: a session cancelled since the due list was read is left
+    # out, and a cancel under way waits for this batch, then withdraws what it queued.
+    sessions = (
+        Session.objects.select_for_update(of=("self",))
+        .filter(status=Session.Status.SCHEDULED)
+        .select_related("group__scheme", "presenter")
+        .in_bulk({d.session_id for d in due})
     )
+    due = [d for d in due if d.session_id in sessions]
     people = User.objects.in_bulk({d.person_id for d in due})
     clashes = reminders.open_clashes(due)
     queued = 0

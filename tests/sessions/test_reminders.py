@@ -246,6 +246,23 @@ def test_a_cancelled_sessions_reminders_are_withdrawn(session, members, mailoutb
     assert set(reminders_left.values_list("state", flat=True)) == {"cancelled"}
 
 
+def test_a_session_cancelled_while_the_run_reads_what_is_due_gets_no_reminder(
+    session, members, monkeypatch, mailoutbox
+):
+    pending = reminders.pending_reminders
+
+    def read_then_cancelled(*args, **kwargs):
+        due = pending(*args, **kwargs)
+        services.session_cancel(actor=members["leader"], session=session, reason="Snow")
+        return due
+
+    monkeypatch.setattr(reminders, "pending_reminders", read_then_cancelled)
+    with at(dublin(2026, 3, 10, 10)):
+        assert services.reminders_queue_due() == 0
+        outbox_send_due()
+    assert {m.subject for m in mailoutbox} == {f"Cancelled: {session.group.name} on 11 Mar"}
+
+
 def test_a_clash_resolved_before_its_notice_is_queued_is_not_sent(session, members, mailoutbox):
     clash = ClashFactory(session=session, person=members["member"])
     clash.resolved_at = NOW
