@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from balint.outbox import email_queue
+from balint.outbox import email_queue, emails_withdraw
 from groups.models import Membership, Scheme, SchemeOrganiser, User
 from sessions.models import SchemeSettings, Session
 from sessions.schedule.selectors import SessionRow, expected_rows
@@ -132,6 +132,8 @@ def below_minimum_warnings_queue(now: datetime | None = None) -> int:
     for row in rows:
         context = _context(row)
         with transaction.atomic():
+            if not _still_open(row.session.pk):
+                continue
             for person in recipients[row.session.pk]:
                 queued += bool(
                     email_queue(
@@ -145,3 +147,19 @@ def below_minimum_warnings_queue(now: datetime | None = None) -> int:
                     )
                 )
     return queued
+
+
+def _still_open(session_pk: int) -> bool:
+    """The session, locked, is still scheduled and on its own: one cancelled or combined
+    since the list was read is not warned about, and a cancel under way waits for this
+    transaction, then withdraws what it queued (below_minimum_warnings_withdraw)."""
+    return (
+        Session.objects.select_for_update()
+        .filter(pk=session_pk, status=Session.Status.SCHEDULED, combined_into__isnull=True)
+        .exists()
+    )
+
+
+def below_minimum_warnings_withdraw(*, session: Session) -> int:
+    """A cancelled session's warnings not sent yet are not sent."""
+    return emails_withdraw(object_key=object_key(session.pk), kind_prefix=KIND)

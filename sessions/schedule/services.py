@@ -18,6 +18,7 @@ from sessions import notices, permissions
 from sessions.models import Session
 from sessions.reminders import services as reminder_services
 from sessions.schedule import planning
+from sessions.schedule.below_minimum import below_minimum_warnings_withdraw
 
 MAX_TERM_DAYS = 400
 # A task by name: the tasks modules import services, never the other way round.
@@ -161,5 +162,6 @@ def session_cancel(*, actor: User, session: Session, reason: str) -> Session:
         group_figures_changed(session.group)
         notices.session_changed(session, "cancelled")
         reminder_services.reminders_withdraw(session=session)
+        below_minimum_warnings_withdraw(session=session)
         enqueue_on_commit(RECOMPUTE_CLASHES, [session.pk])
     return session

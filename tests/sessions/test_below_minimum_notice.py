@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from balint.models import OutboundEmail
 from groups.models import Membership
+from sessions import services
 from sessions.models import SchemeSettings, Session
 from sessions.schedule import below_minimum
 from sessions.schedule.below_minimum import below_minimum_warnings_queue, sessions_below_minimum
@@ -210,6 +211,31 @@ def test_a_second_run_and_the_next_days_send_nothing_new(
 def test_the_daily_task_queues_the_warnings_once(leader, organiser, session):
     assert warn_below_minimum() == 2
     assert warn_below_minimum() == 0
+
+
+def test_a_session_cancelled_while_the_run_reads_the_list_is_not_warned_about(
+    leader, organiser, session, monkeypatch
+):
+    read = below_minimum.sessions_below_minimum
+
+    def read_then_cancelled(now=None):
+        rows = read(now)
+        services.session_cancel(actor=leader, session=session, reason="Snow")
+        return rows
+
+    monkeypatch.setattr(below_minimum, "sessions_below_minimum", read_then_cancelled)
+
+    assert below_minimum_warnings_queue() == 0
+    assert warned() == []
+
+
+def test_cancelling_withdraws_the_warnings_not_sent_yet(leader, organiser, session):
+    below_minimum_warnings_queue()
+
+    services.session_cancel(actor=leader, session=session, reason="Snow")
+
+    states = OutboundEmail.objects.filter(kind=below_minimum.KIND).values_list("state", flat=True)
+    assert list(states) == [OutboundEmail.State.CANCELLED] * 2
 
 
 def test_beat_runs_the_task_every_day():
