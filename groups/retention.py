@@ -16,7 +16,14 @@ from django.utils import timezone
 
 from balint import privacy
 from groups import selectors
-from groups.models import Membership, PersonErasure, RetentionRun, Scheme, User
+from groups.models import (
+    Membership,
+    PersonErasure,
+    RetentionRun,
+    Scheme,
+    SchemeOrganiser,
+    User,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +54,31 @@ def people_erase_blockers(people: Sequence[User], *, on: date) -> dict[int, list
     return problems
 
 
+def _note_other_roles(people: Sequence[User], problems: dict[int, list[str]]) -> None:
+    """Retention erases no one who holds another role (selectors.accounts_past_retention):
+    someone made an organiser or staff since the list was read stays. One query."""
+    organisers = set(
+        SchemeOrganiser.objects.filter(person__in=people).values_list("person", flat=True)
+    )
+    for person in people:
+        if person.is_staff or person.is_superuser or person.pk in organisers:
+            problems[person.pk].append(f"{person} now holds another role (organiser or staff).")
+
+
 def people_erase_for_retention(
     *, people: Sequence[tuple[User, Scheme]], when: datetime
 ) -> list[PersonErasure]:
     """Erase a batch of people past retention, each named after their scheme, in one
     transaction: the same result as `person_erase(actor=None, ...)` for each in turn.
 
-    The people's rows are locked first; anyone who meanwhile gained a membership (or
-    was erased) is left alone and logged. Returns the erasures made.
+    The people's rows are locked first; anyone who meanwhile gained a membership or
+    another role (or was erased) is left alone and logged. Returns the erasures made.
     """
     scheme_of = {person.pk: scheme for person, scheme in people}
     with transaction.atomic():
         locked = list(User.objects.select_for_update().filter(pk__in=scheme_of).order_by("pk"))
         blockers = people_erase_blockers(locked, on=timezone.localdate(when))
+        _note_other_roles(locked, blockers)
         erasable = [person for person in locked if not blockers[person.pk]]
         if erasable:
             for part in reversed(privacy.parts()):

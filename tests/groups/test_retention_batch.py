@@ -254,6 +254,27 @@ def test_someone_who_gained_a_membership_meanwhile_is_left_alone_and_the_rest_er
         assert person.full_name == ERASED_NAME
 
 
+@pytest.mark.parametrize("role", ["organiser", "staff"])
+def test_someone_given_another_role_meanwhile_is_left_alone(db, caplog, role):
+    scheme = factories.SchemeFactory(account_retention_days=730)
+    due = [(left_long_ago(scheme), scheme) for _ in range(2)]
+    assert selectors.accounts_past_retention(NOW_UTC) == due
+    kept = due[0][0]
+    if role == "organiser":
+        factories.OrganiserFactory(scheme=scheme, person=kept)
+    else:
+        User.objects.filter(pk=kept.pk).update(is_staff=True)
+
+    with caplog.at_level(logging.WARNING, logger="groups.retention"):
+        erasures = retention.people_erase_for_retention(people=due, when=NOW_UTC)
+
+    assert [e.person_id for e in erasures] == [due[1][0].pk]
+    assert f"Retention left person {kept.pk} alone" in caplog.text
+    kept.refresh_from_db()
+    assert kept.has_usable_password()
+    assert kept.organiser_roles.exists() == (role == "organiser")
+
+
 def test_someone_erased_meanwhile_is_left_alone(db, caplog):
     scheme = factories.SchemeFactory(account_retention_days=730)
     due = [(left_long_ago(scheme), scheme) for _ in range(2)]
