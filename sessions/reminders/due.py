@@ -62,7 +62,11 @@ def due_reminders(
     sessions = list(sessions)
     if not sessions:
         return set()
-    memberships = Membership.objects.filter(group_id__in={s.group_id for s in sessions})
+    # Not an erased person's: erasure deletes their outbox rows, so a reminder they were
+    # sent would be queued again, to the placeholder address.
+    memberships = Membership.objects.filter(
+        group_id__in={s.group_id for s in sessions}, person__erasure__isnull=True
+    )
     if person_ids is not None:
         memberships = memberships.filter(person_id__in=person_ids)
     members_of = defaultdict(list)

@@ -13,6 +13,7 @@ import time_machine
 
 from balint.models import OutboundEmail
 from balint.outbox import outbox_send_due
+from groups.services import person_erase
 from sessions import services, tasks
 from sessions.models import ReminderKind, SchemeSettings, Session
 from sessions.reminders import due as reminders
@@ -106,6 +107,19 @@ def test_a_register_not_taken_reminds_the_leaders_that_evening(group, members):
 
     Session.objects.filter(pk=session.pk).update(status=Session.Status.HELD)
     assert due_at(dublin(2026, 3, 4, 20), session_ids=[session.pk]) == set()
+
+
+def test_a_leader_erased_since_the_session_is_not_reminded_of_its_register(group, members):
+    session = SessionFactory(group=group, slot_date=date(2026, 3, 4))
+    gone = factories.LeaderFactory(
+        group=group, start_date=date(2025, 9, 1), end_date=date(2026, 3, 4)
+    ).person
+    with at(dublin(2026, 3, 5, 10)):
+        person_erase(actor=None, person=gone, scheme=group.scheme)
+
+    assert due_at(dublin(2026, 3, 5, 12), session_ids=[session.pk]) == {
+        (session.pk, members["leader"].pk, Kind.REGISTER)
+    }
 
 
 def test_a_session_combined_into_another_groups_is_registered_by_the_hosts_leaders(
