@@ -29,6 +29,13 @@ class OutboundEmail(models.Model):
         related_name="emails",
         help_text="The recipient's account, if they have one.",
     )
+    # Erasing one of them withdraws the email if it waits, and scrubs them from its copy.
+    named = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        help_text="The people it names besides its recipient (who asked, who completed).",
+    )
     # Whose organisers see it if it cannot be delivered.
     scheme = models.ForeignKey(
         "groups.Scheme", null=True, blank=True, on_delete=models.CASCADE, related_name="emails"

@@ -21,6 +21,7 @@ import logging
 import smtplib
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -74,11 +75,13 @@ def email_queue(
     person=None,
     scheme=None,
     expires_at: datetime | None = None,
+    named: Iterable = (),
 ) -> OutboundEmail | None:
     """Queue one email, rendered now; None if this (kind, object, recipient) is queued already.
 
-    Call it inside the transaction that makes the change: the email exists if and
-    only if the change committed.
+    `named`: the people its text names besides the recipient, so that erasing one of
+    them finds it (groups.privacy). Call it inside the transaction that makes the
+    change: the email exists if and only if the change committed.
     """
     to = to.strip().lower()
     mail = render_templated_mail(template, {"recipient": person, **context})
@@ -101,6 +104,9 @@ def email_queue(
             )
     except IntegrityError:
         return None
+    others = {p.pk for p in named if p is not None} - {getattr(person, "pk", None)}
+    if others:
+        email.named.set(others)
     _kick_on_commit()
     return email
 

@@ -81,6 +81,7 @@ def second_factor_reset(*, actor: User, person: User, scheme: Scheme) -> int:
             scheme=scheme,
             template="second_factor_reset",
             context={"scheme": scheme, "actor": actor},
+            named=[actor],
         )
     # The lost phone may be in someone else's hands, signed in.
     end_signed_in_sessions(person)

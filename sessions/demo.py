@@ -297,6 +297,7 @@ def _seed_reminders(people: DemoGroups) -> None:
                 scheme=first.scheme,
                 template=template,
                 context=context,
+                named=reminders.named_in(session, kind),
             )
             if email is None:
                 continue  # seeded before

@@ -11,7 +11,9 @@ from groups.models import Membership, User
 from sessions.models import Session, SwapRequest
 
 
-def _tell_group(session: Session, *, kind: str, news: str, context: dict, **filters) -> int:
+def _tell_group(
+    session: Session, *, kind: str, news: str, context: dict, named=(), **filters
+) -> int:
     """Queue one email per person currently in the session's group (narrowed by filters)."""
     memberships = Membership.objects.current(session.slot_date).filter(
         group=session.group_id, **filters
@@ -27,6 +29,7 @@ def _tell_group(session: Session, *, kind: str, news: str, context: dict, **filt
                 scheme=session.group.scheme,
                 template=kind,
                 context=context,
+                named=named,
             )
         )
     return queued
@@ -47,6 +50,7 @@ def date_given_back(session: Session, person: User) -> int:
         kind="date_given_back",
         news=f"given_back:{person.pk}:{timezone.now().isoformat()}",
         context={"session": session, "person": person},
+        named=[person],
         role__in=Membership.LEADING_ROLES,
     )
 
@@ -88,6 +92,7 @@ def _tell_of_swap(
                 scheme=swap.requester_session.group.scheme,
                 template=template,
                 context=context,
+                named=[swap.requester, swap.recipient],
             )
         )
     return queued

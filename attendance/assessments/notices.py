@@ -31,6 +31,7 @@ def _tell(people: list[User], assessment: Assessment, kind: str) -> int:
                 scheme=scheme,
                 template=kind,
                 context={"assessment": assessment, "session": assessment.session},
+                named=[assessment.trainee, assessment.assessor],
             )
         )
         for person in people

@@ -47,6 +47,7 @@ def _queue_invitation_email(invitation: Invitation) -> None:
         scheme=invitation.scheme,
         template="invitation",
         context={"invitation": invitation, "url": invitation_url(invitation)},
+        named=[invitation.invited_by],
     )
 
 

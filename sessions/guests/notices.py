@@ -7,7 +7,7 @@ from groups.selectors import scheme_organisers
 from sessions.models import GuestRequest, Session
 
 
-def _tell(people, *, kind: str, key: str, session: Session, context: dict) -> int:
+def _tell(people, *, kind: str, key: str, session: Session, context: dict, named=()) -> int:
     queued = 0
     for person in people:
         queued += bool(
@@ -19,6 +19,7 @@ def _tell(people, *, kind: str, key: str, session: Session, context: dict) -> in
                 scheme=session.group.scheme,
                 template=kind,
                 context={"session": session, **context},
+                named=named,
             )
         )
     return queued
@@ -45,6 +46,7 @@ def guest_request_changed(request: GuestRequest) -> int:
         key=f"guest_request:{request.pk}:{request.status}",
         session=session,
         context={"request": request},
+        named=[request.person],
     )
 
 

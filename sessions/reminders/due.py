@@ -170,6 +170,11 @@ TEMPLATES = {
 }
 
 
+def named_in(session: Session, kind: str) -> list:
+    """Whom a reminder names besides its recipient: the day-before one, the presenter."""
+    return [session.presenter] if kind == ReminderKind.DAY_BEFORE else []
+
+
 def _url(name: str, *args) -> str:
     return settings.SITE_URL + reverse(name, args=args)
 

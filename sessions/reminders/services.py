@@ -111,6 +111,7 @@ def _queue(now: datetime, due: list[reminders.Due]) -> int:
                 template=template,
                 context=context,
                 expires_at=reminders.expires_at(session, reminder.kind),
+                named=reminders.named_in(session, reminder.kind),
             )
         )
     return queued

@@ -144,6 +144,7 @@ def below_minimum_warnings_queue(now: datetime | None = None) -> int:
                         scheme=row.session.group.scheme,
                         template=KIND,
                         context=context,
+                        named=[someone for someone, _why in context["away"]],
                     )
                 )
     return queued

@@ -58,6 +58,7 @@ def test_invited_member_sets_a_password_and_lands_in_the_group(
     assert scheme.name in message.subject or scheme.name in message.body
     assert group.name in message.body
     assert "Aoife Byrne" in message.body
+    assert list(OutboundEmail.objects.get(kind="invitation").named.all()) == [organiser]
     path = link_in(message)
     # The HTML part carries the same link.
     html, mimetype = message.alternatives[0]

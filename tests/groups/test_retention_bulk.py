@@ -35,9 +35,13 @@ pytestmark = pytest.mark.usefixtures("frozen_now")
 
 def old_emails(count: int) -> dict[str, int]:
     created = NOW_UTC - timedelta(days=EMAIL_KEEP_DAYS + 1)
-    OutboundEmail.objects.bulk_create(
+    emails = OutboundEmail.objects.bulk_create(
         factories.OutboundEmailFactory.build_batch(count, person=None, created_at=created)
     )
+    # Each names someone (who asked, who completed): the links go with the emails.
+    named = factories.UserFactory()
+    links = OutboundEmail.named.through
+    links.objects.bulk_create([links(outboundemail=e, user=named) for e in emails])
     return {"emails": count}
 
 

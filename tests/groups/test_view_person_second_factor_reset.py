@@ -62,6 +62,7 @@ def test_an_organiser_removes_it_logged_and_emailed(client, organiser, scheme, l
     email = OutboundEmail.objects.get(kind="second_factor_reset")
     assert email.to == lost.email
     assert organiser.full_name in email.body_text
+    assert list(email.named.all()) == [organiser]  # found if the organiser is erased
 
 
 def test_their_open_sessions_end(client, organiser, scheme, lost):

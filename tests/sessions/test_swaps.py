@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.db.models import QuerySet
 
+from balint.models import OutboundEmail
 from groups.models import Membership
 from sessions.models import Session, SwapRequest
 from sessions.rota import services
@@ -299,6 +300,8 @@ def test_giving_back_clears_the_presenter_and_tells_the_leaders(
     assert presenter_of(mine) is None
     assert sorted(m.to[0] for m in mailoutbox) == sorted([leader.email, co_leader.email])
     assert f"{trainee.full_name} gave back their presenting date" in mailoutbox[0].subject
+    notices = OutboundEmail.objects.filter(kind="date_given_back").prefetch_related("named")
+    assert [list(n.named.all()) for n in notices] == [[trainee], [trainee]]
 
 
 def test_only_the_presenter_can_give_a_date_back(leader, colleague, trainee, mine):
