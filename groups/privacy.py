@@ -20,9 +20,17 @@ from django.contrib.sessions.models import Session as DjangoSession
 from django.core.cache import caches
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import escape
 
 from balint.models import OutboundEmail
-from balint.privacy import PersonalDataPart, mentions_of, row, scrub_mentions
+from balint.privacy import (
+    ERASED_MENTION,
+    PersonalDataPart,
+    mention_pattern,
+    mentions_of,
+    row,
+    scrub_mentions,
+)
 from groups.models import (
     ERASED_NAME,
     AccessLogEntry,
@@ -80,6 +88,31 @@ def _emails_to_any(people: Sequence[User]):
     return OutboundEmail.objects.filter(
         Q(person__in=[p.pk for p in people]) | _any_address("to", people)
     )
+
+
+SCRUBBED_EMAIL_FIELDS = ["subject", "body_text", "body_html"]
+
+
+def _emails_naming_erased(ids: list[int], words: list[str]) -> None:
+    """Mail to others that names them (OutboundEmail.named: who asked, who completed):
+    what waits is not sent, and every copy kept loses the mentions, its HTML's escaped
+    ones too. Found by the link, not by searching every email's text."""
+    links = OutboundEmail.named.through.objects.filter(user__in=ids)
+    naming = set(links.values_list("outboundemail", flat=True))
+    if not naming:
+        return
+    OutboundEmail.objects.filter(pk__in=naming, state=OutboundEmail.State.PENDING).update(
+        state=OutboundEmail.State.CANCELLED,
+        last_error="withdrawn before it was sent: a person it named was erased",
+    )
+    pattern = mention_pattern([*words, *(str(escape(word)) for word in words)])
+    if pattern is not None:
+        emails = list(OutboundEmail.objects.filter(pk__in=naming).only(*SCRUBBED_EMAIL_FIELDS))
+        for email in emails:
+            for field in SCRUBBED_EMAIL_FIELDS:
+                setattr(email, field, pattern.sub(ERASED_MENTION, getattr(email, field)))
+        OutboundEmail.objects.bulk_update(emails, SCRUBBED_EMAIL_FIELDS, batch_size=500)
+    links.delete()
 
 
 def end_signed_in_sessions(person: User) -> int:
@@ -290,6 +323,7 @@ class AccountPart(PersonalDataPart):
         Invitation.objects.bulk_update(renamed, ["email", "full_name"], batch_size=500)
 
         _emails_to_any(people).delete()
+        _emails_naming_erased(ids, words)
         EmailAddress.objects.filter(user__in=ids).delete()  # confirmations go with them
         Authenticator.objects.filter(user__in=ids).delete()
         SchemeOrganiser.objects.filter(person__in=ids).delete()

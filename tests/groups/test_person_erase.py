@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models import Count
+from django.utils.html import escape
 
 from attendance import progress as attendance_progress
 from attendance import selectors as attendance_selectors
@@ -138,6 +139,20 @@ def add_mentions(scene):
     scheme_roster = SchemeRosterFactory(scheme=scene.scheme, created_by=scene.organiser)
     OnCallShiftFactory(source=scheme_roster, person=zeb)
     OnCallShiftFactory(source=scheme_roster, person=scene.otto)
+    asked(scene.leader, zeb, state=OutboundEmail.State.SENT)
+
+
+def asked(recipient, named, state):
+    """An email to someone else that names `named`, as a guest request's does."""
+    email = factories.OutboundEmailFactory(
+        person=recipient,
+        state=state,
+        subject=f"{named.full_name} asks to visit",
+        body_text=f"{named.full_name} ({named.email}) asks to visit on Wednesday.",
+        body_html=f"<p>{escape(named.full_name)} asks to visit on Wednesday.</p>",
+    )
+    email.named.set([named])
+    return email
 
 
 def figures(scene) -> dict:
@@ -183,6 +198,7 @@ def test_no_personal_field_of_the_person_remains_anywhere(scene):
         "balint_sessions.RosterUpload.content",
         "feedback.SessionFeedback.comment",
         "admin.LogEntry.object_repr",
+        "balint.OutboundEmail.body_html",
     ]:
         assert any(hit.startswith(place + " ") for hit in before), place
 
@@ -191,6 +207,33 @@ def test_no_personal_field_of_the_person_remains_anywhere(scene):
     assert where_found(NEEDLES) == []
     # Otto is untouched.
     assert len(where_found([OTTO["full_name"], OTTO["email"]])) >= 5
+
+
+def test_mail_to_others_naming_the_person_waits_no_more_and_keeps_no_mention(scene):
+    waiting = asked(scene.leader, scene.zeb, state=OutboundEmail.State.PENDING)
+    about_otto = asked(scene.leader, scene.otto, state=OutboundEmail.State.PENDING)
+    dara = factories.UserFactory(full_name="Dara O'Brien-Nolan", email="dara.obn@example.org")
+    factories.MembershipFactory(
+        person=dara, group=scene.group, start_date=MEMBERSHIP_START, end_date=MEMBERSHIP_END
+    )
+    sent = asked(scene.leader, dara, state=OutboundEmail.State.SENT)
+    assert "O&#x27;Brien" in sent.body_html
+
+    erase(scene)
+    erase(scene, person=dara)
+
+    waiting.refresh_from_db()
+    assert waiting.state == OutboundEmail.State.CANCELLED
+    assert waiting.subject == "[erased] asks to visit"
+    about_otto.refresh_from_db()
+    assert about_otto.state == OutboundEmail.State.PENDING
+    assert about_otto.subject == f"{scene.otto.full_name} asks to visit"
+    sent.refresh_from_db()
+    assert sent.state == OutboundEmail.State.SENT
+    assert sent.body_html == "<p>[erased] asks to visit on Wednesday.</p>"
+    assert sent.body_text == "[erased] ([erased]) asks to visit on Wednesday."
+    assert list(about_otto.named.all()) == [scene.otto]
+    assert not sent.named.exists() and not waiting.named.exists()
 
 
 def test_what_stays_and_what_goes(scene):
