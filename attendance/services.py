@@ -349,8 +349,12 @@ def _chunk_ids(export: CertificateExport, index: int, size: int) -> list[int]:
     return list(ordered[index * size : (index + 1) * size])
 
 
+def _parts_folder(export_id: int) -> str:
+    return f"certificate-exports/{export_id}"
+
+
 def _part_name(export_id: int, index: int) -> str:
-    return f"certificate-exports/{export_id}/part-{index:05d}.zip"
+    return f"{_parts_folder(export_id)}/part-{index:05d}.zip"
 
 
 def certificate_export_build(*, export_id: int) -> CertificateExport:
@@ -440,7 +444,7 @@ def _assemble_export(export: CertificateExport, storage) -> None:
 
 def _delete_parts(export_id: int, storage) -> None:
     """Every part file of the export, a stray copy of a chunk's included."""
-    folder = f"certificate-exports/{export_id}"
+    folder = _parts_folder(export_id)
     if storage.exists(folder):
         for name in storage.listdir(folder)[1]:
             storage.delete(f"{folder}/{name}")
