@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from attendance.models import AttendanceChange
+from balint.models import OutboundEmail
 from groups import demo as groups_demo
 from groups.models import BalintGroup, Membership, Scheme, SchemeOrganiser, User
 from sessions.models import PresentingOffer, Session
@@ -272,3 +273,31 @@ def test_a_guest_visit_a_request_to_visit_and_a_combined_session(seeded_demo, cl
     )
     assert combined.combined_into.group == guest.session.group
     assert combined.slot_date == combined.combined_into.slot_date
+
+
+# --- Whom each email names (OutboundEmail.named, tests/balint/test_email_names.py) ----
+
+
+def test_the_demo_names_in_each_email_only_its_recipient_and_the_people_it_lists(seeded_demo, db):
+    people = list(User.objects.exclude(full_name=""))
+    emails = OutboundEmail.objects.prefetch_related("named")
+    # Among them every kind of email the demo sends that names someone else.
+    kinds = set(emails.values_list("kind", flat=True))
+    assert kinds >= {
+        "assessment_requested",
+        "assessment_completed",
+        "below_minimum",
+        "guest_request",
+        "reminder_day_before",
+        "swap",
+    }
+    unlisted = [
+        f"{email.kind} to {email.to} names {person.full_name}"
+        for email in emails
+        for person in people
+        if person.full_name in email.subject + email.body_text
+        and person.pk != email.person_id
+        and person not in email.named.all()
+    ]
+    assert unlisted == []
+    assert OutboundEmail.named.through.objects.exists()
