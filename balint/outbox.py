@@ -104,9 +104,10 @@ def email_queue(
             )
     except IntegrityError:
         return None
+    # A new email has no links yet: inserted at once (named.set() would read them first).
     others = {p.pk for p in named if p is not None} - {getattr(person, "pk", None)}
-    if others:
-        email.named.set(others)
+    links = OutboundEmail.named.through
+    links.objects.bulk_create([links(outboundemail=email, user_id=pk) for pk in sorted(others)])
     _kick_on_commit()
     return email
 
