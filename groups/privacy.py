@@ -23,14 +23,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from balint.models import OutboundEmail
-from balint.privacy import (
-    ERASED_MENTION,
-    PersonalDataPart,
-    mention_pattern,
-    mentions_of,
-    row,
-    scrub_mentions,
-)
+from balint.privacy import PersonalDataPart, mentions_of, row, scrub_mentions
 from groups.models import (
     ERASED_NAME,
     AccessLogEntry,
@@ -90,28 +83,19 @@ def _emails_to_any(people: Sequence[User]):
     )
 
 
-SCRUBBED_EMAIL_FIELDS = ["subject", "body_text", "body_html"]
-
-
 def _emails_naming_erased(ids: list[int], words: list[str]) -> None:
     """Mail to others that names them (OutboundEmail.named: who asked, who completed):
     what waits is not sent, and every copy kept loses the mentions, its HTML's escaped
     ones too. Found by the link, not by searching every email's text."""
     links = OutboundEmail.named.through.objects.filter(user__in=ids)
-    naming = set(links.values_list("outboundemail", flat=True))
-    if not naming:
-        return
-    OutboundEmail.objects.filter(pk__in=naming, state=OutboundEmail.State.PENDING).update(
+    naming = OutboundEmail.objects.filter(pk__in=set(links.values_list("outboundemail", flat=True)))
+    naming.filter(state=OutboundEmail.State.PENDING).update(
         state=OutboundEmail.State.CANCELLED,
         last_error="withdrawn before it was sent: a person it named was erased",
     )
-    pattern = mention_pattern([*words, *(str(escape(word)) for word in words)])
-    if pattern is not None:
-        emails = list(OutboundEmail.objects.filter(pk__in=naming).only(*SCRUBBED_EMAIL_FIELDS))
-        for email in emails:
-            for field in SCRUBBED_EMAIL_FIELDS:
-                setattr(email, field, pattern.sub(ERASED_MENTION, getattr(email, field)))
-        OutboundEmail.objects.bulk_update(emails, SCRUBBED_EMAIL_FIELDS, batch_size=500)
+    for field in ("subject", "body_text"):
+        scrub_mentions(naming, field, words)
+    scrub_mentions(naming, "body_html", [*words, *(str(escape(word)) for word in words)])
     links.delete()
 
 

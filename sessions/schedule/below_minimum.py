@@ -131,6 +131,7 @@ def below_minimum_warnings_queue(now: datetime | None = None) -> int:
     queued = 0
     for row in rows:
         context = _context(row)
+        away = [someone for someone, _why in context["away"]]
         with transaction.atomic():
             if not _still_open(row.session.pk):
                 continue
@@ -144,7 +145,7 @@ def below_minimum_warnings_queue(now: datetime | None = None) -> int:
                         scheme=row.session.group.scheme,
                         template=KIND,
                         context=context,
-                        named=[someone for someone, _why in context["away"]],
+                        named=away,
                     )
                 )
     return queued
