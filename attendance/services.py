@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from attendance import certificate_selectors, pdf, permissions
-from attendance.figures import figures_refresh
 from attendance.models import Attendance, AttendanceChange, Certificate, CertificateExport
 from attendance.statuses import AttendanceStatus
 from balint.outbox import email_queue
 from balint.queue import enqueue_on_commit
 from groups import permissions as group_permissions
+from groups.figures_hooks import figures_changed
 from groups.models import PersonErasure, Scheme, User
 from sessions.guests.selectors import register_roles
 from sessions.models import Session
@@ -178,7 +178,7 @@ def register_save(
         counted = (Attendance.Role.MEMBER, Attendance.Role.GUEST)
         members = {pk for pk, role in roles.items() if role in counted}
         members |= {pk for pk, a in existing.items() if a.role in counted}
-        figures_refresh(scheme=session.group.scheme, people=sorted(members))
+        figures_changed(session.group.scheme_id, members)
     held = Counter(a.status for a in existing.values())
     return RegisterSaved(
         changes=changes,

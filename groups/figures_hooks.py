@@ -9,11 +9,15 @@ projected anywhere.
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from groups.models import Membership
 
 FiguresCallback = Callable[[int, list[int] | None], None]
 _callbacks: list[FiguresCallback] = []
+# Inside figures_deferred(): whose figures changed, by scheme (None: everyone in it).
+_notes: ContextVar[dict[int, set[int] | None] | None] = ContextVar("figures_notes", default=None)
 
 
 def on_figures_change(callback: FiguresCallback) -> None:
@@ -30,8 +34,35 @@ def figures_changed(scheme_pk: int, person_pks: Iterable[int] | None = None) -> 
     people = None if person_pks is None else sorted(set(person_pks))
     if people == []:
         return
+    notes = _notes.get()
+    if notes is not None:
+        if people is None or (scheme_pk in notes and notes[scheme_pk] is None):
+            notes[scheme_pk] = None
+        else:
+            notes.setdefault(scheme_pk, set()).update(people)
+        return
     for callback in _callbacks:
         callback(scheme_pk, people)
+
+
+@contextmanager
+def figures_deferred():
+    """Changes made inside are projected together when the block ends, once per scheme,
+    rather than at each write: for a writer of many registers at once (seed_demo saves
+    about 70, each refreshing a dozen rows: two fifths of its time). Use it inside the
+    writer's transaction, and read no figures inside it. Nothing is projected if the
+    block raises: its transaction is rolled back."""
+    if _notes.get() is not None:  # already deferred by an outer block
+        yield
+        return
+    notes: dict[int, set[int] | None] = {}
+    token = _notes.set(notes)
+    try:
+        yield
+    finally:
+        _notes.reset(token)
+    for scheme_pk in sorted(notes):
+        figures_changed(scheme_pk, notes[scheme_pk])
 
 
 def group_trainees(group):

@@ -13,9 +13,9 @@ from django.utils import timezone
 from attendance.assessments import notices, selectors
 from attendance.assessments.definition import FormDefinition, form_definition_check
 from attendance.assessments.starting_form import starting_form
-from attendance.figures import figures_refresh
 from attendance.models import Assessment, AssessmentDomain, AssessmentForm, AssessmentRating
 from groups import permissions as group_permissions
+from groups.figures_hooks import figures_changed
 from groups.models import Scheme, User
 from sessions.models import Session
 
@@ -203,7 +203,7 @@ def assessment_complete(
         AssessmentRating.objects.bulk_create(
             AssessmentRating(assessment=assessment, domain=d, level=ratings[d.pk]) for d in domains
         )
-        figures_refresh(scheme=form.scheme, people=[assessment.trainee_id])
+        figures_changed(form.scheme_id, [assessment.trainee_id])
         notices.assessment_completed(assessment)
     return assessment
 

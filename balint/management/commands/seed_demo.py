@@ -11,6 +11,7 @@ from attendance.changeover import demo as changeover_demo
 from attendance.figures import figures_rebuild
 from feedback import demo as feedback_demo
 from groups import demo as groups_demo
+from groups.figures_hooks import figures_deferred
 from sessions import demo as sessions_demo
 
 
@@ -20,18 +21,20 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("seed_demo only runs with DEBUG=1: it creates known passwords.")
+        # The figures are projected once, at the end: the demo saves about 70 registers.
         with transaction.atomic():
-            people = groups_demo.seed()
-            sessions_demo.seed(people)
-            attendance_demo.seed(people)
-            attendance_demo.seed_certificates(people)
-            attendance_demo.seed_guests_and_combined(people)
-            assessments_demo.seed(people)  # before the statement, which counts them
-            statement_demo.seed_statements(people)
-            changeover_demo.seed(people)
-            feedback_demo.seed(people)
-            groups_demo.seed_privacy(people)
-            recovery_codes = groups_demo.seed_second_factors(people)
+            with figures_deferred():
+                people = groups_demo.seed()
+                sessions_demo.seed(people)
+                attendance_demo.seed(people)
+                attendance_demo.seed_certificates(people)
+                attendance_demo.seed_guests_and_combined(people)
+                assessments_demo.seed(people)  # before the statement, which counts them
+                statement_demo.seed_statements(people)
+                changeover_demo.seed(people)
+                feedback_demo.seed(people)
+                groups_demo.seed_privacy(people)
+                recovery_codes = groups_demo.seed_second_factors(people)
             figures_rebuild()  # the demo writes registers in bulk, past the services
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000 with:")
