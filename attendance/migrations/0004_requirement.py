@@ -12,17 +12,19 @@ def copy_from_schemes(apps, schema_editor):
     """Each scheme's requirement moves here unchanged (groups 0007 drops it from Scheme)."""
     Scheme = apps.get_model("groups", "Scheme")
     Requirement = apps.get_model("attendance", "Requirement")
-    Requirement.objects.bulk_create(
+    db = schema_editor.connection.alias
+    Requirement.objects.using(db).bulk_create(
         Requirement(scheme_id=row["pk"], **{f: row[f] for f in FIELDS})
-        for row in Scheme.objects.values("pk", *FIELDS)
+        for row in Scheme.objects.using(db).values("pk", *FIELDS)
     )
 
 
 def copy_to_schemes(apps, schema_editor):
     Scheme = apps.get_model("groups", "Scheme")
     Requirement = apps.get_model("attendance", "Requirement")
-    for row in Requirement.objects.values("scheme_id", *FIELDS):
-        Scheme.objects.filter(pk=row.pop("scheme_id")).update(**row)
+    db = schema_editor.connection.alias
+    for row in Requirement.objects.using(db).values("scheme_id", *FIELDS):
+        Scheme.objects.using(db).filter(pk=row.pop("scheme_id")).update(**row)
 
 
 class Migration(migrations.Migration):

@@ -9,7 +9,8 @@ from django.db import migrations, models
 
 
 def empty_figures(apps, schema_editor):
-    apps.get_model("attendance", "TraineeFigure").objects.all().delete()
+    db = schema_editor.connection.alias
+    apps.get_model("attendance", "TraineeFigure").objects.using(db).all().delete()
 
 
 class Migration(migrations.Migration):

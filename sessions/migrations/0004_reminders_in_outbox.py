@@ -9,8 +9,9 @@ from django.db import migrations
 def claims_to_outbox(apps, schema_editor):
     ReminderClaim = apps.get_model("balint_sessions", "ReminderClaim")
     OutboundEmail = apps.get_model("balint", "OutboundEmail")
+    db = schema_editor.connection.alias
     rows = []
-    for claim in ReminderClaim.objects.select_related("person", "session__group").iterator():
+    for claim in ReminderClaim.objects.using(db).select_related("person", "session__group").iterator():
         to = claim.person.email.lower()
         key = f"reminder_{claim.kind}\x1fsession:{claim.session_id}\x1f{to}"
         when = claim.sent_at or claim.claimed_at
@@ -31,7 +32,7 @@ def claims_to_outbox(apps, schema_editor):
                 sent_at=when,
             )
         )
-    OutboundEmail.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    OutboundEmail.objects.using(db).bulk_create(rows, batch_size=1000, ignore_conflicts=True)
 
 
 class Migration(migrations.Migration):

@@ -17,17 +17,19 @@ def copy_from_schemes(apps, schema_editor):
     """Each scheme's clash and reminder settings move here unchanged (groups 0007 drops them)."""
     Scheme = apps.get_model("groups", "Scheme")
     SchemeSettings = apps.get_model("balint_sessions", "SchemeSettings")
-    SchemeSettings.objects.bulk_create(
+    db = schema_editor.connection.alias
+    SchemeSettings.objects.using(db).bulk_create(
         SchemeSettings(scheme_id=row["pk"], **{f: row[f] for f in FIELDS})
-        for row in Scheme.objects.values("pk", *FIELDS)
+        for row in Scheme.objects.using(db).values("pk", *FIELDS)
     )
 
 
 def copy_to_schemes(apps, schema_editor):
     Scheme = apps.get_model("groups", "Scheme")
     SchemeSettings = apps.get_model("balint_sessions", "SchemeSettings")
-    for row in SchemeSettings.objects.values("scheme_id", *FIELDS):
-        Scheme.objects.filter(pk=row.pop("scheme_id")).update(**row)
+    db = schema_editor.connection.alias
+    for row in SchemeSettings.objects.using(db).values("scheme_id", *FIELDS):
+        Scheme.objects.using(db).filter(pk=row.pop("scheme_id")).update(**row)
 
 
 class Migration(migrations.Migration):
