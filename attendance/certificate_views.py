@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from attendance import (
+    certificate_exports,
     certificate_selectors,
     certificate_services,
     pdf,
@@ -230,7 +231,7 @@ def certificate_export_start(request, pk):
         request.POST.getlist("certificate") if request.POST.get("scope") == "selected" else None
     )
     try:
-        export = services.certificate_export_start(
+        export = certificate_exports.certificate_export_start(
             actor=request.user,
             scheme=scheme,
             certificates=certificate_selectors.certificates_to_export(scheme, picked),

@@ -33,6 +33,8 @@ from groups.models import Scheme
 # past about 50 pages Python's garbage collector spends ever longer walking them. Smaller
 # chunks also let the worker processes run out of work closer together.
 BATCH_SIZE = 50
+# The entries of a ZIP of PDFs carry this timestamp, so the same export is the same bytes.
+ZIP_TIMESTAMP = (2000, 1, 1, 0, 0, 0)
 # The typeface, from its Python package (fontpkg-spectral): the same on every machine,
 # with no system font or network needed. Only the faces the template uses are loaded;
 # a character none of them has (a name in another script) falls back to the system's.

@@ -1,23 +1,18 @@
-"""Writes for registers and certificates. Every register change leaves an AttendanceChange."""
+"""Writes for registers and certificates. Every register change leaves an AttendanceChange.
+Exports of many certificates at once: attendance.certificate_exports."""
 
-import io
 import logging
-import zipfile
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
 
-from defusedcsv import csv
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 
-from attendance import certificate_selectors, pdf, permissions
-from attendance.models import Attendance, AttendanceChange, Certificate, CertificateExport
+from attendance import certificate_selectors, permissions
+from attendance.models import Attendance, AttendanceChange, Certificate
 from attendance.statuses import AttendanceStatus
 from balint.outbox import email_queue
 from balint.queue import enqueue_on_commit
@@ -26,9 +21,6 @@ from groups.figures_hooks import figures_changed
 from groups.models import PersonErasure, Scheme, User
 from sessions.guests.selectors import register_roles
 from sessions.models import Session
-
-# ZIP entries carry this timestamp so the same export is the same bytes.
-ZIP_TIMESTAMP = (2000, 1, 1, 0, 0, 0)
 
 
 class RegisterConflict(ValidationError):
@@ -190,14 +182,14 @@ def register_save(
 # --- Certificates ----------------------------------------------------------------------
 
 
-def _require_organiser(actor: User, scheme: Scheme) -> None:
+def require_organiser(actor: User, scheme: Scheme) -> None:
     if not group_permissions.is_organiser(actor, scheme):
         raise PermissionDenied("Only the scheme's organisers can do this.")
 
 
 def certificate_issue(*, actor: User, scheme: Scheme, trainee: User) -> Certificate:
     """Issue a certificate; one issued earlier for fewer sessions is superseded."""
-    _require_organiser(actor, scheme)
+    require_organiser(actor, scheme)
     if PersonErasure.objects.filter(person=trainee).exists():
         raise ValidationError("This person's record was erased: there is no one to certify.")
     snapshot = certificate_selectors.certificate_snapshot(trainee, scheme)
@@ -258,7 +250,7 @@ def certificates_issue_eligible(*, actor: User, scheme: Scheme) -> list[Certific
 
     Someone who cannot have one now (issued a moment ago by another organiser, no longer
     eligible after a corrected register) is skipped: the others still get theirs."""
-    _require_organiser(actor, scheme)
+    require_organiser(actor, scheme)
     issued = []
     for trainee in certificate_selectors.certificates_due(scheme):
         try:
@@ -271,7 +263,7 @@ def certificates_issue_eligible(*, actor: User, scheme: Scheme) -> list[Certific
 def certificates_issue_eligible_start(*, actor: User, scheme: Scheme) -> int:
     """Queue certificates_issue_eligible for the worker: a national scheme has thousands
     due at once, far more than a request may take. Returns how many are due."""
-    _require_organiser(actor, scheme)
+    require_organiser(actor, scheme)
     due = certificate_selectors.certificates_due_count(scheme)
     if due:
         enqueue_on_commit("attendance.tasks.issue_eligible_certificates", scheme.pk, actor.pk)
@@ -279,7 +271,7 @@ def certificates_issue_eligible_start(*, actor: User, scheme: Scheme) -> int:
 
 
 def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) -> Certificate:
-    _require_organiser(actor, certificate.scheme)
+    require_organiser(actor, certificate.scheme)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Give a reason; it shows on the verification page."})
@@ -291,174 +283,3 @@ def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) ->
         certificate.revoke_reason = reason
         certificate.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     return certificate
-
-
-def certificate_export_start(
-    *, actor: User, scheme: Scheme, certificates: list[Certificate]
-) -> CertificateExport:
-    """Queue a ZIP of the given certificates; the worker builds it and the page shows progress."""
-    _require_organiser(actor, scheme)
-    if not certificates:
-        raise ValidationError("Choose at least one certificate to export.")
-    if any(c.scheme_id != scheme.pk for c in certificates):
-        raise PermissionDenied("A certificate of another scheme cannot be exported here.")
-    with transaction.atomic():
-        export = CertificateExport.objects.create(
-            scheme=scheme,
-            requested_by=actor,
-            total=len(certificates),
-            expires_at=timezone.now() + timedelta(hours=settings.CERTIFICATE_EXPORT_HOURS),
-        )
-        export.certificates.set(certificates)
-        enqueue_on_commit("attendance.tasks.build_certificate_export", export.pk)
-    return export
-
-
-MANIFEST_HEADERS = [
-    "file",
-    "code",
-    "name",
-    "registration",
-    "sessions",
-    "period_start",
-    "period_end",
-    "status",
-]
-
-
-def _manifest_row(name: str, certificate: Certificate) -> list:
-    if certificate.is_current:
-        state = "valid"
-    else:
-        state = "revoked" if certificate.revoked_at else "superseded"
-    return [
-        name,
-        certificate.display_code,
-        certificate.holder_name,
-        certificate.registration_number,
-        certificate.sessions_counted,
-        certificate.period_start.isoformat(),
-        certificate.period_end.isoformat(),
-        state,
-    ]
-
-
-def _chunk_ids(export: CertificateExport, index: int, size: int) -> list[int]:
-    """The certificates of one chunk, in the export's order; only that chunk's rows are read."""
-    ordered = export.certificates.order_by("holder_name", "code").values_list("pk", flat=True)
-    return list(ordered[index * size : (index + 1) * size])
-
-
-def _parts_folder(export_id: int) -> str:
-    return f"certificate-exports/{export_id}"
-
-
-def _part_name(export_id: int, index: int) -> str:
-    return f"{_parts_folder(export_id)}/part-{index:05d}.zip"
-
-
-def certificate_export_build(*, export_id: int) -> CertificateExport:
-    """Split the export into chunks, each rendered by its own task so workers share the load.
-
-    The last chunk to finish assembles the ZIP. Only a waiting export is built: the same
-    message delivered again (after a worker was lost, an hour later) leaves a running or
-    finished one alone rather than start it over under its chunks.
-    """
-    export = CertificateExport.objects.get(pk=export_id)
-    total = export.certificates.count()
-    chunks = max(1, -(-total // pdf.BATCH_SIZE))
-    with transaction.atomic():
-        claimed = CertificateExport.objects.filter(
-            pk=export.pk, status=CertificateExport.Status.PENDING
-        ).update(status=CertificateExport.Status.RUNNING, done=0, total=total, chunks=chunks)
-        for index in range(chunks if claimed else 0):
-            enqueue_on_commit("attendance.tasks.render_certificate_export_chunk", export.pk, index)
-    export.refresh_from_db()
-    return export
-
-
-def certificate_export_render_chunk(*, export_id: int, index: int) -> None:
-    """Render one chunk into a part file; the last part to arrive assembles the export."""
-    export = CertificateExport.objects.get(pk=export_id)
-    if export.status != CertificateExport.Status.RUNNING:
-        return
-    ids = _chunk_ids(export, index, pdf.BATCH_SIZE)
-    by_id = Certificate.objects.select_related("scheme").in_bulk(ids)
-    certificates = [by_id[pk] for pk in ids]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as part:
-        for certificate, body in pdf.render_certificates(certificates):
-            name = f"{slugify(certificate.holder_name) or 'certificate'}-{certificate.code}.pdf"
-            part.writestr(zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP), body)
-    storage = CertificateExport._meta.get_field("file").storage
-    name = _part_name(export.pk, index)
-    if storage.exists(name):
-        storage.delete(name)
-    storage.save(name, ContentFile(buffer.getvalue()))
-    with transaction.atomic():
-        export = CertificateExport.objects.select_for_update().get(pk=export_id)
-        export.parts.get_or_create(index=index, defaults={"count": len(certificates)})
-        finished = export.parts.count()
-        export.done = min(export.total, sum(export.parts.values_list("count", flat=True)))
-        export.save(update_fields=["done"])
-        if finished == export.chunks and export.status == CertificateExport.Status.RUNNING:
-            _assemble_export(export, storage)
-
-
-def _assemble_export(export: CertificateExport, storage) -> None:
-    """Join the parts, in order, into the final ZIP with its manifest."""
-    certificates = {
-        f"{slugify(c.holder_name) or 'certificate'}-{c.code}.pdf": c
-        for c in export.certificates.all()
-    }
-    buffer = io.BytesIO()
-    manifest = io.StringIO()
-    writer = csv.writer(manifest)
-    writer.writerow(MANIFEST_HEADERS)
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for index in range(export.chunks):
-            with (
-                storage.open(_part_name(export.pk, index)) as handle,
-                zipfile.ZipFile(handle) as part,
-            ):
-                for name in part.namelist():
-                    info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
-                    # WeasyPrint's PDFs are compressed already: deflating again buys nothing.
-                    archive.writestr(info, part.read(name), zipfile.ZIP_STORED)
-                    writer.writerow(_manifest_row(name, certificates[name]))
-        archive.writestr(
-            zipfile.ZipInfo("manifest.csv", date_time=ZIP_TIMESTAMP), manifest.getvalue()
-        )
-    filename = f"certificates-{slugify(export.scheme.name)[:60]}-{export.pk}.zip"
-    # Under its own name, replacing what a run that died before committing left there.
-    name = export.file.field.generate_filename(export, filename)
-    if storage.exists(name):
-        storage.delete(name)
-    export.file.save(filename, ContentFile(buffer.getvalue()), save=False)
-    export.status, export.finished_at = CertificateExport.Status.DONE, timezone.now()
-    export.save(update_fields=["file", "status", "finished_at"])
-    # The parts go once DONE is committed: if this run dies first, the chunk's next
-    # delivery assembles again from them.
-    transaction.on_commit(lambda: _delete_parts(export.pk, storage))
-
-
-def _delete_parts(export_id: int, storage) -> None:
-    """Every part file of the export, a stray copy of a chunk's included."""
-    folder = _parts_folder(export_id)
-    if storage.exists(folder):
-        for name in storage.listdir(folder)[1]:
-            storage.delete(f"{folder}/{name}")
-
-
-def certificate_exports_purge() -> int:
-    """Delete export files past their expiry. Returns how many were removed."""
-    expired = CertificateExport.objects.filter(expires_at__lte=timezone.now())
-    count = 0
-    storage = CertificateExport._meta.get_field("file").storage
-    for export in expired:
-        if export.file:
-            export.file.delete(save=False)
-        _delete_parts(export.pk, storage)
-        export.delete()
-        count += 1
-    return count

@@ -13,8 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 
 from attendance.models import Statement
-from attendance.pdf import _data_uri, _pdf, _qr_png, typographic, verify_url
-from attendance.services import ZIP_TIMESTAMP
+from attendance.pdf import ZIP_TIMESTAMP, _data_uri, _pdf, _qr_png, typographic, verify_url
 
 
 def _context(statement: Statement) -> dict:

@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from celery.signals import worker_init
 
-from attendance import figures, pdf, services
+from attendance import certificate_exports, figures, pdf, services
 
 # Registered with the worker by being imported here (autodiscovery reads tasks.py only).
 from attendance.assessments.tasks import remind_overdue_assessments  # noqa: F401
@@ -41,7 +41,7 @@ def _marking_failure(export_id: int, work):
 @shared_task(acks_late=True)
 def build_certificate_export(export_id: int) -> int:
     export = _marking_failure(
-        export_id, lambda: services.certificate_export_build(export_id=export_id)
+        export_id, lambda: certificate_exports.certificate_export_build(export_id=export_id)
     )
     return export.total
 
@@ -50,13 +50,15 @@ def build_certificate_export(export_id: int) -> int:
 def render_certificate_export_chunk(export_id: int, index: int) -> None:
     _marking_failure(
         export_id,
-        lambda: services.certificate_export_render_chunk(export_id=export_id, index=index),
+        lambda: certificate_exports.certificate_export_render_chunk(
+            export_id=export_id, index=index
+        ),
     )
 
 
 @shared_task
 def purge_expired_exports() -> int:
-    return services.certificate_exports_purge()
+    return certificate_exports.certificate_exports_purge()
 
 
 @shared_task(acks_late=True)

@@ -172,7 +172,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="balint-bench-") as var_dir:
         setup_django(var_dir, args.redis_url)
-        from attendance import pdf, services
+        from attendance import certificate_exports, pdf, services
 
         scheme, organiser = seed(args.count, designed=not args.plain)
 
@@ -190,7 +190,7 @@ def main() -> None:
         worker = start_worker(args.workers)
         try:
             started, worker_cpu = time.perf_counter(), cpu_seconds(worker.pid)
-            export = services.certificate_export_start(
+            export = certificate_exports.certificate_export_start(
                 actor=organiser, scheme=scheme, certificates=issued
             )
             export = wait_for(export.pk)

@@ -267,6 +267,7 @@ def session_cookies() -> dict:
 
 def run_jobs() -> dict:
     """Time the background jobs on this database: clash scan, reminders, certificates."""
+    from attendance import certificate_exports
     from attendance import services as attendance_services
     from balint import outbox
     from groups.models import Scheme, SchemeOrganiser
@@ -289,10 +290,10 @@ def run_jobs() -> dict:
     timings[f"issue certificates ({len(issued)})"] = time.perf_counter() - started
     if issued:
         started = time.perf_counter()
-        export = attendance_services.certificate_export_start(
+        export = certificate_exports.certificate_export_start(
             actor=organiser, scheme=scheme, certificates=issued
         )
-        attendance_services.certificate_export_build(export_id=export.pk)
+        certificate_exports.certificate_export_build(export_id=export.pk)
         timings[f"bulk certificate export ({len(issued)}, one process)"] = (
             time.perf_counter() - started
         )

@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from pypdf import PdfReader
 
-from attendance import services, tasks
+from attendance import certificate_exports, services, tasks
 from attendance.models import CertificateExport
 from tests import factories
 from tests.factories.certificates import (
@@ -54,7 +54,7 @@ def start(organiser, scheme, django_capture_on_commit_callbacks):
 
     def start(certificates) -> CertificateExport:
         with django_capture_on_commit_callbacks(execute=True):
-            export = services.certificate_export_start(
+            export = certificate_exports.certificate_export_start(
                 actor=organiser, scheme=scheme, certificates=certificates
             )
         export.refresh_from_db()
@@ -127,9 +127,9 @@ def test_the_manifest_has_the_documented_columns(start, certificates):
     files = members(start(certificates[:1]))
 
     header = files["manifest.csv"].decode().splitlines()[0]
-    assert header.split(",") == services.MANIFEST_HEADERS
+    assert header.split(",") == certificate_exports.MANIFEST_HEADERS
     assert {"file", "code", "name", "sessions", "period_start", "period_end", "status"} <= set(
-        services.MANIFEST_HEADERS
+        certificate_exports.MANIFEST_HEADERS
     )
 
 
@@ -158,7 +158,7 @@ def test_building_a_finished_export_again_does_not_render_again(start, certifica
         raise AssertionError("rendered again")
 
     monkeypatch.setattr("attendance.pdf.render_certificates", render_nothing)
-    again = services.certificate_export_build(export_id=export.pk)
+    again = certificate_exports.certificate_export_build(export_id=export.pk)
 
     assert again.status == CertificateExport.Status.DONE
     assert members(again) == before
@@ -190,7 +190,7 @@ def test_progress_is_stored_chunk_by_chunk(
     monkeypatch.setattr("attendance.pdf.BATCH_SIZE", 10)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.certificate_export_build(export_id=export.pk)
+        certificate_exports.certificate_export_build(export_id=export.pk)
 
     assert seen[0] == ("running", 0, 30)
     assert seen[9] == ("running", 0, 30)
@@ -220,7 +220,7 @@ def test_the_chunks_together_render_each_certificate_once_in_the_exports_order(
     monkeypatch.setattr("attendance.pdf.BATCH_SIZE", 10)  # three chunks: 10 + 10 + 5
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.certificate_export_build(export_id=export.pk)
+        certificate_exports.certificate_export_build(export_id=export.pk)
 
     in_order = export.certificates.order_by("holder_name", "code")
     assert rendered == list(in_order.values_list("pk", flat=True))
@@ -252,7 +252,9 @@ def test_a_failed_build_is_marked_failed_with_its_error(
 
 def test_an_export_needs_at_least_one_certificate(organiser, scheme):
     with pytest.raises(ValidationError):
-        services.certificate_export_start(actor=organiser, scheme=scheme, certificates=[])
+        certificate_exports.certificate_export_start(
+            actor=organiser, scheme=scheme, certificates=[]
+        )
     assert not CertificateExport.objects.exists()
 
 
@@ -260,7 +262,9 @@ def test_an_export_takes_no_certificate_of_another_scheme(organiser, scheme):
     elsewhere = CertificateFactory()
 
     with pytest.raises(PermissionDenied):
-        services.certificate_export_start(actor=organiser, scheme=scheme, certificates=[elsewhere])
+        certificate_exports.certificate_export_start(
+            actor=organiser, scheme=scheme, certificates=[elsewhere]
+        )
 
 
 def test_the_export_expires_after_the_configured_hours(start, scheme, settings, monkeypatch):
@@ -288,7 +292,7 @@ def three_chunks(organiser, scheme, monkeypatch) -> CertificateExport:
 
 
 def render(export, index):
-    services.certificate_export_render_chunk(export_id=export.pk, index=index)
+    certificate_exports.certificate_export_render_chunk(export_id=export.pk, index=index)
 
 
 def test_building_again_leaves_a_running_export_and_its_parts_alone(
@@ -296,13 +300,13 @@ def test_building_again_leaves_a_running_export_and_its_parts_alone(
 ):
     export = three_chunks(organiser, scheme, monkeypatch)
     with django_capture_on_commit_callbacks() as chunks:
-        services.certificate_export_build(export_id=export.pk)
+        certificate_exports.certificate_export_build(export_id=export.pk)
     assert len(chunks) == 3
     render(export, 0)
     render(export, 1)
 
     with django_capture_on_commit_callbacks() as again:
-        services.certificate_export_build(export_id=export.pk)
+        certificate_exports.certificate_export_build(export_id=export.pk)
 
     assert again == []  # no chunk queued a second time
     export.refresh_from_db()
@@ -318,7 +322,7 @@ def test_a_worker_lost_as_it_assembles_leaves_the_parts_for_the_next_delivery(
 ):
     export = three_chunks(organiser, scheme, monkeypatch)
     with django_capture_on_commit_callbacks():
-        services.certificate_export_build(export_id=export.pk)
+        certificate_exports.certificate_export_build(export_id=export.pk)
     render(export, 0)
     render(export, 1)
     save = CertificateExport.save
@@ -360,7 +364,7 @@ def test_purge_removes_expired_files_and_rows_only(organiser, scheme):
         f"certificate-exports/{expired.pk}/part-00000.zip", ContentFile(b"a chunk run twice")
     )
 
-    assert services.certificate_exports_purge() == 2
+    assert certificate_exports.certificate_exports_purge() == 2
 
     assert list(CertificateExport.objects.all()) == [fresh]
     assert not default_storage.exists(expired.file.name)

@@ -15,7 +15,7 @@ from celery.signals import after_task_publish
 from django.db import connection
 from pypdf import PdfReader
 
-from attendance import services
+from attendance import certificate_exports
 from attendance.models import CertificateExport
 from attendance.tasks import build_certificate_export
 from balint.celery import app
@@ -132,7 +132,9 @@ def test_two_exports_started_by_the_service_give_the_same_content(
 ):
     scheme = certificates[0].scheme
     exports = [
-        services.certificate_export_start(actor=organiser, scheme=scheme, certificates=certificates)
+        certificate_exports.certificate_export_start(
+            actor=organiser, scheme=scheme, certificates=certificates
+        )
         for _ in range(2)
     ]
 
