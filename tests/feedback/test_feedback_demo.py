@@ -37,10 +37,7 @@ def counts():
     ]
 
 
-def test_the_demo_shows_every_feedback_feature_and_is_idempotent(db, settings):
-    settings.DEBUG = True
-    seed()
-
+def test_the_demo_shows_every_feedback_feature_and_is_idempotent(seeded_demo, db, settings):
     # Several sessions with enough answers for a summary, all from people who attended.
     answered = SessionFeedback.objects.values("session").annotate(n=Count("pk"))
     assert len([row for row in answered if row["n"] >= MIN_ANSWERS]) >= 3
@@ -63,6 +60,7 @@ def test_the_demo_shows_every_feedback_feature_and_is_idempotent(db, settings):
     assert 3 <= evaluation.answers.count() == evaluation.receipts.count()
 
     before = counts()
+    settings.DEBUG = True
     seed()
     assert counts() == before
 

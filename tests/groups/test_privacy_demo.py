@@ -11,10 +11,7 @@ def seed():
     call_command("seed_demo", stdout=io.StringIO())
 
 
-def test_the_demo_scheme_has_a_controller_contact_and_access_log(db, settings, client):
-    settings.DEBUG = True
-    seed()
-
+def test_the_demo_scheme_has_a_controller_contact_and_access_log(seeded_demo, db, client):
     scheme = Scheme.objects.get()
     assert scheme.controller_name
     assert scheme.privacy_contact == "privacy@example.com"
@@ -22,9 +19,8 @@ def test_the_demo_scheme_has_a_controller_contact_and_access_log(db, settings, c
     assert scheme.controller_name in client.get("/privacy/").content.decode()
 
 
-def test_seeding_twice_adds_no_entries(db, settings):
+def test_seeding_twice_adds_no_entries(seeded_demo, db, settings):
     settings.DEBUG = True
-    seed()
     seed()
 
     assert AccessLogEntry.objects.count() == 2
