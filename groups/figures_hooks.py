@@ -49,7 +49,7 @@ def figures_changed(scheme_pk: int, person_pks: Iterable[int] | None = None) -> 
 def figures_deferred():
     """Changes made inside are projected together when the block ends, once per scheme,
     rather than at each write: for a writer of many registers at once (seed_demo saves
-    about 70, each refreshing a dozen rows: two fifths of its time). Use it inside the
+    about 70, each refreshing a dozen rows: a quarter of its time). Use it inside the
     writer's transaction, and read no figures inside it. Nothing is projected if the
     block raises: its transaction is rolled back."""
     if _notes.get() is not None:  # already deferred by an outer block
