@@ -16,8 +16,8 @@ from django.utils.text import slugify
 
 from attendance import pdf
 from attendance.models import Certificate, CertificateExport
-from attendance.services import require_organiser
 from balint.queue import enqueue_on_commit
+from groups import permissions as group_permissions
 from groups.models import Scheme, User
 
 
@@ -25,7 +25,7 @@ def certificate_export_start(
     *, actor: User, scheme: Scheme, certificates: list[Certificate]
 ) -> CertificateExport:
     """Queue a ZIP of the given certificates; the worker builds it and the page shows progress."""
-    require_organiser(actor, scheme)
+    group_permissions.require_organiser(actor, scheme)
     if not certificates:
         raise ValidationError("Choose at least one certificate to export.")
     if any(c.scheme_id != scheme.pk for c in certificates):

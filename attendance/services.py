@@ -182,14 +182,9 @@ def register_save(
 # --- Certificates ----------------------------------------------------------------------
 
 
-def require_organiser(actor: User, scheme: Scheme) -> None:
-    if not group_permissions.is_organiser(actor, scheme):
-        raise PermissionDenied("Only the scheme's organisers can do this.")
-
-
 def certificate_issue(*, actor: User, scheme: Scheme, trainee: User) -> Certificate:
     """Issue a certificate; one issued earlier for fewer sessions is superseded."""
-    require_organiser(actor, scheme)
+    group_permissions.require_organiser(actor, scheme)
     if PersonErasure.objects.filter(person=trainee).exists():
         raise ValidationError("This person's record was erased: there is no one to certify.")
     snapshot = certificate_selectors.certificate_snapshot(trainee, scheme)
@@ -250,7 +245,7 @@ def certificates_issue_eligible(*, actor: User, scheme: Scheme) -> list[Certific
 
     Someone who cannot have one now (issued a moment ago by another organiser, no longer
     eligible after a corrected register) is skipped: the others still get theirs."""
-    require_organiser(actor, scheme)
+    group_permissions.require_organiser(actor, scheme)
     issued = []
     for trainee in certificate_selectors.certificates_due(scheme):
         try:
@@ -263,7 +258,7 @@ def certificates_issue_eligible(*, actor: User, scheme: Scheme) -> list[Certific
 def certificates_issue_eligible_start(*, actor: User, scheme: Scheme) -> int:
     """Queue certificates_issue_eligible for the worker: a national scheme has thousands
     due at once, far more than a request may take. Returns how many are due."""
-    require_organiser(actor, scheme)
+    group_permissions.require_organiser(actor, scheme)
     due = certificate_selectors.certificates_due_count(scheme)
     if due:
         enqueue_on_commit("attendance.tasks.issue_eligible_certificates", scheme.pk, actor.pk)
@@ -271,7 +266,7 @@ def certificates_issue_eligible_start(*, actor: User, scheme: Scheme) -> int:
 
 
 def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) -> Certificate:
-    require_organiser(actor, certificate.scheme)
+    group_permissions.require_organiser(actor, certificate.scheme)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Give a reason; it shows on the verification page."})
