@@ -14,19 +14,6 @@ from tests.factories.attendance import attend, held_sessions, past_wednesdays
 pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
-@pytest.fixture
-def refreshes(monkeypatch):
-    calls = []
-    refresh = attendance.figures.figures_refresh
-
-    def counted(**kwargs):
-        calls.append(kwargs.get("people"))
-        return refresh(**kwargs)
-
-    monkeypatch.setattr(attendance.figures, "figures_refresh", counted)
-    return calls
-
-
 def attended_three(group):
     trainee = factories.MembershipFactory(group=group).person
     attend(trainee, held_sessions(group, past_wednesdays(3)), [Attendance.Status.PRESENT] * 3)

@@ -5,12 +5,10 @@ registers as if each save had refreshed it."""
 import pytest
 from django.db import transaction
 
-import attendance.figures
 from attendance import services
 from attendance.models import TraineeFigure
 from groups.figures_hooks import figures_changed, figures_deferred
 from tests.attendance.test_figures_table import assert_agrees
-from tests.factories import figures as factory_figures
 from tests.factories.attendance import past_wednesdays
 from tests.factories.sessions import SessionFactory
 
@@ -21,22 +19,6 @@ pytestmark = pytest.mark.usefixtures("frozen_now")
 def sessions(group) -> list:
     """Three sessions gone by, their registers not taken."""
     return [SessionFactory(group=group, slot_date=day) for day in past_wednesdays(3)]
-
-
-@pytest.fixture
-def refreshes(monkeypatch) -> list[list[int] | None]:
-    """The people of each figures refresh from here on (None: the whole scheme). Asked
-    for after the fixtures that make data."""
-    factory_figures.apply()  # the factories' own refreshes are not the counted code's
-    calls = []
-    refresh = attendance.figures.figures_refresh
-
-    def counted(*, scheme, people=None):
-        calls.append(people)
-        return refresh(scheme=scheme, people=people)
-
-    monkeypatch.setattr(attendance.figures, "figures_refresh", counted)
-    return calls
 
 
 def save_registers(leader, sessions, people) -> None:
