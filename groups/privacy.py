@@ -88,7 +88,7 @@ def _emails_naming_erased(ids: list[int], words: list[str]) -> None:
     what waits is not sent, and every copy kept loses the mentions, its HTML's escaped
     ones too. Found by the link, not by searching every email's text."""
     links = OutboundEmail.named.through.objects.filter(user__in=ids)
-    naming = OutboundEmail.objects.filter(pk__in=set(links.values_list("outboundemail", flat=True)))
+    naming = OutboundEmail.objects.filter(pk__in=links.values("outboundemail"))
     naming.filter(state=OutboundEmail.State.PENDING).update(
         state=OutboundEmail.State.CANCELLED,
         last_error="withdrawn before it was sent: a person it named was erased",
