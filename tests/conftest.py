@@ -8,6 +8,7 @@ from celery import current_app
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -92,6 +93,24 @@ def _enter_after_the_notes(self, enter=CaptureQueriesContext.__enter__):
 
 
 CaptureQueriesContext.__enter__ = _enter_after_the_notes
+
+
+def _empty_row_by_row(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+    """PostgreSQL's flush after a transactional test (a live server, a real worker): DELETE,
+    not TRUNCATE. TRUNCATE gives every table and index a new file, 0.3-0.5 s for this
+    project's tables whatever they hold; deleting a test's few rows takes milliseconds.
+    The order of the tables does not matter: Django makes every foreign key deferrable,
+    initially deferred, and the flush runs in one transaction."""
+    if reset_sequences or allow_cascade:
+        return _truncate(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+    delete = style.SQL_KEYWORD("DELETE FROM")
+    return [f"{delete} {style.SQL_FIELD(self.quote_name(table))};" for table in tables]
+
+
+_truncate = PostgresOperations.sql_flush
+PostgresOperations.sql_flush = _empty_row_by_row
 
 
 @pytest.fixture(autouse=True)
