@@ -6,11 +6,20 @@ module as a plugin, so every test can ask for these fixtures by name.
 """
 
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
 from balint.celery import app
+
+ROOT = Path(__file__).resolve().parents[1]
+# Guards against a hung worker or broker; not performance assertions.
+WAIT_SECONDS = 60
 
 
 def _skip_or_fail(reason: str) -> None:
@@ -64,3 +73,67 @@ def worker(broker):
 
     with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=30) as w:
         yield w
+
+
+def start_worker_process(script: str, redis_url: str, folder: Path) -> subprocess.Popen:
+    """A real `celery worker` process running `script`, which adds its tasks to
+    balint.celery's app and ends with `app.worker_main(sys.argv[1:])`.
+
+    It runs the production settings (balint/settings.py with REDIS_URL), with the prefork
+    pool, gossip, mingle and heartbeats on, as docker-compose.yml runs it, one pool process
+    wide. Its tasks need no database, so it has a throwaway SQLite file of its own and runs
+    beside SQLite or PostgreSQL alike. Its log is the file `process.log`."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "balint.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "worker-test-" + "k" * 60,
+        "ALLOWED_HOSTS": "localhost",
+        "DATABASE_URL": f"sqlite:///{folder / 'worker.sqlite3'}",
+        "REDIS_URL": redis_url,
+        "BALINT_VAR_DIR": str(folder),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "LOG_FORMAT": "plain",
+    }
+    command = [sys.executable, "-c", script, "worker", "--loglevel=INFO", "--concurrency=1"]
+    log = folder / "worker.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+    process.log = log
+    return process
+
+
+def stop_worker_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def send(private_redis):
+    """Sends a task by name to the private Redis, as the web app would. Not the current
+    app: later tests in this process would send their tasks to a stopped Redis."""
+    client = Celery(
+        "private-redis", broker=private_redis.url, backend=private_redis.url, set_as_current=False
+    )
+
+    def send(name, *args):
+        return client.send_task(name, args=args)
+
+    yield send
+    client.close()
+
+
+def answer(result, worker: subprocess.Popen) -> str:
+    """The task's answer, from a worker that is still running."""
+    try:
+        return result.get(timeout=WAIT_SECONDS)
+    finally:
+        assert worker.poll() is None, f"the worker exited:\n{worker.log.read_text()[-3000:]}"
+
+
+def wait_for(ready, what: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not ready():
+        assert time.monotonic() < deadline, f"{what} never happened"
+        time.sleep(0.05)
