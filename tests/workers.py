@@ -75,14 +75,15 @@ def worker(broker):
         yield w
 
 
-def start_worker_process(script: str, redis_url: str, folder: Path) -> subprocess.Popen:
-    """A real `celery worker` process running `script`, which adds its tasks to
-    balint.celery's app and ends with `app.worker_main(sys.argv[1:])`.
+def start_worker_process(tasks: str, redis_url: str, folder: Path) -> subprocess.Popen:
+    """A real `celery worker` process, with `tasks` (source code defining tasks of
+    balint.celery's `app`) added to the project's.
 
     It runs the production settings (balint/settings.py with REDIS_URL), with the prefork
     pool, gossip, mingle and heartbeats on, as docker-compose.yml runs it, one pool process
     wide. Its tasks need no database, so it has a throwaway SQLite file of its own and runs
     beside SQLite or PostgreSQL alike. Its log is the file `process.log`."""
+    script = f"import sys\nfrom balint.celery import app\n{tasks}\napp.worker_main(sys.argv[1:])\n"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "balint.settings",
@@ -107,6 +108,21 @@ def stop_worker_process(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.kill()
         process.wait()
+
+
+@pytest.fixture
+def worker_process(private_redis, tmp_path):
+    """Starts a real worker process with the given tasks (start_worker_process) on the
+    private Redis; it is killed when the test ends, if it is still running."""
+    processes = []
+
+    def start(tasks: str) -> subprocess.Popen:
+        processes.append(start_worker_process(tasks, private_redis.url, tmp_path))
+        return processes[-1]
+
+    yield start
+    for process in processes:
+        stop_worker_process(process)
 
 
 @pytest.fixture

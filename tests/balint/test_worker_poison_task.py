@@ -9,35 +9,26 @@ private Redis, so the start count lives where production keeps it (the Redis cac
 import pytest
 
 from balint.celery import MAX_STARTS
-from tests.workers import answer, start_worker_process, stop_worker_process, wait_for
+from tests.workers import answer, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
-# The worker with one extra task, `tests.die`: it notes each start, then kills its process.
-WORKER = """
-import os, signal, sys
-from balint.celery import app
+# One extra task, `tests.die`: it notes each start, then kills its process.
+TASKS = """
+import os, signal
 
 @app.task(name="tests.die")
 def die(starts):
     with open(starts, "a") as log:
         log.write("started\\n")
     os.kill(os.getpid(), signal.SIGKILL)
-
-app.worker_main(sys.argv[1:])
 """
 
 
-@pytest.fixture
-def worker(private_redis, tmp_path):
-    process = start_worker_process(WORKER, private_redis.url, tmp_path)
-    yield process
-    stop_worker_process(process)
-
-
 def test_a_task_that_kills_its_process_is_refused_after_its_last_start(
-    private_redis, worker, send, tmp_path
+    private_redis, worker_process, send, tmp_path
 ):
+    worker = worker_process(TASKS)
     assert answer(send("groups.tasks.ping"), worker) == "pong"  # up and consuming
 
     starts = tmp_path / "starts"

@@ -11,38 +11,29 @@ import time
 
 import pytest
 
-from tests.workers import WAIT_SECONDS, answer, start_worker_process, stop_worker_process, wait_for
+from tests.workers import WAIT_SECONDS, answer, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 # Long enough for the worker to notice and start reconnecting.
 OUTAGE_SECONDS = 5
 
-# The worker with one extra task, `tests.nap`: it marks that it started, sleeps, answers.
-WORKER = """
-import pathlib, sys, time
-from balint.celery import app
+# One extra task, `tests.nap`: it marks that it started, sleeps, answers.
+TASKS = """
+import pathlib, time
 
 @app.task(name="tests.nap")
 def nap(seconds, started):
     pathlib.Path(started).touch()
     time.sleep(seconds)
     return "rested"
-
-app.worker_main(sys.argv[1:])
 """
 
 
-@pytest.fixture
-def worker(private_redis, tmp_path):
-    process = start_worker_process(WORKER, private_redis.url, tmp_path)
-    yield process
-    stop_worker_process(process)
-
-
 def test_the_worker_lives_through_redis_outages_during_and_between_tasks(
-    private_redis, worker, send, tmp_path
+    private_redis, worker_process, send, tmp_path
 ):
+    worker = worker_process(TASKS)
     assert answer(send("groups.tasks.ping"), worker) == "pong"  # up and consuming
 
     # Redis goes while a task runs, and stays away past its end.
