@@ -21,12 +21,16 @@ def task_starts(task_id: str) -> int:
     in production, the database without it) counts across the worker's processes. 1 when
     the cache cannot tell: with Redis away the task runs."""
     from django.core.cache import cache
+    from django.db import DatabaseError
 
     key = f"task-starts:{task_id}"
-    cache.add(key, 0, STARTS_KEPT_SECONDS)
     try:
+        cache.add(key, 0, STARTS_KEPT_SECONDS)
         return cache.incr(key)
     except ValueError:  # the key is gone, or Redis is (balint.cache)
+        return 1
+    except DatabaseError:  # the database cache, locked or away
+        logger.warning("Task %s: its starts could not be counted", task_id, exc_info=True)
         return 1
 
 

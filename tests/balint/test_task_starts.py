@@ -4,6 +4,7 @@ worker process (tests/balint/test_worker_poison_task.py shows it with a real wor
 import pytest
 from celery.exceptions import Reject
 from django.core.cache import cache
+from django.db import OperationalError
 
 from balint.celery import MAX_STARTS, BalintTask, app, task_starts
 from groups.tasks import ping
@@ -14,9 +15,16 @@ def test_each_start_of_one_task_id_is_counted():
     assert task_starts("another") == 1
 
 
-def test_a_cache_that_cannot_count_lets_the_task_run(monkeypatch):
+@pytest.mark.parametrize(
+    "error",
+    [
+        ValueError("Key not found: Redis is unreachable."),  # balint.cache
+        OperationalError("database is locked"),  # the database cache
+    ],
+)
+def test_a_cache_that_cannot_count_lets_the_task_run(monkeypatch, error):
     def unreachable(*args, **kwargs):
-        raise ValueError("Key not found: Redis is unreachable.")
+        raise error
 
     monkeypatch.setattr(cache, "incr", unreachable)
     assert [task_starts("one") for _ in range(MAX_STARTS + 1)] == [1] * (MAX_STARTS + 1)
