@@ -75,6 +75,20 @@ def worker(broker):
         yield w
 
 
+def production_worker_env(**overrides: str) -> dict[str, str]:
+    """The environment of a worker process on the production settings (balint/settings.py,
+    DEBUG off), sending its tasks to the broker rather than running them in place."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "balint.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "worker-test-" + "k" * 60,
+        "ALLOWED_HOSTS": "localhost",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        **overrides,
+    }
+
+
 def start_worker_process(tasks: str, redis_url: str, folder: Path) -> subprocess.Popen:
     """A real `celery worker` process, with `tasks` (source code defining tasks of
     balint.celery's `app`) added to the project's.
@@ -82,20 +96,14 @@ def start_worker_process(tasks: str, redis_url: str, folder: Path) -> subprocess
     It runs the production settings (balint/settings.py with REDIS_URL), with the prefork
     pool, gossip, mingle and heartbeats on, as docker-compose.yml runs it, one pool process
     wide. Its tasks need no database, so it has a throwaway SQLite file of its own and runs
-    beside SQLite or PostgreSQL alike. Its log is the file `process.log`."""
+    beside SQLite or PostgreSQL alike. `process.log` is the path of its log."""
     script = f"import sys\nfrom balint.celery import app\n{tasks}\napp.worker_main(sys.argv[1:])\n"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "balint.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "worker-test-" + "k" * 60,
-        "ALLOWED_HOSTS": "localhost",
-        "DATABASE_URL": f"sqlite:///{folder / 'worker.sqlite3'}",
-        "REDIS_URL": redis_url,
-        "BALINT_VAR_DIR": str(folder),
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "LOG_FORMAT": "plain",
-    }
+    env = production_worker_env(
+        DATABASE_URL=f"sqlite:///{folder / 'worker.sqlite3'}",
+        REDIS_URL=redis_url,
+        BALINT_VAR_DIR=str(folder),
+        LOG_FORMAT="plain",
+    )
     command = [sys.executable, "-c", script, "worker", "--loglevel=INFO", "--concurrency=1"]
     log = folder / "worker.log"
     with log.open("w") as output:

@@ -39,6 +39,7 @@ from balint.tasks import send_outbox
 from tests import factories
 from tests.conftest import skip_or_fail
 from tests.production import current_database_url
+from tests.workers import production_worker_env
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -72,18 +73,13 @@ def worker_process(
     WORKER_ENV and `settings` on top; its log goes to var_dir. In its own process group, so
     its embedded beat dies with it."""
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "balint.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "worker-test-" + "k" * 60,
-        "ALLOWED_HOSTS": "localhost",
+        **production_worker_env(),
         "DATABASE_URL": current_database_url(),
         "REDIS_URL": redis_url,
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(smtp_port),
         "BALINT_VAR_DIR": str(var_dir),
-        "CELERY_TASK_ALWAYS_EAGER": "0",
         "LOG_LEVEL": "WARNING",
         **WORKER_ENV,
         **settings,
