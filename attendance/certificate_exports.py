@@ -9,12 +9,11 @@ from datetime import timedelta
 from defusedcsv import csv
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from attendance import pdf
+from attendance import export_files, pdf
 from attendance.models import Certificate, CertificateExport
 from balint.queue import enqueue_on_commit
 from groups import permissions as group_permissions
@@ -81,8 +80,8 @@ def _parts_folder(export_id: int) -> str:
     return f"certificate-exports/{export_id}"
 
 
-def _part_name(export_id: int, index: int) -> str:
-    return f"{_parts_folder(export_id)}/part-{index:05d}.zip"
+def _file_name(certificate: Certificate) -> str:
+    return f"{slugify(certificate.holder_name) or 'certificate'}-{certificate.code}.pdf"
 
 
 def certificate_export_build(*, export_id: int) -> CertificateExport:
@@ -114,15 +113,18 @@ def certificate_export_render_chunk(*, export_id: int, index: int) -> None:
     by_id = Certificate.objects.select_related("scheme").in_bulk(ids)
     certificates = [by_id[pk] for pk in ids]
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as part:
-        for certificate, body in pdf.render_certificates(certificates):
-            name = f"{slugify(certificate.holder_name) or 'certificate'}-{certificate.code}.pdf"
-            part.writestr(zipfile.ZipInfo(name, date_time=pdf.ZIP_TIMESTAMP), body)
+    with zipfile.ZipFile(buffer, "w") as part:
+        export_files.write_pdfs(
+            part,
+            (
+                (_file_name(certificate), body)
+                for certificate, body in pdf.render_certificates(certificates)
+            ),
+        )
     storage = CertificateExport._meta.get_field("file").storage
-    name = _part_name(export.pk, index)
-    if storage.exists(name):
-        storage.delete(name)
-    storage.save(name, ContentFile(buffer.getvalue()))
+    export_files.save_replacing(
+        storage, export_files.part_name(_parts_folder(export.pk), index), buffer.getvalue()
+    )
     with transaction.atomic():
         export = CertificateExport.objects.select_for_update().get(pk=export_id)
         export.parts.get_or_create(index=index, defaults={"count": len(certificates)})
@@ -135,58 +137,25 @@ def certificate_export_render_chunk(*, export_id: int, index: int) -> None:
 
 def _assemble_export(export: CertificateExport, storage) -> None:
     """Join the parts, in order, into the final ZIP with its manifest."""
-    certificates = {
-        f"{slugify(c.holder_name) or 'certificate'}-{c.code}.pdf": c
-        for c in export.certificates.all()
-    }
+    certificates = {_file_name(c): c for c in export.certificates.all()}
     buffer = io.BytesIO()
     manifest = io.StringIO()
     writer = csv.writer(manifest)
     writer.writerow(MANIFEST_HEADERS)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for index in range(export.chunks):
-            with (
-                storage.open(_part_name(export.pk, index)) as handle,
-                zipfile.ZipFile(handle) as part,
-            ):
-                for name in part.namelist():
-                    info = zipfile.ZipInfo(name, date_time=pdf.ZIP_TIMESTAMP)
-                    # WeasyPrint's PDFs are compressed already: deflating again buys nothing.
-                    archive.writestr(info, part.read(name), zipfile.ZIP_STORED)
-                    writer.writerow(_manifest_row(name, certificates[name]))
+        for name, body in export_files.parts_in_order(
+            storage, _parts_folder(export.pk), export.chunks
+        ):
+            export_files.write_pdfs(archive, [(name, body)])
+            writer.writerow(_manifest_row(name, certificates[name]))
         archive.writestr(
             zipfile.ZipInfo("manifest.csv", date_time=pdf.ZIP_TIMESTAMP), manifest.getvalue()
         )
     filename = f"certificates-{slugify(export.scheme.name)[:60]}-{export.pk}.zip"
-    # Under its own name, replacing what a run that died before committing left there.
-    name = export.file.field.generate_filename(export, filename)
-    if storage.exists(name):
-        storage.delete(name)
-    export.file.save(filename, ContentFile(buffer.getvalue()), save=False)
-    export.status, export.finished_at = CertificateExport.Status.DONE, timezone.now()
-    export.save(update_fields=["file", "status", "finished_at"])
-    # The parts go once DONE is committed: if this run dies first, the chunk's next
-    # delivery assembles again from them.
-    transaction.on_commit(lambda: _delete_parts(export.pk, storage))
-
-
-def _delete_parts(export_id: int, storage) -> None:
-    """Every part file of the export, a stray copy of a chunk's included."""
-    folder = _parts_folder(export_id)
-    if storage.exists(folder):
-        for name in storage.listdir(folder)[1]:
-            storage.delete(f"{folder}/{name}")
+    export_files.finish(export, filename, buffer.getvalue(), _parts_folder(export.pk))
 
 
 def certificate_exports_purge() -> int:
     """Delete export files past their expiry. Returns how many were removed."""
     expired = CertificateExport.objects.filter(expires_at__lte=timezone.now())
-    count = 0
-    storage = CertificateExport._meta.get_field("file").storage
-    for export in expired:
-        if export.file:
-            export.file.delete(save=False)
-        _delete_parts(export.pk, storage)
-        export.delete()
-        count += 1
-    return count
+    return export_files.purge(expired, _parts_folder)

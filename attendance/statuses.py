@@ -1,7 +1,17 @@
-"""The register's statuses, and a scheme's choice of those that count (attendance.Requirement)."""
+"""The register's statuses, a scheme's choice of those that count (attendance.Requirement),
+and where a bulk export is."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
+
+
+class ExportStatus(models.TextChoices):
+    """Where a bulk export (certificates, statements) is: the worker builds it."""
+
+    PENDING = "pending", "Waiting"
+    RUNNING = "running", "Rendering"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
 
 
 class AttendanceStatus(models.TextChoices):

@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from attendance.statuses import (
     AttendanceStatus,
+    ExportStatus,
     default_counted_statuses,
     validate_counted_statuses,
 )
@@ -268,11 +269,7 @@ class Statement(models.Model):
 class CertificateExport(models.Model):
     """A bulk export: built by a Celery task, downloadable until it expires."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        RUNNING = "running", "Rendering"
-        DONE = "done", "Ready"
-        FAILED = "failed", "Failed"
+    Status = ExportStatus
 
     scheme = models.ForeignKey("groups.Scheme", on_delete=models.CASCADE, related_name="+")
     requested_by = models.ForeignKey(
