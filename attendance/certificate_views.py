@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from attendance import (
     certificate_exports,
     certificate_selectors,
     certificate_services,
+    export_pages,
     pdf,
     permissions,
     progress,
@@ -246,43 +247,44 @@ def _organised_export(request, pk) -> CertificateExport:
     return get_object_or_404(certificate_selectors.managed_exports(request.user), pk=pk)
 
 
+def _export_urls(export: CertificateExport) -> dict[str, str]:
+    return {
+        "status": reverse("certificate_export_status", args=[export.pk]),
+        "download": reverse("certificate_export_download", args=[export.pk]),
+        "back": reverse("certificates", args=[export.scheme_id]),
+    }
+
+
 @login_required
 def certificate_export(request, pk):
     export = _organised_export(request, pk)
-    return render(request, "attendance/certificate_export.html", {"export": export})
+    return export_pages.progress_page(
+        request,
+        export,
+        title="Certificate export",
+        noun="certificates",
+        urls=_export_urls(export),
+        back="certificates",
+    )
 
 
 @login_required
 def certificate_export_status(request, pk):
     export = _organised_export(request, pk)
-    return JsonResponse(
-        {
-            "status": export.status,
-            "label": export.get_status_display(),
-            "done": export.done,
-            "total": export.total,
-            "download": reverse("certificate_export_download", args=[export.pk])
-            if export.status == CertificateExport.Status.DONE
-            else None,
-            "error": export.error,
-        }
-    )
+    return export_pages.status_answer(export, _export_urls(export)["download"])
 
 
 @login_required
 def certificate_export_download(request, pk):
     export = _organised_export(request, pk)
-    if export.status != CertificateExport.Status.DONE or export.expires_at <= timezone.now():
-        raise Http404("This export is not ready or has expired.")
+    answer = export_pages.ready_file(export)
     group_services.access_log_record(
         actor=request.user,
         action=AccessLogEntry.Action.CERTIFICATE_ZIP,
         scheme=export.scheme,
         description=f"Certificates ZIP of {export.total} certificates (export #{export.pk})",
     )
-    return FileResponse(
-        export.file.open("rb"), as_attachment=True, filename=export.file.name.rsplit("/", 1)[-1]
-    )
+    return answer
 
 
 # --- Downloads -----------------------------------------------------------------------------
