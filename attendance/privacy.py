@@ -1,5 +1,5 @@
 """The attendance app's share of personal data: register records, the register history a
-person wrote, certificates held, issued or revoked, certificate exports requested,
+person wrote, certificates held, issued or revoked, certificate and statement exports requested,
 statements of attendance held or issued, and workplace assessments held or completed
 (their rule is attendance.assessments.privacy's).
 
@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from attendance.assessments import privacy as assessments_privacy
@@ -23,6 +23,8 @@ from attendance.models import (
     Certificate,
     CertificateExport,
     Statement,
+    StatementExport,
+    StatementExportEntry,
     TraineeFigure,
 )
 from balint.privacy import PersonalDataPart, mentioning, mentions_of, row, scrub_mentions
@@ -37,12 +39,13 @@ def _state(certificate: Certificate) -> str:
     return "superseded" if certificate.superseded_at else "valid"
 
 
-def _delete_exports(exports: list[CertificateExport]) -> None:
+def _delete_exports(exports: QuerySet) -> None:
     """Their ZIPs print the erased name: the rows go now, the files once that commits."""
-    files = [e.file.name for e in exports if e.file]
-    CertificateExport.objects.filter(pk__in=[e.pk for e in exports]).delete()
+    found = list(exports.distinct())
+    files = [e.file.name for e in found if e.file]
+    exports.model.objects.filter(pk__in=[e.pk for e in found]).delete()
     if files:
-        storage = CertificateExport._meta.get_field("file").storage
+        storage = exports.model._meta.get_field("file").storage
         transaction.on_commit(lambda: [storage.delete(name) for name in files])
 
 
@@ -58,6 +61,8 @@ class AttendancePart(PersonalDataPart):
             (Certificate, "revoked_by"),
             (CertificateExport, "requested_by"),
             (Statement, "person"),
+            (StatementExport, "requested_by"),
+            (StatementExportEntry, "person"),
             (Statement, "issued_by"),
             (TraineeFigure, "person"),
         }
@@ -177,6 +182,18 @@ class AttendancePart(PersonalDataPart):
                     "scheme"
                 )
             ],
+            "statement_exports_you_requested": [
+                row(
+                    export_id=e.pk,
+                    scheme=e.scheme.name,
+                    requested_at=e.created_at,
+                    statements=e.total,
+                    status=e.get_status_display(),
+                )
+                for e in StatementExport.objects.filter(requested_by=person).select_related(
+                    "scheme"
+                )
+            ],
             **assessments_privacy.export(person),
         }
 
@@ -205,7 +222,8 @@ class AttendancePart(PersonalDataPart):
             )
         )
         scrub_mentions(Certificate.objects.all(), "revoke_reason", words)
-        _delete_exports(list(CertificateExport.objects.filter(certificates__in=touched).distinct()))
+        _delete_exports(CertificateExport.objects.filter(certificates__in=touched))
+        _delete_exports(StatementExport.objects.filter(entries__person__in=ids))
         assessments_privacy.erase_many(people, when=when)
         # Kept, pointing at the anonymised person: register records and their history,
         # the certificates themselves, exports they requested of others' certificates,

@@ -5,15 +5,13 @@ One A4 page for a typical statement (up to about 85 sessions, in two columns); a
 one runs on to further pages at the same size of type, each with the code at its foot.
 """
 
-import io
-import zipfile
 from collections.abc import Iterator
 
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
 from attendance.models import Statement
-from attendance.pdf import ZIP_TIMESTAMP, _data_uri, _pdf, _qr_png, typographic, verify_url
+from attendance.pdf import _data_uri, _pdf, _qr_png, typographic, verify_url
 
 
 def _context(statement: Statement) -> dict:
@@ -62,36 +60,3 @@ def render_statements(statements: list[Statement]) -> Iterator[tuple[Statement, 
     than one page, so they are not laid out as one document and split as certificates are."""
     for statement in statements:
         yield statement, render_statement(statement)
-
-
-class _Pipe(io.RawIOBase):
-    """A write-only stream whose bytes are taken out as they come: zipfile writes a ZIP
-    to it (with data descriptors, as it cannot seek back) and the response sends each
-    file's bytes as soon as it is written."""
-
-    def __init__(self):
-        self.written: list[bytes] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        self.written.append(bytes(data))
-        return len(data)
-
-    def take(self) -> bytes:
-        data = b"".join(self.written)
-        self.written.clear()
-        return data
-
-
-def statements_zip(statements: list[Statement]) -> Iterator[bytes]:
-    """A ZIP of the statements' PDFs, in pieces as each is rendered: a few hundred
-    statements are sent as they are made, never held in memory together."""
-    pipe = _Pipe()
-    with zipfile.ZipFile(pipe, "w", zipfile.ZIP_STORED) as archive:
-        for statement, body in render_statements(statements):
-            # WeasyPrint's PDFs are compressed already: deflating again buys nothing.
-            archive.writestr(zipfile.ZipInfo(filename(statement), date_time=ZIP_TIMESTAMP), body)
-            yield pipe.take()
-    yield pipe.take()  # the archive's directory, written as it closed

@@ -8,8 +8,9 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from attendance.models import Assessment, Attendance, Requirement, Statement
+from attendance.models import Assessment, Attendance, Requirement, Statement, StatementExport
 from attendance.progress import recorded_q
+from groups import permissions as group_permissions
 from groups.models import BalintGroup, Membership, Scheme, User
 
 
@@ -97,3 +98,10 @@ def statement_people(scheme: Scheme, group: BalintGroup | None = None) -> QueryS
 def statement_by_code(code: str) -> Statement | None:
     """The statement with the (normalised) verification code, for the public page."""
     return Statement.objects.select_related("scheme").filter(code=code).first()
+
+
+def statement_exports_managed_by(user: User) -> QuerySet[StatementExport]:
+    """The bulk downloads the user may follow and download: any of the schemes they
+    organise, whoever asked, as with certificate exports. Each with its scheme."""
+    organised = group_permissions.schemes_organised_by(user)
+    return StatementExport.objects.filter(scheme__in=organised).select_related("scheme")

@@ -17,8 +17,8 @@ from attendance.statement_selectors import statement_assessments, statement_rows
 from groups import permissions as group_permissions
 from groups.models import Scheme, User
 
-# The most statements one bulk download issues and renders, in the request: a few
-# hundred PDFs of a tenth of a second each.
+# The most statements one bulk download holds: a group, or a scheme of a few hundred
+# trainees. The worker renders them (a tenth of a second each) and joins them in memory.
 STATEMENTS_AT_ONCE = 300
 
 
@@ -82,9 +82,9 @@ def statement_issue(*, actor: User, scheme: Scheme, person: User) -> Statement:
     return _issue(actor=actor, scheme=scheme, people=[person])[0]
 
 
-def statements_issue(*, actor: User, scheme: Scheme, people: list[User]) -> list[Statement]:
-    """A statement for each of the scheme's trainees in `people`, issued together by one
-    of its organisers (the bulk download)."""
+def statements_check(*, actor: User, scheme: Scheme, people: list[User]) -> None:
+    """Raise unless `actor` may have statements issued together for `people`: when the
+    bulk download is asked for, and again as the worker issues each batch of it."""
     group_permissions.require_organiser(actor, scheme)
     if len(people) > STATEMENTS_AT_ONCE:
         raise ValidationError(
@@ -95,4 +95,10 @@ def statements_issue(*, actor: User, scheme: Scheme, people: list[User]) -> list
         raise PermissionDenied(f"Statements are for trainees of {scheme} only.")
     if any(trainees.values()):
         raise ValidationError("A person's record was erased: there is no one to print for.")
+
+
+def statements_issue(*, actor: User, scheme: Scheme, people: list[User]) -> list[Statement]:
+    """A statement for each of the scheme's trainees in `people`, issued together by one
+    of its organisers (a batch of the bulk download, attendance.statement_exports)."""
+    statements_check(actor=actor, scheme=scheme, people=people)
     return _issue(actor=actor, scheme=scheme, people=people)

@@ -10,6 +10,19 @@ urlpatterns = [
         name="trainee_statement_pdf",
     ),
     path(
-        "schemes/<int:pk>/statements.zip", views.scheme_statements_zip, name="scheme_statements_zip"
+        "schemes/<int:pk>/statements/export/",
+        views.statement_export_start,
+        name="statement_export_start",
+    ),
+    path("statement-exports/<int:pk>/", views.statement_export, name="statement_export"),
+    path(
+        "statement-exports/<int:pk>/status/",
+        views.statement_export_status,
+        name="statement_export_status",
+    ),
+    path(
+        "statement-exports/<int:pk>/download/",
+        views.statement_export_download,
+        name="statement_export_download",
     ),
 ]

@@ -1,15 +1,25 @@
 """Statements of attendance: a trainee downloads their own from their progress page; a
 scheme's organisers download one for any of its trainees, or one for each of its current
-trainees in a ZIP. Each download issues a new statement (attendance.statement_services)."""
+trainees in a ZIP, which the worker makes while the page shows progress. Each download
+issues a new statement (attendance.statement_services)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.text import slugify
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from attendance import progress, statement_pdf, statement_selectors, statement_services
+from attendance import (
+    export_pages,
+    progress,
+    statement_exports,
+    statement_pdf,
+    statement_selectors,
+    statement_services,
+)
+from attendance.models import StatementExport
 from attendance.views import organised_scheme
 from groups import services as group_services
 from groups.models import AccessLogEntry
@@ -67,36 +77,75 @@ def trainee_statement_pdf(request, scheme_pk, person_pk):
     return _pdf_download(statement)
 
 
+# --- In bulk: the worker issues and renders them (attendance.statement_exports) ----------------
+
+
 @login_required
-def scheme_statements_zip(request, pk):
-    """A statement for each of the scheme's current trainees (of one group, with
-    `?group=<pk>`), in a ZIP sent as the PDFs are rendered."""
+@require_POST
+def statement_export_start(request, pk):
+    """The statements of the scheme's current trainees (of one group, with `group`)."""
     scheme = organised_scheme(request, pk)
     group = None
-    if request.GET.get("group"):
-        group = get_object_or_404(scheme.groups.all(), pk=_pk(request.GET["group"]))
+    if request.POST.get("group"):
+        group = get_object_or_404(scheme.groups.all(), pk=_pk(request.POST["group"]))
     limit = statement_services.STATEMENTS_AT_ONCE
-    people = list(statement_selectors.statement_people(scheme, group)[: limit + 1])
-    if not people:
-        messages.info(request, "No current trainees: there are no statements to download.")
-        return redirect("scheme_overview", pk=scheme.pk)
     try:
-        statements = statement_services.statements_issue(
-            actor=request.user, scheme=scheme, people=people
+        export = statement_exports.statement_export_start(
+            actor=request.user,
+            scheme=scheme,
+            # One more than the limit, for the service to refuse.
+            people=list(statement_selectors.statement_people(scheme, group)[: limit + 1]),
+            which=f"group {group.name}" if group else f"scheme {scheme.name}",
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("scheme_overview", pk=scheme.pk)
-    which = f"group {group.name}" if group else f"scheme {scheme.name}"
+    return redirect("statement_export", pk=export.pk)
+
+
+def _organised_export(request, pk) -> StatementExport:
+    exports = statement_selectors.statement_exports_managed_by(request.user)
+    return get_object_or_404(exports, pk=pk)
+
+
+def _export_urls(export: StatementExport) -> dict[str, str]:
+    return {
+        "status": reverse("statement_export_status", args=[export.pk]),
+        "download": reverse("statement_export_download", args=[export.pk]),
+        "back": reverse("scheme_overview", args=[export.scheme_id]),
+    }
+
+
+@login_required
+def statement_export(request, pk):
+    export = _organised_export(request, pk)
+    return export_pages.progress_page(
+        request,
+        export,
+        title="Statements of attendance",
+        noun="statements",
+        urls=_export_urls(export),
+        back="the overview",
+    )
+
+
+@login_required
+def statement_export_status(request, pk):
+    export = _organised_export(request, pk)
+    return export_pages.status_answer(export, _export_urls(export)["download"])
+
+
+@login_required
+def statement_export_download(request, pk):
+    export = _organised_export(request, pk)
+    answer = export_pages.ready_file(export)
     group_services.access_log_record(
         actor=request.user,
         action=AccessLogEntry.Action.OVERVIEW_EXPORT,
-        scheme=scheme,
-        description=f"Statements of attendance ZIP of {len(statements)} trainees ({which})",
+        scheme=export.scheme,
+        description=(
+            f"Statements of attendance ZIP of {export.total} trainees ({export.which})"
+            f" (export #{export.pk})"
+        ),
     )
-    response = StreamingHttpResponse(
-        statement_pdf.statements_zip(statements), content_type="application/zip"
-    )
-    filename = f"statements-{slugify(group.name if group else scheme.name)[:60]}.zip"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return answer

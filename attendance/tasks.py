@@ -2,12 +2,14 @@ import logging
 
 from celery import shared_task
 from celery.signals import worker_init
+from django.core.exceptions import ValidationError
 
-from attendance import certificate_exports, figures, pdf, services
+from attendance import certificate_exports, figures, pdf, services, statement_exports
 
 # Registered with the worker by being imported here (autodiscovery reads tasks.py only).
 from attendance.assessments.tasks import remind_overdue_assessments  # noqa: F401
-from attendance.models import CertificateExport
+from attendance.models import CertificateExport, StatementExport
+from attendance.statuses import ExportStatus
 from groups.models import Scheme, User
 
 logger = logging.getLogger(__name__)
@@ -24,7 +26,7 @@ def _warm_up_certificates(**kwargs) -> None:
         logger.exception("Certificate rendering failed to warm up.")
 
 
-def _marking_failure(export_id: int, work):
+def _marking_failure(model, export_id: int, work):
     """Run `work`; on error the export page shows the failure instead of spinning for ever.
 
     The error is re-raised so it is logged and visible in the worker.
@@ -32,16 +34,17 @@ def _marking_failure(export_id: int, work):
     try:
         return work()
     except Exception as exc:
-        CertificateExport.objects.filter(pk=export_id).update(
-            status=CertificateExport.Status.FAILED, error=str(exc)[:200]
-        )
+        said = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        model.objects.filter(pk=export_id).update(status=ExportStatus.FAILED, error=said[:200])
         raise
 
 
 @shared_task(acks_late=True)
 def build_certificate_export(export_id: int) -> int:
     export = _marking_failure(
-        export_id, lambda: certificate_exports.certificate_export_build(export_id=export_id)
+        CertificateExport,
+        export_id,
+        lambda: certificate_exports.certificate_export_build(export_id=export_id),
     )
     return export.total
 
@@ -49,6 +52,7 @@ def build_certificate_export(export_id: int) -> int:
 @shared_task(acks_late=True)
 def render_certificate_export_chunk(export_id: int, index: int) -> None:
     _marking_failure(
+        CertificateExport,
         export_id,
         lambda: certificate_exports.certificate_export_render_chunk(
             export_id=export_id, index=index
@@ -56,9 +60,21 @@ def render_certificate_export_chunk(export_id: int, index: int) -> None:
     )
 
 
+@shared_task(acks_late=True)
+def build_statement_export(export_id: int) -> int:
+    return _marking_failure(
+        StatementExport,
+        export_id,
+        lambda: statement_exports.statement_export_build(export_id=export_id),
+    )
+
+
 @shared_task
 def purge_expired_exports() -> int:
-    return certificate_exports.certificate_exports_purge()
+    return (
+        certificate_exports.certificate_exports_purge()
+        + statement_exports.statement_exports_purge()
+    )
 
 
 @shared_task(acks_late=True)

@@ -89,17 +89,20 @@ def production_worker_env(**overrides: str) -> dict[str, str]:
     }
 
 
-def start_worker_process(tasks: str, redis_url: str, folder: Path) -> subprocess.Popen:
+def start_worker_process(
+    tasks: str, redis_url: str, folder: Path, database_url: str = ""
+) -> subprocess.Popen:
     """A real `celery worker` process, with `tasks` (source code defining tasks of
     balint.celery's `app`) added to the project's.
 
     It runs the production settings (balint/settings.py with REDIS_URL), with the prefork
     pool, gossip, mingle and heartbeats on, as docker-compose.yml runs it, one pool process
-    wide. Its tasks need no database, so it has a throwaway SQLite file of its own and runs
-    beside SQLite or PostgreSQL alike. `process.log` is the path of its log."""
+    wide. Without `database_url` (the test's PostgreSQL, for tasks that read it), it has a
+    throwaway SQLite file of its own and runs beside SQLite or PostgreSQL alike. Its files
+    go under `folder` (BALINT_VAR_DIR); `process.log` is the path of its log."""
     script = f"import sys\nfrom balint.celery import app\n{tasks}\napp.worker_main(sys.argv[1:])\n"
     env = production_worker_env(
-        DATABASE_URL=f"sqlite:///{folder / 'worker.sqlite3'}",
+        DATABASE_URL=database_url or f"sqlite:///{folder / 'worker.sqlite3'}",
         REDIS_URL=redis_url,
         BALINT_VAR_DIR=str(folder),
         LOG_FORMAT="plain",
@@ -124,8 +127,8 @@ def worker_process(private_redis, tmp_path):
     private Redis; it is killed when the test ends, if it is still running."""
     processes = []
 
-    def start(tasks: str) -> subprocess.Popen:
-        processes.append(start_worker_process(tasks, private_redis.url, tmp_path))
+    def start(tasks: str, database_url: str = "") -> subprocess.Popen:
+        processes.append(start_worker_process(tasks, private_redis.url, tmp_path, database_url))
         return processes[-1]
 
     yield start

@@ -431,3 +431,4 @@ from attendance.models.assessments import (  # noqa: E402, F401
     AssessmentForm,
     AssessmentRating,
 )
+from attendance.models.statement_exports import StatementExport, StatementExportEntry  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """Statement downloads: the trainee's own (`/progress/statement.pdf?scheme=<pk>`), an
 organiser's for one trainee (`/schemes/<pk>/trainees/<pk>/statement.pdf`) and for the
-scheme's current trainees in a ZIP (`/schemes/<pk>/statements.zip`), the buttons that lead
+scheme's current trainees in a ZIP (test_view_statement_exports.py), the buttons that lead
 there, and a statement's code on the public verification page (`/verify/<code>/`).
 The services, counts and PDF themselves: test_statements.py."""
 
@@ -13,7 +13,6 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django.utils.text import slugify
 from pypdf import PdfReader
 
 from attendance import statement_services
@@ -29,8 +28,9 @@ pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture(autouse=True)
-def _weasyprint():
+def _weasyprint_and_media(settings, tmp_path):
     require_weasyprint()
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def mine(scheme) -> str:
@@ -39,10 +39,6 @@ def mine(scheme) -> str:
 
 def theirs(scheme, person) -> str:
     return f"/schemes/{scheme.pk}/trainees/{person.pk}/statement.pdf"
-
-
-def bulk(scheme) -> str:
-    return f"/schemes/{scheme.pk}/statements.zip"
 
 
 def text_of(body: bytes) -> str:
@@ -123,8 +119,7 @@ def test_the_progress_page_offers_the_download(client, scheme, trainee):
 
 
 def test_anonymous_is_sent_to_sign_in(client, scheme, trainee):
-    for url in (theirs(scheme, trainee), bulk(scheme)):
-        assert_sign_in_first(client, url)
+    assert_sign_in_first(client, theirs(scheme, trainee))
 
 
 @pytest.mark.parametrize(("role", "status"), access(organiser=200))
@@ -187,86 +182,6 @@ def test_the_trainee_page_offers_the_download(client, scheme, trainee, organiser
     assert f'href="{theirs(scheme, trainee)}">Download a statement' in content
 
 
-# --- In bulk ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("role", "status"), access(organiser=200))
-def test_only_organisers_download_the_zip(scheme, trainee, status, signed_in):
-    assert signed_in.get(bulk(scheme)).status_code == status
-
-
-def test_the_zip_holds_a_statement_for_each_current_trainee(
-    client, scheme, group, other_group, trainee, organiser, sessions
-):
-    other = factories.MembershipFactory(group=other_group, person__full_name="Zoë Other").person
-    former = factories.MembershipFactory(group=group, end_date=date(2026, 2, 1)).person
-    client.force_login(organiser)
-
-    response = client.get(bulk(scheme))
-
-    assert response["Content-Type"] == "application/zip"
-    statements = {s.person: s for s in Statement.objects.all()}
-    assert set(statements) == {trainee, other}  # not the former trainee
-    assert former not in statements
-    archive = zip_of(response)
-    assert sorted(archive.namelist()) == sorted(
-        f"statement-{slugify(person.full_name)}-{statements[person].code}.pdf"
-        for person in (trainee, other)
-    )
-    assert f"statement-zoe-other-{statements[other].code}.pdf" in archive.namelist()
-    for person, statement in statements.items():
-        name = next(n for n in archive.namelist() if statement.code in n)
-        text = text_of(archive.read(name))
-        assert person.full_name in text
-        assert f"{statement.sessions_counted} of 30 sessions counted" in text
-    assert statements[trainee].sessions_counted == 3
-    entry = AccessLogEntry.objects.get()
-    assert (entry.action, entry.subject) == (AccessLogEntry.Action.OVERVIEW_EXPORT, None)
-    assert "2 trainees" in entry.description
-
-
-def test_the_zip_of_one_group(client, scheme, group, other_group, trainee, organiser):
-    factories.MembershipFactory(group=other_group)
-    client.force_login(organiser)
-
-    response = client.get(bulk(scheme), {"group": group.pk})
-
-    assert len(zip_of(response).namelist()) == 1
-    assert Statement.objects.get().person == trainee
-
-
-def test_another_schemes_group_is_not_found(client, scheme, trainee, organiser):
-    client.force_login(organiser)
-
-    for group in (factories.GroupFactory().pk, "x"):
-        assert client.get(bulk(scheme), {"group": group}).status_code == 404
-    assert not Statement.objects.exists()
-
-
-def test_too_many_at_once_sends_the_organiser_back_with_why(
-    monkeypatch, client, scheme, group, trainee, organiser
-):
-    monkeypatch.setattr(statement_services, "STATEMENTS_AT_ONCE", 1)
-    factories.MembershipFactory(group=group)
-    client.force_login(organiser)
-
-    response = client.get(bulk(scheme))
-
-    assert response.status_code == 302
-    assert response["Location"] == f"/schemes/{scheme.pk}/overview/"
-    assert "At most 1 statements at once" in said(response)
-    assert not Statement.objects.exists()
-
-
-def test_no_current_trainee_sends_the_organiser_back(client, scheme, group, organiser):
-    client.force_login(organiser)
-
-    response = client.get(bulk(scheme))
-
-    assert response.status_code == 302
-    assert "No current trainees" in said(response)
-
-
 # --- Queries ---------------------------------------------------------------------------------
 
 
@@ -293,20 +208,6 @@ def test_a_statement_takes_the_same_queries_however_long_the_history(
     many = queries(client, url)
 
     assert Statement.objects.order_by("pk").last().sessions_counted == 42
-    assert many == few
-
-
-def test_the_zip_takes_the_same_queries_however_many_trainees(
-    client, scheme, group, organiser, sessions
-):
-    client.force_login(organiser)
-    few = queries(client, bulk(scheme))
-
-    for _ in range(5):
-        attend(factories.MembershipFactory(group=group).person, sessions, ["present"] * 4)
-    many = queries(client, bulk(scheme))
-
-    assert Statement.objects.count() == 1 + 6
     assert many == few
 
 

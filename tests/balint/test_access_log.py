@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from attendance.models import CertificateExport
+from attendance.models import CertificateExport, StatementExport
 from groups import services
 from groups.models import AccessLogEntry
 from tests import factories
@@ -95,7 +95,7 @@ EXPORTS = {
         "zeb",
     ),
     "statements_zip": (
-        lambda s: f"/schemes/{s.scheme.pk}/statements.zip",
+        lambda s: f"/statement-exports/{s.statement_export.pk}/download/",
         "organiser",
         A.OVERVIEW_EXPORT,
         None,
@@ -117,7 +117,7 @@ LOGGED_VIEWS = {
     "certificate_export_download",
     "evaluation_export",
     "trainee_statement_pdf",
-    "scheme_statements_zip",
+    "statement_export_download",
 }
 OWN_DATA_DOWNLOADS = {
     "session_ics": "one session of the asker's own group, for their calendar",
@@ -159,7 +159,16 @@ def scene(db):
     )
     scene.export.certificates.set(scene.certificates.values())
     scene.export.file.save("certificates.zip", ContentFile(b"PK"), save=True)
-    factories.MembershipFactory(group=scene.group)  # a current trainee, for statements.zip
+    scene.statement_export = StatementExport.objects.create(
+        scheme=scene.scheme,
+        requested_by=scene.organiser,
+        which=f"scheme {scene.scheme.name}",
+        total=2,
+        done=2,
+        status="done",
+        expires_at=NOW + timedelta(hours=1),
+    )
+    scene.statement_export.file.save("statements.zip", ContentFile(b"PK"), save=True)
     AccessLogEntry.objects.all().delete()  # the scene's own, from before the test
     return scene
 

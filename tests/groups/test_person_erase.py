@@ -18,7 +18,7 @@ from django.utils.html import escape
 from attendance import progress as attendance_progress
 from attendance import selectors as attendance_selectors
 from attendance import services as attendance_services
-from attendance.models import Attendance, Certificate, CertificateExport
+from attendance.models import Attendance, Certificate, CertificateExport, StatementExport
 from balint.models import OutboundEmail
 from feedback import selectors as feedback_selectors
 from feedback.models import EvaluationAnswer, EvaluationReceipt, SessionFeedback
@@ -431,6 +431,33 @@ def test_certificate_exports_that_print_the_name_are_deleted(
         erase(scene)
 
     assert list(CertificateExport.objects.all()) == [otto_only]
+    assert not storage.exists(name)
+
+
+def test_statement_exports_that_print_the_name_are_deleted(
+    scene, django_capture_on_commit_callbacks
+):
+    def export_of(*people) -> StatementExport:
+        export = StatementExport.objects.create(
+            scheme=scene.scheme,
+            requested_by=scene.organiser,
+            which="scheme",
+            total=len(people),
+            expires_at=NOW + timedelta(hours=1),
+        )
+        for position, person in enumerate(people):
+            export.entries.create(position=position, person=person)
+        return export
+
+    with_zeb = export_of(scene.otto, scene.zeb)
+    with_zeb.file.save("statements.zip", ContentFile(b"PK"), save=True)
+    storage, name = with_zeb.file.storage, with_zeb.file.name
+    otto_only = export_of(scene.otto)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        erase(scene)
+
+    assert list(StatementExport.objects.all()) == [otto_only]
     assert not storage.exists(name)
 
 
