@@ -9,6 +9,7 @@ from datetime import timedelta
 from defusedcsv import csv
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -87,28 +88,37 @@ def _file_name(certificate: Certificate) -> str:
 def certificate_export_build(*, export_id: int) -> CertificateExport:
     """Split the export into chunks, each rendered by its own task so workers share the load.
 
-    The last chunk to finish assembles the ZIP. Only a waiting export is built: the same
-    message delivered again (after a worker was lost, an hour later) leaves a running or
-    finished one alone rather than start it over under its chunks.
+    The last chunk to finish assembles the ZIP. A waiting export is claimed and all its
+    chunks queued. Delivered again while it runs (its worker was lost, perhaps before it
+    had queued every chunk), it queues the chunks not in yet: a copy of a chunk still
+    running is harmless, as the first copy to finish is kept. A finished or failed export
+    is left alone.
     """
     export = CertificateExport.objects.get(pk=export_id)
     total = export.certificates.count()
     chunks = max(1, -(-total // pdf.BATCH_SIZE))
     with transaction.atomic():
-        claimed = CertificateExport.objects.filter(
+        CertificateExport.objects.filter(
             pk=export.pk, status=CertificateExport.Status.PENDING
         ).update(status=CertificateExport.Status.RUNNING, done=0, total=total, chunks=chunks)
-        for index in range(chunks if claimed else 0):
+        export = CertificateExport.objects.select_for_update().get(pk=export_id)
+        missing = []
+        if export.status == CertificateExport.Status.RUNNING:
+            arrived = set(export.parts.values_list("index", flat=True))
+            missing = [index for index in range(export.chunks) if index not in arrived]
+        for index in missing:
             enqueue_on_commit("attendance.tasks.render_certificate_export_chunk", export.pk, index)
-    export.refresh_from_db()
     return export
 
 
 def certificate_export_render_chunk(*, export_id: int, index: int) -> None:
     """Render one chunk into a part file; the last part to arrive assembles the export."""
     export = CertificateExport.objects.get(pk=export_id)
-    if export.status != CertificateExport.Status.RUNNING:
-        return
+    if (
+        export.status != CertificateExport.Status.RUNNING
+        or export.parts.filter(index=index).exists()
+    ):
+        return  # finished, failed, or a copy of this chunk's message came in first
     ids = _chunk_ids(export, index, pdf.BATCH_SIZE)
     by_id = Certificate.objects.select_related("scheme").in_bulk(ids)
     certificates = [by_id[pk] for pk in ids]
@@ -122,16 +132,23 @@ def certificate_export_render_chunk(*, export_id: int, index: int) -> None:
             ),
         )
     storage = CertificateExport._meta.get_field("file").storage
-    export_files.save_replacing(
-        storage, export_files.part_name(_parts_folder(export.pk), index), buffer.getvalue()
+    # Under a name of its own (the storage adds to a taken one): a copy of this chunk
+    # finishing meanwhile never replaces the file the assembly reads.
+    name = storage.save(
+        export_files.part_name(_parts_folder(export.pk), index), ContentFile(buffer.getvalue())
     )
     with transaction.atomic():
         export = CertificateExport.objects.select_for_update().get(pk=export_id)
-        export.parts.get_or_create(index=index, defaults={"count": len(certificates)})
+        _, arrived = export.parts.get_or_create(
+            index=index, defaults={"count": len(certificates), "name": name}
+        )
+        if not arrived or export.status != CertificateExport.Status.RUNNING:
+            transaction.on_commit(lambda: storage.delete(name))  # the first copy is kept
+            return
         finished = export.parts.count()
         export.done = min(export.total, sum(export.parts.values_list("count", flat=True)))
         export.save(update_fields=["done"])
-        if finished == export.chunks and export.status == CertificateExport.Status.RUNNING:
+        if finished == export.chunks:
             _assemble_export(export, storage)
 
 
@@ -143,9 +160,8 @@ def _assemble_export(export: CertificateExport, storage) -> None:
     writer = csv.writer(manifest)
     writer.writerow(MANIFEST_HEADERS)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, body in export_files.parts_in_order(
-            storage, _parts_folder(export.pk), export.chunks
-        ):
+        part_names = export.parts.order_by("index").values_list("name", flat=True)
+        for name, body in export_files.parts_in_order(storage, part_names):
             export_files.write_pdfs(archive, [(name, body)])
             writer.writerow(_manifest_row(name, certificates[name]))
         archive.writestr(

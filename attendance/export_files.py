@@ -31,10 +31,10 @@ def write_pdfs(archive: zipfile.ZipFile, named: Iterable[tuple[str, bytes]]) -> 
         archive.writestr(zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP), body, zipfile.ZIP_STORED)
 
 
-def parts_in_order(storage, folder: str, count: int) -> Iterable[tuple[str, bytes]]:
-    """(name, PDF) of every file of the parts 0..count-1, in order."""
-    for index in range(count):
-        with storage.open(part_name(folder, index)) as handle, zipfile.ZipFile(handle) as part:
+def parts_in_order(storage, part_names: Iterable[str]) -> Iterable[tuple[str, bytes]]:
+    """(name, PDF) of every file of the parts, in the order given."""
+    for part_file in part_names:
+        with storage.open(part_file) as handle, zipfile.ZipFile(handle) as part:
             for name in part.namelist():
                 yield name, part.read(name)
 

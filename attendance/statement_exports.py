@@ -124,7 +124,10 @@ def _assemble(export: StatementExport, batches: int) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         export_files.write_pdfs(
-            archive, export_files.parts_in_order(_STORAGE.storage, folder, batches)
+            archive,
+            export_files.parts_in_order(
+                _STORAGE.storage, (export_files.part_name(folder, i) for i in range(batches))
+            ),
         )
     filename = f"statements-{slugify(export.which)[:60]}-{export.pk}.zip"
     export_files.finish(export, filename, buffer.getvalue(), folder)

@@ -308,6 +308,9 @@ class CertificateExportPart(models.Model):
     export = models.ForeignKey(CertificateExport, on_delete=models.CASCADE, related_name="parts")
     index = models.PositiveIntegerField()
     count = models.PositiveIntegerField()
+    # The file of the copy that came in first: two copies of a chunk (its message
+    # delivered twice) each save under a name of their own.
+    name = models.CharField(max_length=200)
 
     class Meta:
         constraints = [
