@@ -13,6 +13,8 @@ from attendance.progress import recorded_q
 from groups import permissions as group_permissions
 from groups.models import BalintGroup, Membership, Scheme, User
 
+RECENT_EXPORTS = 5  # the bulk downloads the overview lists, as the certificates page does
+
 
 @dataclass(frozen=True)
 class StatementRow:
@@ -105,3 +107,9 @@ def statement_exports_managed_by(user: User) -> QuerySet[StatementExport]:
     organise, whoever asked, as with certificate exports. Each with its scheme."""
     organised = group_permissions.schemes_organised_by(user)
     return StatementExport.objects.filter(scheme__in=organised).select_related("scheme")
+
+
+def recent_statement_exports(scheme: Scheme) -> QuerySet[StatementExport]:
+    """The scheme's latest bulk downloads whose files have not expired, for the overview."""
+    exports = StatementExport.objects.filter(scheme=scheme, expires_at__gt=timezone.now())
+    return exports[:RECENT_EXPORTS]

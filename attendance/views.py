@@ -5,7 +5,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from attendance import exports, own_progress, permissions, selectors, services, trainee_selectors
+from attendance import (
+    exports,
+    own_progress,
+    permissions,
+    selectors,
+    services,
+    statement_selectors,
+    trainee_selectors,
+)
 from attendance import progress as progress_selectors
 from attendance.assessments import selectors as assessment_selectors
 from attendance.forms import OverviewFilterForm, RegisterForm
@@ -223,6 +231,7 @@ def scheme_overview(request, pk):
             ],
             "status": filters.get("status", ""),
             "assessments_required": assessment_selectors.required_per_year(scheme),
+            "statement_exports": statement_selectors.recent_statement_exports(scheme),
         },
     )
 

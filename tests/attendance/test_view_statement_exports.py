@@ -86,6 +86,52 @@ def test_the_overviews_button_asks_for_the_zip(client, scheme, trainee, organise
     assert 'type="submit" form="statements-export">Statements (ZIP)</button>' in content
 
 
+def test_the_overview_lists_the_schemes_zips_not_yet_expired(
+    client, scheme, organiser, export, frozen_now
+):
+    old = StatementExport.objects.create(
+        scheme=scheme,
+        requested_by=organiser,
+        which="group Old",
+        total=1,
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    StatementExport.objects.create(
+        scheme=factories.SchemeFactory(),
+        requested_by=organiser,
+        which="group Elsewhere",
+        total=1,
+        expires_at=timezone.now() + timedelta(hours=24),
+    )
+    client.force_login(organiser)
+    frozen_now.shift(2 * 3600)  # the old one's file has expired
+
+    content = client.get(f"/schemes/{scheme.pk}/overview/").content.decode()
+
+    assert "Recent statement ZIPs" in content
+    assert f'href="{page(export)}">Statements of scheme {scheme.name}: 4 trainees,' in content
+    assert page(old) not in content
+    assert "Elsewhere" not in content
+
+
+def test_the_overview_takes_the_same_queries_however_many_zips(
+    client, scheme, organiser, export, trainee
+):
+    client.force_login(organiser)
+    url = f"/schemes/{scheme.pk}/overview/"
+
+    def overview_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    one = overview_queries()
+    for _ in range(6):
+        client.post(ask(scheme))
+    assert overview_queries() == one
+    assert StatementExport.objects.count() == 7
+
+
 @pytest.mark.parametrize(("role", "status"), access(organiser=302))
 def test_only_organisers_ask_for_the_zip(scheme, trainee, status, signed_in):
     assert signed_in.post(ask(scheme)).status_code == status
