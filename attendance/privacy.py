@@ -39,6 +39,20 @@ def _state(certificate: Certificate) -> str:
     return "superseded" if certificate.superseded_at else "valid"
 
 
+def _exports_of(model, person: User, holding: str) -> list[dict]:
+    """The bulk exports of `model` the person asked for; `holding` names what they hold."""
+    return [
+        row(
+            export_id=e.pk,
+            scheme=e.scheme.name,
+            requested_at=e.created_at,
+            **{holding: e.total},
+            status=e.get_status_display(),
+        )
+        for e in model.objects.filter(requested_by=person).select_related("scheme")
+    ]
+
+
 def _delete_exports(exports: QuerySet) -> None:
     """Their ZIPs print the erased name: the rows go now, the files once that commits."""
     found = list(exports.distinct())
@@ -170,30 +184,10 @@ class AttendancePart(PersonalDataPart):
                 )
                 for f in TraineeFigure.objects.filter(person=person).select_related("scheme")
             ],
-            "certificate_exports_you_requested": [
-                row(
-                    export_id=e.pk,
-                    scheme=e.scheme.name,
-                    requested_at=e.created_at,
-                    certificates=e.total,
-                    status=e.get_status_display(),
-                )
-                for e in CertificateExport.objects.filter(requested_by=person).select_related(
-                    "scheme"
-                )
-            ],
-            "statement_exports_you_requested": [
-                row(
-                    export_id=e.pk,
-                    scheme=e.scheme.name,
-                    requested_at=e.created_at,
-                    statements=e.total,
-                    status=e.get_status_display(),
-                )
-                for e in StatementExport.objects.filter(requested_by=person).select_related(
-                    "scheme"
-                )
-            ],
+            "certificate_exports_you_requested": _exports_of(
+                CertificateExport, person, "certificates"
+            ),
+            "statement_exports_you_requested": _exports_of(StatementExport, person, "statements"),
             **assessments_privacy.export(person),
         }
 

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('which', models.CharField(max_length=200)),
                 ('status', models.CharField(choices=[('pending', 'Waiting'), ('running', 'Rendering'), ('done', 'Ready'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('total', models.PositiveIntegerField()),
+                ('total', models.PositiveIntegerField(default=0)),
                 ('done', models.PositiveIntegerField(default=0)),
                 ('file', models.FileField(blank=True, upload_to='statement-exports/')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),

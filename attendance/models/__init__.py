@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from attendance.models.exports import BulkExport
 from attendance.statuses import (
     AttendanceStatus,
-    ExportStatus,
     default_counted_statuses,
     validate_counted_statuses,
 )
@@ -266,28 +266,15 @@ class Statement(models.Model):
         return f"{self.code[:4]}-{self.code[4:8]}-{self.code[8:]}"
 
 
-class CertificateExport(models.Model):
-    """A bulk export: built by a Celery task, downloadable until it expires."""
+class CertificateExport(BulkExport):
+    """A ZIP of many certificates, rendered by the worker in chunks
+    (attendance.certificate_exports)."""
 
-    Status = ExportStatus
-
-    scheme = models.ForeignKey("groups.Scheme", on_delete=models.CASCADE, related_name="+")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
     certificates = models.ManyToManyField(Certificate, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
     chunks = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to="certificate-exports/", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField()
-    error = models.CharField(max_length=200, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(BulkExport.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=Q(done__lte=models.F("total")), name="export_progress_valid"
@@ -296,10 +283,6 @@ class CertificateExport(models.Model):
 
     def __str__(self) -> str:
         return f"Certificate export {self.pk} ({self.get_status_display()})"
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
 
 
 class CertificateExportPart(models.Model):

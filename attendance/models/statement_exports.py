@@ -6,28 +6,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from attendance.statuses import ExportStatus
+from attendance.models.exports import BulkExport
 
 
-class StatementExport(models.Model):
-    Status = ExportStatus
+class StatementExport(BulkExport):
+    """Statements of many trainees in one ZIP (attendance.statement_exports)."""
 
-    scheme = models.ForeignKey("groups.Scheme", on_delete=models.CASCADE, related_name="+")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
     which = models.CharField(max_length=200)  # "scheme X" or "group Y", for the log and file
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    total = models.PositiveIntegerField()
-    done = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to="statement-exports/", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField()
-    error = models.CharField(max_length=200, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(BulkExport.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=Q(done__lte=models.F("total")), name="statement_export_progress_valid"
@@ -36,10 +24,6 @@ class StatementExport(models.Model):
 
     def __str__(self) -> str:
         return f"Statement export {self.pk} ({self.get_status_display()})"
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
 
 
 class StatementExportEntry(models.Model):

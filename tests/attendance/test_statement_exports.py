@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.text import slugify
 
 from attendance import statement_exports, statement_pdf, statement_services
-from attendance.models import Statement, StatementExport
+from attendance.models import CertificateExport, Statement, StatementExport
+from attendance.privacy import part
 from attendance.tasks import build_statement_export, purge_expired_exports
 from groups.models import Membership, SchemeOrganiser
 from groups.services import person_erase
@@ -288,3 +289,35 @@ def test_expired_exports_are_purged_and_their_statements_kept(
     assert list(StatementExport.objects.all()) == [fresh]
     assert not storage.exists(name)
     assert Statement.objects.count() == 2
+
+
+# --- Personal data -------------------------------------------------------------------------
+
+
+def test_the_organisers_data_lists_the_exports_they_asked_for(scheme, organiser, trainees):
+    statements = start(organiser, scheme, trainees)
+    certificates = CertificateExport.objects.create(
+        scheme=scheme, requested_by=organiser, total=3, expires_at=NOW + timedelta(hours=1)
+    )
+
+    exported = part.export(organiser)
+
+    assert exported["statement_exports_you_requested"] == [
+        {
+            "export_id": statements.pk,
+            "scheme": scheme.name,
+            "requested_at": statements.created_at.isoformat(),
+            "statements": 5,
+            "status": "Waiting",
+        }
+    ]
+    assert exported["certificate_exports_you_requested"] == [
+        {
+            "export_id": certificates.pk,
+            "scheme": scheme.name,
+            "requested_at": certificates.created_at.isoformat(),
+            "certificates": 3,
+            "status": "Waiting",
+        }
+    ]
+    assert part.export(trainees[0])["statement_exports_you_requested"] == []
