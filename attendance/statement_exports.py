@@ -24,7 +24,9 @@ from groups.models import Scheme, User
 
 BATCH_SIZE = 20  # statements per transaction: a couple of seconds of rendering
 
-_STORAGE = StatementExport._meta.get_field("file")
+
+def _storage():
+    return StatementExport._meta.get_field("file").storage
 
 
 def _parts_folder(export_id: int) -> str:
@@ -113,7 +115,7 @@ def _build_batch(export_id: int, index: int) -> bool:
                 ),
             )
         name = export_files.part_name(_parts_folder(export_id), index)
-        export_files.save_replacing(_STORAGE.storage, name, buffer.getvalue())
+        export_files.save_replacing(_storage(), name, buffer.getvalue())
         export.done = export.entries.filter(statement__isnull=False).count()
         export.save(update_fields=["done"])
     return True
@@ -126,7 +128,7 @@ def _assemble(export: StatementExport, batches: int) -> None:
         export_files.write_pdfs(
             archive,
             export_files.parts_in_order(
-                _STORAGE.storage, (export_files.part_name(folder, i) for i in range(batches))
+                _storage(), (export_files.part_name(folder, i) for i in range(batches))
             ),
         )
     filename = f"statements-{slugify(export.which)[:60]}-{export.pk}.zip"
