@@ -66,7 +66,7 @@ def postgres():
 # --- Worker processes --------------------------------------------------------------------
 
 
-def worker_process(
+def mail_worker_process(
     name: str, redis_url: str, smtp_port: int, var_dir: Path, beat: bool, settings: dict
 ):
     """A `celery worker` process on the test database, Redis and the SMTP server, with
@@ -132,7 +132,7 @@ def workers(postgres, broker, fault_smtp, tmp_path):
 
     def start(beat: bool = False, **settings):
         name = f"mailfaults-{uuid.uuid4().hex[:8]}"
-        process = worker_process(name, broker, fault_smtp.port, tmp_path, beat, settings)
+        process = mail_worker_process(name, broker, fault_smtp.port, tmp_path, beat, settings)
         started.append(process)
         wait_ready(name, process, tmp_path / f"{name}.log")
         return process
