@@ -14,17 +14,21 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from attendance import statement_exports, statement_pdf
 from attendance.models import Statement, StatementExport
 from tests import factories
-from tests.conftest import skip_or_fail
 from tests.factories.certificates import require_weasyprint
 from tests.production import current_database_url
 from tests.workers import answer, wait_for
 
-pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    # First, so that SQLite skips before a private Redis is started for nothing.
+    pytest.mark.usefixtures("postgres_only"),
+]
 
 TRAINEES = 2 * statement_exports.BATCH_SIZE + 5  # three batches
 
@@ -45,8 +49,6 @@ def pool_processes(worker) -> list[int]:
 def test_a_worker_killed_mid_export_leaves_one_statement_per_trainee(
     worker_process, send, tmp_path, settings, monkeypatch
 ):
-    if connection.vendor != "postgresql":
-        skip_or_fail("needs PostgreSQL: the worker process must see the test database")
     require_weasyprint()
     settings.MEDIA_ROOT = tmp_path / "media"  # the worker's: BALINT_VAR_DIR is tmp_path
     group = factories.GroupFactory()
