@@ -5,16 +5,14 @@ Needs PostgreSQL: the row lock taken by attendance.figures.figures_refresh is wh
 makes the second save recompute after the first has committed.
 """
 
-import threading
-
 import pytest
-from django.db import connection
 
 from attendance.figures import compute
 from attendance.models import TraineeFigure
 from attendance.services import Entry, register_save
 from sessions.models import Session
 from tests import factories
+from tests.concurrency import at_once
 from tests.factories.sessions import TODAY, SessionFactory
 
 pytestmark = [
@@ -25,26 +23,15 @@ pytestmark = [
 
 
 def save_together(saves) -> list:
-    barrier = threading.Barrier(len(saves))
-    results = [None] * len(saves)
-
-    def run(index, actor, session_pk, entries):
-        try:
+    def saving(actor, session_pk, entries):
+        def call(ready):
             session = Session.objects.get(pk=session_pk)
-            barrier.wait(timeout=30)
-            results[index] = register_save(actor=actor, session=session, entries=entries).changes
-        except Exception as exc:  # judged by the test
-            results[index] = exc
-        finally:
-            connection.close()
+            ready()
+            return register_save(actor=actor, session=session, entries=entries).changes
 
-    threads = [threading.Thread(target=run, args=(i, *save)) for i, save in enumerate(saves)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
+        return call
+
+    return at_once(*(saving(*save) for save in saves))
 
 
 @pytest.mark.parametrize("attempt", range(5))

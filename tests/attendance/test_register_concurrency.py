@@ -2,10 +2,7 @@
 and at the same moment, each on their own connection (PostgreSQL: its row locks are what
 keep the two saves apart)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from attendance.models import Attendance, AttendanceChange
 from attendance.selectors import register_lines
@@ -13,6 +10,7 @@ from attendance.services import Entry, RegisterConflict, register_save
 from groups.models import Membership
 from sessions.models import Session
 from tests import factories
+from tests.concurrency import at_once
 from tests.factories.attendance import LAST_WEDNESDAY
 from tests.factories.sessions import SessionFactory
 
@@ -158,28 +156,16 @@ def test_a_line_left_unmarked_takes_nothing_back(register):
 
 def save_together(session, *saves):
     """Run each (actor, entries) save in its own thread, released at the same moment."""
-    barrier = threading.Barrier(len(saves))
-    results = [None] * len(saves)
 
-    def run(index, actor, entries):
-        try:
+    def saving(actor, entries):
+        def call(ready):
             mine = Session.objects.get(pk=session.pk)  # each request loads its own
-            barrier.wait(timeout=30)
-            results[index] = save(actor, mine, entries)
-        except Exception as exc:  # collected and judged by the test
-            results[index] = exc
-        finally:
-            connection.close()
+            ready()
+            return save(actor, mine, entries)
 
-    threads = [
-        threading.Thread(target=run, args=(i, actor, entries))
-        for i, (actor, entries) in enumerate(saves)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
+        return call
+
+    results = at_once(*(saving(actor, entries) for actor, entries in saves))
     for result in results:
         assert isinstance(result, int | RegisterConflict), repr(result)
     return results

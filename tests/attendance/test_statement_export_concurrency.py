@@ -6,42 +6,18 @@ Needs PostgreSQL: the row lock attendance.statement_exports takes on the export 
 batch is what makes the second delivery find the batch committed and go on.
 """
 
-import threading
-
 import pytest
-from django.db import connection
 
 from attendance import statement_exports, statement_pdf
 from attendance.models import Statement
 from tests import factories
+from tests.concurrency import at_once
 
 pytestmark = [
     pytest.mark.services,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("postgres_only", "frozen_now"),
 ]
-
-
-def build_together(export_id: int, deliveries: int = 2) -> list:
-    barrier = threading.Barrier(deliveries)
-    results = [None] * deliveries
-
-    def run(index):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = statement_exports.statement_export_build(export_id=export_id)
-        except Exception as exc:  # judged by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(deliveries)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 @pytest.mark.parametrize("attempt", range(3))
@@ -59,7 +35,11 @@ def test_two_deliveries_at_once_issue_one_statement_per_trainee(
         actor=organiser, scheme=group.scheme, people=people, which="scheme"
     )
 
-    assert build_together(export.pk) == [5, 5]
+    def delivery(ready):
+        ready()
+        return statement_exports.statement_export_build(export_id=export.pk)
+
+    assert at_once(delivery, delivery) == [5, 5]
 
     export.refresh_from_db()
     assert (export.status, export.done) == ("done", 5)
