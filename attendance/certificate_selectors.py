@@ -5,13 +5,10 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet, Subquery
-from django.utils import timezone
 
-from attendance import permissions
 from attendance.models import (
     Attendance,
     Certificate,
-    CertificateExport,
     Requirement,
     TraineeFigure,
 )
@@ -20,7 +17,6 @@ from attendance.statuses import AttendanceStatus
 from groups.models import PersonErasure, Scheme, User
 
 # The certificates page lists this many of the latest exports still to download.
-RECENT_EXPORTS = 5
 
 
 @dataclass
@@ -199,18 +195,6 @@ def certificates_to_export(scheme: Scheme, picked: list[str] | None = None) -> l
     else:
         chosen = chosen.filter(revoked_at__isnull=True, superseded_at__isnull=True)
     return list(chosen.filter(holder_erased_at__isnull=True))
-
-
-def recent_exports(scheme: Scheme) -> QuerySet[CertificateExport]:
-    """The scheme's latest exports whose files have not expired yet."""
-    return CertificateExport.objects.filter(scheme=scheme, expires_at__gt=timezone.now())[
-        :RECENT_EXPORTS
-    ]
-
-
-def managed_exports(user: User) -> QuerySet[CertificateExport]:
-    """The exports the user may follow and download, each with its scheme."""
-    return permissions.certificate_exports_managed_by(user).select_related("scheme")
 
 
 def certificates_with_scheme() -> QuerySet[Certificate]:

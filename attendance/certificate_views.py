@@ -22,6 +22,7 @@ from attendance import (
     certificate_selectors,
     certificate_services,
     export_pages,
+    export_selectors,
     pdf,
     permissions,
     progress,
@@ -62,7 +63,7 @@ def certificates(request, pk):
                 scheme, eligible.object_list
             ),
             "issued": issued,
-            "exports": certificate_selectors.recent_exports(scheme),
+            "exports": export_selectors.recent_exports(CertificateExport, scheme),
             "holders": certificate_selectors.certificate_holders(scheme),
         },
     )
@@ -244,7 +245,8 @@ def certificate_export_start(request, pk):
 
 
 def _organised_export(request, pk) -> CertificateExport:
-    return get_object_or_404(certificate_selectors.managed_exports(request.user), pk=pk)
+    exports = export_selectors.exports_managed_by(CertificateExport, request.user)
+    return get_object_or_404(exports, pk=pk)
 
 
 def _export_urls(export: CertificateExport) -> dict[str, str]:

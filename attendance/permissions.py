@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from attendance.models import Certificate, CertificateExport
+from attendance.models import Certificate
 from groups import permissions as group_permissions
 from groups.models import Membership, Scheme, User
 from sessions.models import Session
@@ -64,7 +64,3 @@ def has_led_in(user: User, scheme: Scheme) -> bool:
 def certificates_managed_by(user: User) -> QuerySet[Certificate]:
     """Certificates of the schemes the user organises, which they may revoke."""
     return Certificate.objects.filter(scheme__in=group_permissions.schemes_organised_by(user))
-
-
-def certificate_exports_managed_by(user: User) -> QuerySet[CertificateExport]:
-    return CertificateExport.objects.filter(scheme__in=group_permissions.schemes_organised_by(user))

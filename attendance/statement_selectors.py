@@ -8,12 +8,9 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from attendance.models import Assessment, Attendance, Requirement, Statement, StatementExport
+from attendance.models import Assessment, Attendance, Requirement, Statement
 from attendance.progress import recorded_q
-from groups import permissions as group_permissions
 from groups.models import BalintGroup, Membership, Scheme, User
-
-RECENT_EXPORTS = 5  # the bulk downloads the overview lists, as the certificates page does
 
 
 @dataclass(frozen=True)
@@ -100,16 +97,3 @@ def statement_people(scheme: Scheme, group: BalintGroup | None = None) -> QueryS
 def statement_by_code(code: str) -> Statement | None:
     """The statement with the (normalised) verification code, for the public page."""
     return Statement.objects.select_related("scheme").filter(code=code).first()
-
-
-def statement_exports_managed_by(user: User) -> QuerySet[StatementExport]:
-    """The bulk downloads the user may follow and download: any of the schemes they
-    organise, whoever asked, as with certificate exports. Each with its scheme."""
-    organised = group_permissions.schemes_organised_by(user)
-    return StatementExport.objects.filter(scheme__in=organised).select_related("scheme")
-
-
-def recent_statement_exports(scheme: Scheme) -> QuerySet[StatementExport]:
-    """The scheme's latest bulk downloads whose files have not expired, for the overview."""
-    exports = StatementExport.objects.filter(scheme=scheme, expires_at__gt=timezone.now())
-    return exports[:RECENT_EXPORTS]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from attendance import (
     export_pages,
+    export_selectors,
     progress,
     statement_exports,
     statement_pdf,
@@ -104,7 +105,7 @@ def statement_export_start(request, pk):
 
 
 def _organised_export(request, pk) -> StatementExport:
-    exports = statement_selectors.statement_exports_managed_by(request.user)
+    exports = export_selectors.exports_managed_by(StatementExport, request.user)
     return get_object_or_404(exports, pk=pk)
 
 

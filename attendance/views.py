@@ -6,17 +6,18 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from attendance import (
+    export_selectors,
     exports,
     own_progress,
     permissions,
     selectors,
     services,
-    statement_selectors,
     trainee_selectors,
 )
 from attendance import progress as progress_selectors
 from attendance.assessments import selectors as assessment_selectors
 from attendance.forms import OverviewFilterForm, RegisterForm
+from attendance.models import StatementExport
 from groups import permissions as group_permissions
 from groups import selectors as group_selectors
 from groups import services as group_services
@@ -231,7 +232,7 @@ def scheme_overview(request, pk):
             ],
             "status": filters.get("status", ""),
             "assessments_required": assessment_selectors.required_per_year(scheme),
-            "statement_exports": statement_selectors.recent_statement_exports(scheme),
+            "statement_exports": export_selectors.recent_exports(StatementExport, scheme),
         },
     )
 
