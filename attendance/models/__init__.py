@@ -281,9 +281,6 @@ class CertificateExport(BulkExport):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"Certificate export {self.pk} ({self.get_status_display()})"
-
 
 class CertificateExportPart(models.Model):
     """One rendered chunk of an export: the last to arrive assembles the ZIP."""

@@ -26,6 +26,9 @@ class BulkExport(models.Model):
         abstract = True
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name.capitalize()} {self.pk} ({self.get_status_display()})"
+
     @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 0

@@ -22,9 +22,6 @@ class StatementExport(BulkExport):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"Statement export {self.pk} ({self.get_status_display()})"
-
 
 class StatementExportEntry(models.Model):
     """One trainee of an export, in the ZIP's order, with their statement once issued: a
